@@ -1,0 +1,308 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Message is an ingested message as the store knows it.
+type Message struct {
+	ID              int64
+	Mailbox         string
+	UIDValidity     uint32
+	UID             uint32
+	SHA256          string
+	Size            int64
+	State           MessageState
+	Reason          string
+	Disposition     Disposition
+	HeaderMessageID string
+	From            string
+	Subject         string
+	Attempts        int
+	LastError       string
+	ReceivedAt      time.Time
+	Filed           bool
+}
+
+const messageSelect = `SELECT id, mailbox, uidvalidity, uid, sha256, size, state, reason, disposition,
+	header_message_id, from_addr, subject, attempts, last_error, received_at, filed_at IS NOT NULL FROM messages`
+
+func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
+	var m Message
+	var received int64
+	err := row.Scan(&m.ID, &m.Mailbox, &m.UIDValidity, &m.UID, &m.SHA256, &m.Size, &m.State, &m.Reason, &m.Disposition,
+		&m.HeaderMessageID, &m.From, &m.Subject, &m.Attempts, &m.LastError, &received, &m.Filed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, ErrNotFound
+	}
+	m.ReceivedAt = fromMillis(received)
+	return m, err
+}
+
+// Message returns one message.
+func (s *Store) Message(ctx context.Context, id int64) (Message, error) {
+	m, err := scanMessage(s.db.QueryRowContext(ctx, messageSelect+" WHERE id = ?", id))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return m, fmt.Errorf("store: message %d: %w", id, err)
+	}
+	return m, err
+}
+
+// DueMessages returns received messages whose next attempt is due.
+func (s *Store) DueMessages(ctx context.Context, limit int) ([]Message, error) {
+	rows, err := s.db.QueryContext(ctx, messageSelect+" WHERE state = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+		MessageReceived, millis(s.now()), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: due messages: %w", err)
+	}
+	return collect(rows, scanMessage)
+}
+
+// Messages lists messages, newest first.
+func (s *Store) Messages(ctx context.Context, limit int) ([]Message, error) {
+	rows, err := s.db.QueryContext(ctx, messageSelect+" ORDER BY id DESC LIMIT ?", limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: messages: %w", err)
+	}
+	return collect(rows, scanMessage)
+}
+
+// Case is an invoice case.
+type Case struct {
+	ID         int64
+	Ref        string
+	MessageID  int64
+	DocumentID int64
+	State      CaseState
+	Reason     string
+	CaseFields
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// Document is the index of the case's document in its message, -1 when
+	// the case is about the message as a whole.
+	Document    int
+	DocumentSHA string
+	Subject     string
+	From        string
+}
+
+const caseSelect = `SELECT c.id, c.ref, c.message_id, COALESCE(c.document_id, 0), c.state, c.reason,
+	c.supplier_name, c.supplier_siret, c.supplier_email, c.invoice_number, c.invoice_date, c.amount_with_vat,
+	c.currency, c.budget, c.recipient_siret, c.engagement, c.syntax, c.flow_number, c.deposit_date, c.flow_state,
+	c.attempts, c.last_error, c.created_at, c.updated_at, COALESCE(d.idx, -1), COALESCE(d.sha256, ''),
+	m.subject, m.from_addr
+FROM cases c JOIN messages m ON m.id = c.message_id LEFT JOIN documents d ON d.id = c.document_id`
+
+func scanCase(row interface{ Scan(...any) error }) (Case, error) {
+	var c Case
+	var created, updated int64
+	err := row.Scan(&c.ID, &c.Ref, &c.MessageID, &c.DocumentID, &c.State, &c.Reason,
+		&c.SupplierName, &c.SupplierSIRET, &c.SupplierEmail, &c.InvoiceNumber, &c.InvoiceDate, &c.AmountWithVAT,
+		&c.Currency, &c.Budget, &c.RecipientSIRET, &c.Engagement, &c.Syntax, &c.FlowNumber, &c.DepositDate, &c.FlowState,
+		&c.Attempts, &c.LastError, &created, &updated, &c.Document, &c.DocumentSHA, &c.Subject, &c.From)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, ErrNotFound
+	}
+	c.CreatedAt, c.UpdatedAt = fromMillis(created), fromMillis(updated)
+	return c, err
+}
+
+// Case returns one case.
+func (s *Store) Case(ctx context.Context, id int64) (Case, error) {
+	c, err := scanCase(s.db.QueryRowContext(ctx, caseSelect+" WHERE c.id = ?", id))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return c, fmt.Errorf("store: case %d: %w", id, err)
+	}
+	return c, err
+}
+
+// CaseByRef returns the case with a reference such as FAC-2026-000123.
+func (s *Store) CaseByRef(ctx context.Context, ref string) (Case, error) {
+	c, err := scanCase(s.db.QueryRowContext(ctx, caseSelect+" WHERE c.ref = ?", ref))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return c, fmt.Errorf("store: case %s: %w", ref, err)
+	}
+	return c, err
+}
+
+// DueCases returns the cases in one of the given states whose next attempt is due.
+func (s *Store) DueCases(ctx context.Context, limit int, states ...CaseState) ([]Case, error) {
+	if len(states) == 0 {
+		return nil, nil
+	}
+	q := caseSelect + " WHERE c.state IN (" + placeholders(len(states)) + ") AND c.next_attempt_at <= ? ORDER BY c.id LIMIT ?"
+	args := make([]any, 0, len(states)+2)
+	for _, st := range states {
+		args = append(args, st)
+	}
+	args = append(args, millis(s.now()), limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: due cases: %w", err)
+	}
+	return collect(rows, scanCase)
+}
+
+// CaseFilter selects cases to list.
+type CaseFilter struct {
+	States []CaseState
+	Limit  int
+}
+
+// Cases lists cases, newest first.
+func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
+	q := caseSelect
+	var args []any
+	if len(f.States) > 0 {
+		q += " WHERE c.state IN (" + placeholders(len(f.States)) + ")"
+		for _, st := range f.States {
+			args = append(args, st)
+		}
+	}
+	if f.Limit <= 0 {
+		f.Limit = 1000
+	}
+	q += " ORDER BY c.id DESC LIMIT ?"
+	args = append(args, f.Limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: cases: %w", err)
+	}
+	return collect(rows, scanCase)
+}
+
+// CasesOfMessage returns the cases opened for a message, in creation order.
+func (s *Store) CasesOfMessage(ctx context.Context, messageID int64) ([]Case, error) {
+	rows, err := s.db.QueryContext(ctx, caseSelect+" WHERE c.message_id = ? ORDER BY c.id", messageID)
+	if err != nil {
+		return nil, fmt.Errorf("store: cases of message %d: %w", messageID, err)
+	}
+	return collect(rows, scanCase)
+}
+
+// MessagesAwaitingSettlement returns parsed messages whose cases are all settled.
+func (s *Store) MessagesAwaitingSettlement(ctx context.Context, limit int) ([]Message, error) {
+	rows, err := s.db.QueryContext(ctx, messageSelect+` WHERE state = ? AND NOT EXISTS (
+	SELECT 1 FROM cases c WHERE c.message_id = messages.id AND c.state IN (?, ?, ?))
+ORDER BY id LIMIT ?`, MessageParsed, CaseNew, CaseRouted, CaseDepositing, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: messages awaiting settlement: %w", err)
+	}
+	return collect(rows, scanMessage)
+}
+
+const outboxSelect = `SELECT id, case_id, kind, header_message_id, envelope_from, recipients, subject, raw, state,
+	attempts, last_error, created_at, COALESCE(sent_at, 0) FROM outbox`
+
+func scanOutbox(row interface{ Scan(...any) error }) (OutboxItem, error) {
+	var it OutboxItem
+	var rcpt string
+	var created, sent int64
+	err := row.Scan(&it.ID, &it.CaseID, &it.Kind, &it.HeaderMessageID, &it.EnvelopeFrom, &rcpt, &it.Subject, &it.Raw,
+		&it.State, &it.Attempts, &it.LastError, &created, &sent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return it, ErrNotFound
+	}
+	if rcpt != "" {
+		it.Recipients = strings.Split(rcpt, ",")
+	}
+	it.CreatedAt, it.SentAt = fromMillis(created), fromMillis(sent)
+	return it, err
+}
+
+// DueOutbox returns queued replies whose next attempt is due.
+func (s *Store) DueOutbox(ctx context.Context, limit int) ([]OutboxItem, error) {
+	rows, err := s.db.QueryContext(ctx, outboxSelect+" WHERE state = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+		OutboxQueued, millis(s.now()), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: due outbox: %w", err)
+	}
+	return collect(rows, scanOutbox)
+}
+
+// OutboxOfCase returns the replies of a case.
+func (s *Store) OutboxOfCase(ctx context.Context, caseID int64) ([]OutboxItem, error) {
+	rows, err := s.db.QueryContext(ctx, outboxSelect+" WHERE case_id = ? ORDER BY id", caseID)
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox of case %d: %w", caseID, err)
+	}
+	return collect(rows, scanOutbox)
+}
+
+// LedgerEntry is one recorded state change.
+type LedgerEntry struct {
+	At       time.Time
+	Entity   Entity
+	EntityID int64
+	From, To string
+	Note     string
+}
+
+// Ledger returns the state changes of one entity, oldest first.
+func (s *Store) Ledger(ctx context.Context, entity Entity, id int64) ([]LedgerEntry, error) {
+	rows, err := s.db.QueryContext(ctx,
+		"SELECT at, entity, entity_id, from_state, to_state, note FROM ledger WHERE entity = ? AND entity_id = ? ORDER BY id",
+		entity, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: ledger: %w", err)
+	}
+	return collect(rows, func(row interface{ Scan(...any) error }) (LedgerEntry, error) {
+		var e LedgerEntry
+		var at int64
+		err := row.Scan(&at, &e.Entity, &e.EntityID, &e.From, &e.To, &e.Note)
+		e.At = fromMillis(at)
+		return e, err
+	})
+}
+
+// Pending counts the work Facteur still has to do on its own: messages not
+// settled, cases being deposited, replies not sent, messages not filed.
+type Pending struct {
+	Messages, Cases, Outbox, Unfiled int
+}
+
+// Idle reports whether nothing is pending.
+func (p Pending) Idle() bool { return p == Pending{} }
+
+// Pending returns the amount of outstanding automatic work.
+func (s *Store) Pending(ctx context.Context) (Pending, error) {
+	var p Pending
+	err := s.db.QueryRowContext(ctx, `SELECT
+	(SELECT COUNT(*) FROM messages WHERE state IN (?, ?)),
+	(SELECT COUNT(*) FROM cases WHERE state IN (?, ?, ?)),
+	(SELECT COUNT(*) FROM outbox WHERE state = ?),
+	(SELECT COUNT(*) FROM messages WHERE state IN (?, ?) AND filed_at IS NULL)`,
+		MessageReceived, MessageParsed, CaseNew, CaseRouted, CaseDepositing, OutboxQueued, MessageDone, MessageFailed,
+	).Scan(&p.Messages, &p.Cases, &p.Outbox, &p.Unfiled)
+	if err != nil {
+		return p, fmt.Errorf("store: pending: %w", err)
+	}
+	return p, nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: scan: %w", err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: rows: %w", err)
+	}
+	return out, nil
+}

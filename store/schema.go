@@ -1,0 +1,125 @@
+package store
+
+// migrations are applied in order; the database's user_version is the number
+// of migrations applied. Never edit a released migration: append a new one.
+var migrations = []string{
+	// 1: the walking skeleton schema.
+	`
+CREATE TABLE mailboxes (
+	name        TEXT PRIMARY KEY,
+	uidvalidity INTEGER NOT NULL,
+	last_uid    INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL
+);
+
+CREATE TABLE messages (
+	id                INTEGER PRIMARY KEY,
+	mailbox           TEXT    NOT NULL,
+	uidvalidity       INTEGER NOT NULL,
+	uid               INTEGER NOT NULL,
+	sha256            TEXT    NOT NULL,
+	size              INTEGER NOT NULL,
+	spool_name        TEXT    NOT NULL,
+	state             TEXT    NOT NULL DEFAULT 'received',
+	reason            TEXT    NOT NULL DEFAULT '',
+	disposition       TEXT    NOT NULL DEFAULT '',
+	header_message_id TEXT    NOT NULL DEFAULT '',
+	from_addr         TEXT    NOT NULL DEFAULT '',
+	subject           TEXT    NOT NULL DEFAULT '',
+	attempts          INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at   INTEGER NOT NULL DEFAULT 0,
+	last_error        TEXT    NOT NULL DEFAULT '',
+	received_at       INTEGER NOT NULL,
+	updated_at        INTEGER NOT NULL,
+	filed_at          INTEGER,
+	UNIQUE (mailbox, uidvalidity, uid)
+);
+CREATE INDEX messages_by_hash ON messages (mailbox, sha256);
+CREATE INDEX messages_by_state ON messages (state, next_attempt_at);
+CREATE INDEX messages_by_header_id ON messages (header_message_id);
+
+CREATE TABLE documents (
+	id           INTEGER PRIMARY KEY,
+	message_id   INTEGER NOT NULL REFERENCES messages (id),
+	idx          INTEGER NOT NULL,
+	name         TEXT    NOT NULL,
+	content_type TEXT    NOT NULL,
+	format       TEXT    NOT NULL,
+	sha256       TEXT    NOT NULL,
+	size         INTEGER NOT NULL,
+	is_invoice   INTEGER NOT NULL,
+	error        TEXT    NOT NULL DEFAULT '',
+	UNIQUE (message_id, idx)
+);
+
+CREATE TABLE cases (
+	id               INTEGER PRIMARY KEY,
+	ref              TEXT    NOT NULL UNIQUE,
+	message_id       INTEGER NOT NULL REFERENCES messages (id),
+	document_id      INTEGER REFERENCES documents (id),
+	state            TEXT    NOT NULL,
+	reason           TEXT    NOT NULL DEFAULT '',
+	supplier_name    TEXT    NOT NULL DEFAULT '',
+	supplier_siret   TEXT    NOT NULL DEFAULT '',
+	supplier_email   TEXT    NOT NULL DEFAULT '',
+	invoice_number   TEXT    NOT NULL DEFAULT '',
+	invoice_date     TEXT    NOT NULL DEFAULT '',
+	amount_with_vat  TEXT    NOT NULL DEFAULT '',
+	currency         TEXT    NOT NULL DEFAULT '',
+	budget           TEXT    NOT NULL DEFAULT '',
+	recipient_siret  TEXT    NOT NULL DEFAULT '',
+	engagement       TEXT    NOT NULL DEFAULT '',
+	syntax           TEXT    NOT NULL DEFAULT '',
+	flow_number      TEXT    NOT NULL DEFAULT '',
+	deposit_date     TEXT    NOT NULL DEFAULT '',
+	flow_state       TEXT    NOT NULL DEFAULT '',
+	attempts         INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at  INTEGER NOT NULL DEFAULT 0,
+	last_error       TEXT    NOT NULL DEFAULT '',
+	created_at       INTEGER NOT NULL,
+	updated_at       INTEGER NOT NULL
+);
+CREATE INDEX cases_by_state ON cases (state, next_attempt_at);
+CREATE INDEX cases_by_message ON cases (message_id);
+
+CREATE TABLE outbox (
+	id                INTEGER PRIMARY KEY,
+	case_id           INTEGER NOT NULL REFERENCES cases (id),
+	kind              TEXT    NOT NULL,
+	header_message_id TEXT    NOT NULL,
+	envelope_from     TEXT    NOT NULL,
+	recipients        TEXT    NOT NULL,
+	subject           TEXT    NOT NULL,
+	raw               BLOB    NOT NULL,
+	state             TEXT    NOT NULL DEFAULT 'queued',
+	attempts          INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at   INTEGER NOT NULL DEFAULT 0,
+	last_error        TEXT    NOT NULL DEFAULT '',
+	created_at        INTEGER NOT NULL,
+	updated_at        INTEGER NOT NULL,
+	sent_at           INTEGER,
+	UNIQUE (case_id, kind)
+);
+CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
+
+CREATE TABLE ledger (
+	id        INTEGER PRIMARY KEY,
+	at        INTEGER NOT NULL,
+	entity    TEXT    NOT NULL,
+	entity_id INTEGER NOT NULL,
+	from_state TEXT   NOT NULL,
+	to_state  TEXT    NOT NULL,
+	note      TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX ledger_by_entity ON ledger (entity, entity_id);
+CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
+CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
+
+CREATE TABLE counters (
+	name  TEXT PRIMARY KEY,
+	value INTEGER NOT NULL
+);
+`,
+}

@@ -1,0 +1,119 @@
+package store
+
+import "fmt"
+
+// Entity names the kind of row a ledger entry is about.
+type Entity string
+
+// The entities whose states the store tracks.
+const (
+	EntityMessage Entity = "message"
+	EntityCase    Entity = "case"
+	EntityOutbox  Entity = "outbox"
+)
+
+// MessageState is the state of an ingested message.
+type MessageState string
+
+// The states of a message: received → parsed → done, or failed.
+const (
+	MessageReceived MessageState = "received"
+	MessageParsed   MessageState = "parsed"
+	MessageDone     MessageState = "done"
+	MessageFailed   MessageState = "failed"
+)
+
+// CaseState is the state of an invoice case.
+type CaseState string
+
+// The states of an invoice case (see DESIGN.md, "States").
+const (
+	CaseNew              CaseState = "new"
+	CaseRouted           CaseState = "routed"
+	CaseDepositing       CaseState = "depositing"
+	CaseDeposited        CaseState = "deposited"
+	CaseIntegrated       CaseState = "integrated"
+	CaseRejected         CaseState = "rejected"
+	CaseAwaitingSupplier CaseState = "awaiting_supplier"
+	CaseHeld             CaseState = "held"
+	CaseIgnored          CaseState = "ignored"
+	CaseDuplicate        CaseState = "duplicate"
+)
+
+// OutboxState is the state of a queued reply.
+type OutboxState string
+
+// The states of an outbox item: queued → sent, or failed.
+const (
+	OutboxQueued OutboxState = "queued"
+	OutboxSent   OutboxState = "sent"
+	OutboxFailed OutboxState = "failed"
+)
+
+var messageTransitions = map[MessageState][]MessageState{
+	MessageReceived: {MessageParsed, MessageFailed},
+	MessageParsed:   {MessageDone, MessageFailed},
+	MessageFailed:   {MessageReceived}, // an operator asks for a retry
+	MessageDone:     {},
+}
+
+var caseTransitions = map[CaseState][]CaseState{
+	CaseNew:              {CaseRouted, CaseAwaitingSupplier, CaseHeld, CaseIgnored, CaseDuplicate},
+	CaseRouted:           {CaseDepositing, CaseAwaitingSupplier, CaseHeld},
+	CaseDepositing:       {CaseDeposited, CaseRouted, CaseHeld},
+	CaseDeposited:        {CaseIntegrated, CaseRejected, CaseHeld},
+	CaseAwaitingSupplier: {CaseNew, CaseHeld, CaseIgnored},
+	CaseHeld:             {CaseNew, CaseIgnored, CaseDeposited},
+	CaseIntegrated:       {},
+	CaseRejected:         {CaseNew},
+	CaseIgnored:          {CaseNew},
+	CaseDuplicate:        {},
+}
+
+var outboxTransitions = map[OutboxState][]OutboxState{
+	OutboxQueued: {OutboxSent, OutboxFailed},
+	OutboxFailed: {OutboxQueued},
+	OutboxSent:   {},
+}
+
+func allowed[S ~string](table map[S][]S, from, to S) bool {
+	for _, s := range table[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckMessageTransition reports whether a message may go from one state to another.
+func CheckMessageTransition(from, to MessageState) error {
+	if !allowed(messageTransitions, from, to) {
+		return fmt.Errorf("store: message transition %s → %s is not allowed", from, to)
+	}
+	return nil
+}
+
+// CheckCaseTransition reports whether a case may go from one state to another.
+func CheckCaseTransition(from, to CaseState) error {
+	if !allowed(caseTransitions, from, to) {
+		return fmt.Errorf("store: case transition %s → %s is not allowed", from, to)
+	}
+	return nil
+}
+
+func checkOutboxTransition(from, to OutboxState) error {
+	if !allowed(outboxTransitions, from, to) {
+		return fmt.Errorf("store: outbox transition %s → %s is not allowed", from, to)
+	}
+	return nil
+}
+
+// Settled reports whether a case needs no more automatic work from Facteur
+// (it may still change later, through a supplier's answer or a person).
+func (s CaseState) Settled() bool {
+	switch s {
+	case CaseNew, CaseRouted, CaseDepositing:
+		return false
+	}
+	return true
+}

@@ -1,0 +1,350 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func openTest(t *testing.T, dir string, opts Options) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func spoolFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dir, "spool"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestOpenTwiceKeepsSchema(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s := openTest(t, dir, Options{})
+	if _, _, err := s.Ingest(ctx, Incoming{Mailbox: "m", UIDValidity: 1, UID: 1, Raw: []byte("a")}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s2 := openTest(t, dir, Options{})
+	var v int
+	if err := s2.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != len(migrations) {
+		t.Fatalf("user_version = %d, %v; want %d", v, err, len(migrations))
+	}
+	var mode string
+	if err := s2.db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode = %q, %v", mode, err)
+	}
+	if _, created, err := s2.Ingest(ctx, Incoming{Mailbox: "m", UIDValidity: 1, UID: 1, Raw: []byte("a")}); err != nil || created {
+		t.Fatalf("re-ingest after reopen: created=%v err=%v", created, err)
+	}
+}
+
+func TestIngestIdempotent(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s := openTest(t, dir, Options{})
+	raw := []byte("Subject: x\r\n\r\nbody\r\n")
+	id, created, err := s.Ingest(ctx, Incoming{Mailbox: "inbox", UIDValidity: 7, UID: 3, Raw: raw})
+	if err != nil || !created {
+		t.Fatalf("first ingest: %v %v", created, err)
+	}
+	id2, created, err := s.Ingest(ctx, Incoming{Mailbox: "inbox", UIDValidity: 7, UID: 3, Raw: raw})
+	if err != nil || created || id2 != id {
+		t.Fatalf("same location: id=%d created=%v err=%v", id2, created, err)
+	}
+	// Same bytes after a UIDVALIDITY change: recognised, relocated.
+	id3, created, err := s.Ingest(ctx, Incoming{Mailbox: "inbox", UIDValidity: 8, UID: 1, Raw: raw})
+	if err != nil || created || id3 != id {
+		t.Fatalf("same content: id=%d created=%v err=%v", id3, created, err)
+	}
+	m, err := s.Message(ctx, id)
+	if err != nil || m.UIDValidity != 8 || m.UID != 1 {
+		t.Fatalf("relocated message = %+v, %v", m, err)
+	}
+	got, err := s.Raw(ctx, id)
+	if err != nil || string(got) != string(raw) {
+		t.Fatalf("raw = %q, %v", got, err)
+	}
+	if n := len(spoolFiles(t, dir)); n != 1 {
+		t.Fatalf("%d spool files, want 1", n)
+	}
+	// Different bytes at another UID: a new message.
+	if _, created, err := s.Ingest(ctx, Incoming{Mailbox: "inbox", UIDValidity: 8, UID: 2, Raw: []byte("other")}); err != nil || !created {
+		t.Fatalf("new message: %v %v", created, err)
+	}
+}
+
+func TestIngestCrashBetweenSpoolAndCommit(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	crash := errors.New("injected crash")
+	s := openTest(t, dir, Options{AfterSpool: func() error { return crash }})
+	raw := []byte("Subject: crash\r\n\r\n")
+	if _, _, err := s.Ingest(ctx, Incoming{Mailbox: "inbox", UIDValidity: 1, UID: 1, Raw: raw}); !errors.Is(err, crash) {
+		t.Fatalf("err = %v, want injected crash", err)
+	}
+	if n := len(spoolFiles(t, dir)); n != 1 {
+		t.Fatalf("spool holds %d files after the crash, want the one spooled", n)
+	}
+	msgs, _ := s.Messages(ctx, 10)
+	if len(msgs) != 0 {
+		t.Fatalf("%d rows committed despite the crash", len(msgs))
+	}
+	s.Close()
+
+	s2 := openTest(t, dir, Options{})
+	for i := 0; i < 2; i++ { // the re-fetch after restart, then a second, overlapping one
+		if _, _, err := s2.Ingest(ctx, Incoming{Mailbox: "inbox", UIDValidity: 1, UID: 1, Raw: raw}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs, _ = s2.Messages(ctx, 10)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages after restart, want exactly 1", len(msgs))
+	}
+	if n := len(spoolFiles(t, dir)); n != 1 {
+		t.Fatalf("%d spool files, want 1", n)
+	}
+}
+
+func TestCheckpoint(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	ctx := context.Background()
+	v, u, err := s.Checkpoint(ctx, "inbox")
+	if err != nil || v != 0 || u != 0 {
+		t.Fatalf("unknown mailbox: %d %d %v", v, u, err)
+	}
+	if err := s.SaveCheckpoint(ctx, "inbox", 42, 9); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveCheckpoint(ctx, "inbox", 42, 10); err != nil {
+		t.Fatal(err)
+	}
+	v, u, err = s.Checkpoint(ctx, "inbox")
+	if err != nil || v != 42 || u != 10 {
+		t.Fatalf("checkpoint = %d %d %v", v, u, err)
+	}
+}
+
+func TestCaseLifecycleAndLedger(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	ctx := context.Background()
+	msgID, _, err := s.Ingest(ctx, Incoming{Mailbox: "inbox", UIDValidity: 1, UID: 1, Raw: []byte("m")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Case
+	err = s.Update(ctx, func(tx *Tx) error {
+		if err := tx.MessageParsed(msgID, MessageInfo{Subject: "Facture", From: "a@b.test"}); err != nil {
+			return err
+		}
+		doc, err := tx.AddDocument(msgID, DocumentInfo{Index: 0, Name: "f.pdf", ContentType: "application/pdf", Format: "facturx", IsInvoice: true})
+		if err != nil {
+			return err
+		}
+		c, err = tx.CreateCase("FAC", msgID, doc, CaseFields{InvoiceNumber: "F-1"})
+		if err != nil {
+			return err
+		}
+		return tx.MoveCase(c.ID, CaseNew, CaseRouted, "", CaseFields{RecipientSIRET: "20007189200067", Engagement: "EJ-1"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(c.Ref, "FAC-") || !strings.HasSuffix(c.Ref, "-000001") {
+		t.Fatalf("ref = %q", c.Ref)
+	}
+	// An illegal transition is refused and changes nothing.
+	err = s.Update(ctx, func(tx *Tx) error { return tx.MoveCase(c.ID, CaseRouted, CaseIntegrated, "", CaseFields{}) })
+	if err == nil {
+		t.Fatal("routed → integrated accepted")
+	}
+	// A transition from a state the case is not in is a conflict.
+	err = s.Update(ctx, func(tx *Tx) error { return tx.MoveCase(c.ID, CaseDepositing, CaseDeposited, "", CaseFields{}) })
+	if !errors.Is(err, ErrConflict) {
+		t.Fatalf("err = %v, want ErrConflict", err)
+	}
+	got, err := s.Case(ctx, c.ID)
+	if err != nil || got.State != CaseRouted || got.Engagement != "EJ-1" || got.InvoiceNumber != "F-1" || got.Document != 0 {
+		t.Fatalf("case = %+v, %v", got, err)
+	}
+	byRef, err := s.CaseByRef(ctx, c.Ref)
+	if err != nil || byRef.ID != c.ID {
+		t.Fatalf("by ref: %+v %v", byRef, err)
+	}
+	l, err := s.Ledger(ctx, EntityCase, c.ID)
+	if err != nil || len(l) != 2 || l[0].To != "new" || l[1].From != "new" || l[1].To != "routed" {
+		t.Fatalf("ledger = %+v, %v", l, err)
+	}
+	// The ledger is append-only.
+	if _, err := s.db.Exec("UPDATE ledger SET note = 'x'"); err == nil {
+		t.Fatal("ledger row updated")
+	}
+	if _, err := s.db.Exec("DELETE FROM ledger"); err == nil {
+		t.Fatal("ledger row deleted")
+	}
+	// A second case in the same year gets the next number.
+	err = s.Update(ctx, func(tx *Tx) error {
+		c2, err := tx.CreateCase("FAC", msgID, 0, CaseFields{})
+		if err != nil {
+			return err
+		}
+		if !strings.HasSuffix(c2.Ref, "-000002") || c2.Document != -1 {
+			t.Errorf("second case = %+v", c2)
+		}
+		return tx.MoveCase(c2.ID, CaseNew, CaseIgnored, "message automatique", CaseFields{})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.Pending(ctx)
+	if p.Cases != 1 || p.Messages != 1 {
+		t.Fatalf("pending = %+v", p)
+	}
+	waiting, err := s.MessagesAwaitingSettlement(ctx, 10)
+	if err != nil || len(waiting) != 0 {
+		t.Fatalf("message settled while a case is routed: %v %v", waiting, err)
+	}
+}
+
+func TestOutboxOncePerKindAndFiling(t *testing.T) {
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	s := openTest(t, t.TempDir(), Options{Now: func() time.Time { return now }})
+	ctx := context.Background()
+	msgID, _, _ := s.Ingest(ctx, Incoming{Mailbox: "inbox", UIDValidity: 5, UID: 9, Raw: []byte("m")})
+	var caseID int64
+	err := s.Update(ctx, func(tx *Tx) error {
+		if err := tx.MessageParsed(msgID, MessageInfo{}); err != nil {
+			return err
+		}
+		c, err := tx.CreateCase("FAC", msgID, 0, CaseFields{})
+		if err != nil {
+			return err
+		}
+		caseID = c.ID
+		if err := tx.MoveCase(c.ID, CaseNew, CaseAwaitingSupplier, "numéro d'engagement manquant", CaseFields{}); err != nil {
+			return err
+		}
+		for i := 0; i < 2; i++ {
+			_, queued, err := tx.Enqueue(OutboxItem{CaseID: c.ID, Kind: "need_engagement", Recipients: []string{"a@b.test"}, Raw: []byte("x")})
+			if err != nil {
+				return err
+			}
+			if queued != (i == 0) {
+				t.Errorf("attempt %d: queued = %v", i, queued)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due, err := s.DueOutbox(ctx, 10)
+	if err != nil || len(due) != 1 || due[0].Recipients[0] != "a@b.test" {
+		t.Fatalf("due outbox = %+v, %v", due, err)
+	}
+	// A transient failure pushes the item into the future: not due now.
+	err = s.Update(ctx, func(tx *Tx) error { return tx.Retry(EntityOutbox, due[0].ID, now.Add(time.Minute), "451 try later") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := s.DueOutbox(ctx, 10); len(due) != 0 {
+		t.Fatalf("item due despite backoff")
+	}
+	now = now.Add(2 * time.Minute)
+	due, _ = s.DueOutbox(ctx, 10)
+	if len(due) != 1 || due[0].Attempts != 1 || due[0].LastError != "451 try later" {
+		t.Fatalf("after backoff: %+v", due)
+	}
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.OutboxSent(due[0].ID) }); err != nil {
+		t.Fatal(err)
+	}
+
+	if f, _ := s.ToFile(ctx, "inbox"); len(f) != 0 {
+		t.Fatalf("unsettled message offered for filing: %+v", f)
+	}
+	waiting, _ := s.MessagesAwaitingSettlement(ctx, 10)
+	if len(waiting) != 1 {
+		t.Fatalf("awaiting settlement = %d", len(waiting))
+	}
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.MessageDone(msgID, DispositionProcessed) }); err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.ToFile(ctx, "inbox")
+	if err != nil || len(f) != 1 || f[0].UID != 9 || f[0].UIDValidity != 5 || f[0].Disposition != DispositionProcessed {
+		t.Fatalf("to file = %+v, %v", f, err)
+	}
+	if err := s.MarkFiled(ctx, msgID); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := s.ToFile(ctx, "inbox"); len(f) != 0 {
+		t.Fatalf("filed message still offered: %+v", f)
+	}
+	p, _ := s.Pending(ctx)
+	if !p.Idle() {
+		t.Fatalf("pending = %+v", p)
+	}
+	items, _ := s.OutboxOfCase(ctx, caseID)
+	if len(items) != 1 || items[0].State != OutboxSent || items[0].SentAt.IsZero() {
+		t.Fatalf("outbox = %+v", items)
+	}
+}
+
+func TestMessageFailedIsFiledForReview(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	ctx := context.Background()
+	id, _, _ := s.Ingest(ctx, Incoming{Mailbox: "inbox", UIDValidity: 1, UID: 4, Raw: []byte("garbage")})
+	err := s.Update(ctx, func(tx *Tx) error { return tx.MessageFailed(id, MessageReceived, "message illisible") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := s.Message(ctx, id)
+	if m.State != MessageFailed || m.Reason != "message illisible" || m.Disposition != DispositionReview {
+		t.Fatalf("message = %+v", m)
+	}
+	f, _ := s.ToFile(ctx, "inbox")
+	if len(f) != 1 || f[0].Disposition != DispositionReview {
+		t.Fatalf("to file = %+v", f)
+	}
+}
+
+func TestConcurrentIngest(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir, Options{})
+	ctx := context.Background()
+	errs := make(chan error, 8)
+	for w := 0; w < 8; w++ {
+		go func() {
+			var err error
+			for uid := uint32(1); uid <= 20 && err == nil; uid++ {
+				_, _, err = s.Ingest(ctx, Incoming{Mailbox: "inbox", UIDValidity: 1, UID: uid, Raw: []byte{byte(uid)}})
+			}
+			errs <- err
+		}()
+	}
+	for w := 0; w < 8; w++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs, _ := s.Messages(ctx, 100)
+	if len(msgs) != 20 {
+		t.Fatalf("%d messages, want 20", len(msgs))
+	}
+}

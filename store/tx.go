@@ -1,0 +1,354 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Tx is a write transaction. Everything done through one Tx commits or
+// rolls back together, ledger rows included.
+type Tx struct {
+	ctx context.Context
+	tx  *sql.Tx
+	now time.Time
+}
+
+// Update runs fn in a write transaction and commits it when fn returns nil.
+// fn must not do I/O other than through tx: it may run again never, but it
+// holds the database's write lock while it runs.
+func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
+	if err := s.inTx(ctx, fn); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(*Tx) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{ctx: ctx, tx: sqlTx, now: s.now()}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(tx.ctx, query, args...)
+}
+
+func (tx *Tx) ledger(entity Entity, id int64, from, to, note string) error {
+	_, err := tx.exec("INSERT INTO ledger (at, entity, entity_id, from_state, to_state, note) VALUES (?, ?, ?, ?, ?, ?)",
+		millis(tx.now), entity, id, from, to, note)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	return nil
+}
+
+// MessageInfo is what parsing tells about a message, kept for people.
+type MessageInfo struct {
+	HeaderMessageID string
+	From            string
+	Subject         string
+}
+
+// MessageParsed moves a message from received to parsed.
+func (tx *Tx) MessageParsed(id int64, info MessageInfo) error {
+	if err := tx.moveMessage(id, MessageReceived, MessageParsed, ""); err != nil {
+		return err
+	}
+	_, err := tx.exec("UPDATE messages SET header_message_id = ?, from_addr = ?, subject = ? WHERE id = ?",
+		info.HeaderMessageID, info.From, info.Subject, id)
+	if err != nil {
+		return fmt.Errorf("message %d: %w", id, err)
+	}
+	return nil
+}
+
+// MessageDone settles a parsed message: it will be filed per disp.
+func (tx *Tx) MessageDone(id int64, disp Disposition) error {
+	if err := tx.moveMessage(id, MessageParsed, MessageDone, string(disp)); err != nil {
+		return err
+	}
+	_, err := tx.exec("UPDATE messages SET disposition = ? WHERE id = ?", disp, id)
+	return err
+}
+
+// MessageFailed settles a message that could not be handled, with a reason a
+// person can read; it will be filed for review.
+func (tx *Tx) MessageFailed(id int64, from MessageState, reason string) error {
+	if err := tx.moveMessage(id, from, MessageFailed, reason); err != nil {
+		return err
+	}
+	_, err := tx.exec("UPDATE messages SET disposition = ?, reason = ? WHERE id = ?", DispositionReview, reason, id)
+	return err
+}
+
+func (tx *Tx) moveMessage(id int64, from, to MessageState, note string) error {
+	if err := CheckMessageTransition(from, to); err != nil {
+		return err
+	}
+	res, err := tx.exec("UPDATE messages SET state = ?, updated_at = ?, attempts = 0, last_error = '' WHERE id = ? AND state = ?",
+		to, millis(tx.now), id, from)
+	if err != nil {
+		return fmt.Errorf("message %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("message %d is not %s: %w", id, from, ErrConflict)
+	}
+	return tx.ledger(EntityMessage, id, string(from), string(to), note)
+}
+
+// ErrConflict is returned when a row is not in the state a change expects:
+// someone else changed it first.
+var ErrConflict = errors.New("state changed concurrently")
+
+// Retry records a failed attempt on a message, case or outbox item and when
+// to try again; the backoff is persisted, so it survives restarts.
+func (tx *Tx) Retry(entity Entity, id int64, next time.Time, errText string) error {
+	table := map[Entity]string{EntityMessage: "messages", EntityCase: "cases", EntityOutbox: "outbox"}[entity]
+	if table == "" {
+		return fmt.Errorf("retry: unknown entity %q", entity)
+	}
+	_, err := tx.exec("UPDATE "+table+" SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
+		millis(next), truncate(errText, 2000), millis(tx.now), id)
+	if err != nil {
+		return fmt.Errorf("retry %s %d: %w", entity, id, err)
+	}
+	return nil
+}
+
+// DocumentInfo describes one document found in a message.
+type DocumentInfo struct {
+	Index       int
+	Name        string
+	ContentType string
+	Format      string
+	SHA256      string
+	Size        int
+	IsInvoice   bool
+	Error       string
+}
+
+// AddDocument records a document of a message.
+func (tx *Tx) AddDocument(messageID int64, d DocumentInfo) (int64, error) {
+	res, err := tx.exec(`INSERT INTO documents (message_id, idx, name, content_type, format, sha256, size, is_invoice, error)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		messageID, d.Index, d.Name, d.ContentType, d.Format, d.SHA256, d.Size, d.IsInvoice, d.Error)
+	if err != nil {
+		return 0, fmt.Errorf("document of message %d: %w", messageID, err)
+	}
+	return res.LastInsertId()
+}
+
+// CaseFields are the facts of an invoice case.
+type CaseFields struct {
+	SupplierName   string
+	SupplierSIRET  string
+	SupplierEmail  string
+	InvoiceNumber  string
+	InvoiceDate    string
+	AmountWithVAT  string
+	Currency       string
+	Budget         string
+	RecipientSIRET string
+	Engagement     string
+	Syntax         string
+	FlowNumber     string
+	DepositDate    string
+	FlowState      string
+}
+
+// CreateCase opens a case in state new and gives it its reference
+// (PREFIX-YEAR-NNNNNN, sequential per year).
+func (tx *Tx) CreateCase(prefix string, messageID int64, documentID int64, f CaseFields) (Case, error) {
+	year := tx.now.Year()
+	counter := fmt.Sprintf("case:%s:%d", prefix, year)
+	var seq int64
+	err := tx.tx.QueryRowContext(tx.ctx, `
+INSERT INTO counters (name, value) VALUES (?, 1)
+ON CONFLICT (name) DO UPDATE SET value = value + 1
+RETURNING value`, counter).Scan(&seq)
+	if err != nil {
+		return Case{}, fmt.Errorf("case reference: %w", err)
+	}
+	ref := fmt.Sprintf("%s-%d-%06d", prefix, year, seq)
+	var doc any
+	if documentID > 0 {
+		doc = documentID
+	}
+	now := millis(tx.now)
+	res, err := tx.exec(`
+INSERT INTO cases (ref, message_id, document_id, state, supplier_name, supplier_siret, supplier_email,
+	invoice_number, invoice_date, amount_with_vat, currency, budget, recipient_siret, engagement, syntax,
+	flow_number, deposit_date, flow_state, created_at, updated_at, next_attempt_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ref, messageID, doc, CaseNew, f.SupplierName, f.SupplierSIRET, f.SupplierEmail,
+		f.InvoiceNumber, f.InvoiceDate, f.AmountWithVAT, f.Currency, f.Budget, f.RecipientSIRET, f.Engagement, f.Syntax,
+		f.FlowNumber, f.DepositDate, f.FlowState, now, now, now)
+	if err != nil {
+		return Case{}, fmt.Errorf("create case: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return Case{}, fmt.Errorf("create case: %w", err)
+	}
+	if err := tx.ledger(EntityCase, id, "", string(CaseNew), ref); err != nil {
+		return Case{}, err
+	}
+	return tx.Case(id)
+}
+
+// MoveCase changes a case's state (checked against the state machine and
+// against its current state), sets its reason, and records the change in the
+// ledger. Non-empty fields of set are written too.
+func (tx *Tx) MoveCase(id int64, from, to CaseState, reason string, set CaseFields) error {
+	if err := CheckCaseTransition(from, to); err != nil {
+		return err
+	}
+	cols := []string{"state = ?", "reason = ?", "updated_at = ?", "attempts = 0", "last_error = ''", "next_attempt_at = ?"}
+	args := []any{to, reason, millis(tx.now), millis(tx.now)}
+	for col, v := range set.columns() {
+		if v != "" {
+			cols = append(cols, col+" = ?")
+			args = append(args, v)
+		}
+	}
+	args = append(args, id, from)
+	res, err := tx.exec("UPDATE cases SET "+strings.Join(cols, ", ")+" WHERE id = ? AND state = ?", args...)
+	if err != nil {
+		return fmt.Errorf("case %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("case %d is not %s: %w", id, from, ErrConflict)
+	}
+	note := reason
+	return tx.ledger(EntityCase, id, string(from), string(to), note)
+}
+
+func (f CaseFields) columns() map[string]string {
+	return map[string]string{
+		"supplier_name": f.SupplierName, "supplier_siret": f.SupplierSIRET, "supplier_email": f.SupplierEmail,
+		"invoice_number": f.InvoiceNumber, "invoice_date": f.InvoiceDate, "amount_with_vat": f.AmountWithVAT,
+		"currency": f.Currency, "budget": f.Budget, "recipient_siret": f.RecipientSIRET, "engagement": f.Engagement,
+		"syntax": f.Syntax, "flow_number": f.FlowNumber, "deposit_date": f.DepositDate, "flow_state": f.FlowState,
+	}
+}
+
+// Case reads a case inside the transaction.
+func (tx *Tx) Case(id int64) (Case, error) {
+	return scanCase(tx.tx.QueryRowContext(tx.ctx, caseSelect+" WHERE c.id = ?", id))
+}
+
+// OutboxItem is a reply waiting to be sent, or sent.
+type OutboxItem struct {
+	ID              int64
+	CaseID          int64
+	Kind            string
+	HeaderMessageID string
+	EnvelopeFrom    string
+	Recipients      []string
+	Subject         string
+	Raw             []byte
+	State           OutboxState
+	Attempts        int
+	LastError       string
+	CreatedAt       time.Time
+	SentAt          time.Time
+}
+
+// Enqueue queues a reply. At most one reply of a kind exists per case: a
+// second one is not queued and Enqueue returns queued false.
+func (tx *Tx) Enqueue(it OutboxItem) (id int64, queued bool, err error) {
+	now := millis(tx.now)
+	res, err := tx.exec(`
+INSERT INTO outbox (case_id, kind, header_message_id, envelope_from, recipients, subject, raw, state, created_at, updated_at, next_attempt_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (case_id, kind) DO NOTHING`,
+		it.CaseID, it.Kind, it.HeaderMessageID, it.EnvelopeFrom, strings.Join(it.Recipients, ","), it.Subject, it.Raw,
+		OutboxQueued, now, now, now)
+	if err != nil {
+		return 0, false, fmt.Errorf("enqueue reply for case %d: %w", it.CaseID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, false, nil
+	}
+	id, err = res.LastInsertId()
+	if err != nil {
+		return 0, false, err
+	}
+	if err := tx.ledger(EntityOutbox, id, "", string(OutboxQueued), it.Kind); err != nil {
+		return 0, false, err
+	}
+	return id, true, nil
+}
+
+// OutboxSent records that a reply was accepted by the SMTP server.
+func (tx *Tx) OutboxSent(id int64) error {
+	return tx.moveOutbox(id, OutboxQueued, OutboxSent, "")
+}
+
+// OutboxFailed records that a reply cannot be sent (permanent error).
+func (tx *Tx) OutboxFailed(id int64, reason string) error {
+	return tx.moveOutbox(id, OutboxQueued, OutboxFailed, reason)
+}
+
+func (tx *Tx) moveOutbox(id int64, from, to OutboxState, note string) error {
+	if err := checkOutboxTransition(from, to); err != nil {
+		return err
+	}
+	var sentAt any
+	if to == OutboxSent {
+		sentAt = millis(tx.now)
+	}
+	res, err := tx.exec("UPDATE outbox SET state = ?, updated_at = ?, sent_at = ?, last_error = CASE WHEN ? != '' THEN ? ELSE last_error END WHERE id = ? AND state = ?",
+		to, millis(tx.now), sentAt, note, note, id, from)
+	if err != nil {
+		return fmt.Errorf("outbox %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("outbox %d is not %s: %w", id, from, ErrConflict)
+	}
+	return tx.ledger(EntityOutbox, id, string(from), string(to), note)
+}
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// SetCaseFields writes the non-empty fields of set on a case without
+// changing its state (e.g. the latest flow state reported by Chorus Pro).
+func (tx *Tx) SetCaseFields(id int64, set CaseFields) error {
+	cols := []string{"updated_at = ?"}
+	args := []any{millis(tx.now)}
+	for col, v := range set.columns() {
+		if v != "" {
+			cols = append(cols, col+" = ?")
+			args = append(args, v)
+		}
+	}
+	args = append(args, id)
+	if _, err := tx.exec("UPDATE cases SET "+strings.Join(cols, ", ")+" WHERE id = ?", args...); err != nil {
+		return fmt.Errorf("case %d: %w", id, err)
+	}
+	return nil
+}
