@@ -276,10 +276,10 @@ func (s *Store) Pending(ctx context.Context) (Pending, error) {
 	var p Pending
 	err := s.db.QueryRowContext(ctx, `SELECT
 	(SELECT COUNT(*) FROM messages WHERE state IN (?, ?)),
-	(SELECT COUNT(*) FROM cases WHERE state IN (?, ?, ?)),
+	(SELECT COUNT(*) FROM cases WHERE state IN (?, ?, ?, ?)),
 	(SELECT COUNT(*) FROM outbox WHERE state = ?),
 	(SELECT COUNT(*) FROM messages WHERE state IN (?, ?) AND filed_at IS NULL)`,
-		MessageReceived, MessageParsed, CaseNew, CaseRouted, CaseDepositing, OutboxQueued, MessageDone, MessageFailed,
+		MessageReceived, MessageParsed, CaseNew, CaseRouted, CaseDepositing, CaseDeposited, OutboxQueued, MessageDone, MessageFailed,
 	).Scan(&p.Messages, &p.Cases, &p.Outbox, &p.Unfiled)
 	if err != nil {
 		return p, fmt.Errorf("store: pending: %w", err)

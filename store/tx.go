@@ -352,3 +352,110 @@ func (tx *Tx) SetCaseFields(id int64, set CaseFields) error {
 	}
 	return nil
 }
+
+// LiveCaseFor returns the case, if any, through which the same supplier
+// invoice (seller SIRET + invoice number) is being or was deposited.
+func (tx *Tx) LiveCaseFor(sellerSIRET, number string) (*Case, error) {
+	if sellerSIRET == "" || number == "" {
+		return nil, nil
+	}
+	c, err := scanCase(tx.tx.QueryRowContext(tx.ctx, caseSelect+
+		" WHERE c.supplier_siret = ? AND c.invoice_number = ? AND c.state IN (?, ?, ?, ?) ORDER BY c.id LIMIT 1",
+		sellerSIRET, number, CaseRouted, CaseDepositing, CaseDeposited, CaseIntegrated))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("live case: %w", err)
+	}
+	return &c, nil
+}
+
+// SupersedeAwaiting closes the cases that waited for the supplier about the
+// same invoice, now that a new case (by) carries it.
+func (tx *Tx) SupersedeAwaiting(by int64, sellerSIRET, number, note string) error {
+	if sellerSIRET == "" || number == "" {
+		return nil
+	}
+	rows, err := tx.tx.QueryContext(tx.ctx,
+		"SELECT id FROM cases WHERE supplier_siret = ? AND invoice_number = ? AND state = ? AND id != ?",
+		sellerSIRET, number, CaseAwaitingSupplier, by)
+	if err != nil {
+		return fmt.Errorf("supersede: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("supersede: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if err := tx.MoveCase(id, CaseAwaitingSupplier, CaseIgnored, note, CaseFields{}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CaseRepliedTo returns the case one of whose replies has one of the given
+// Message-IDs (as found in an answer's In-Reply-To or References).
+func (tx *Tx) CaseRepliedTo(messageIDs []string) (*Case, error) {
+	for _, id := range messageIDs {
+		id = strings.Trim(strings.TrimSpace(id), "<>")
+		if id == "" {
+			continue
+		}
+		var caseID int64
+		err := tx.tx.QueryRowContext(tx.ctx, "SELECT case_id FROM outbox WHERE header_message_id = ?", id).Scan(&caseID)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("case replied to: %w", err)
+		}
+		c, err := tx.Case(caseID)
+		if err != nil {
+			return nil, err
+		}
+		return &c, nil
+	}
+	return nil, nil
+}
+
+// CaseByRef returns the case with a reference, or nil.
+func (tx *Tx) CaseByRef(ref string) (*Case, error) {
+	c, err := scanCase(tx.tx.QueryRowContext(tx.ctx, caseSelect+" WHERE c.ref = ?", ref))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w", ref, err)
+	}
+	return &c, nil
+}
+
+// RepliesTo counts the replies queued for an address since a time.
+func (tx *Tx) RepliesTo(addr string, since time.Time) (int, error) {
+	var n int
+	err := tx.tx.QueryRowContext(tx.ctx,
+		"SELECT COUNT(*) FROM outbox WHERE created_at >= ? AND (',' || lower(recipients) || ',') LIKE ?",
+		millis(since), "%,"+strings.ToLower(addr)+",%").Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("replies to %s: %w", addr, err)
+	}
+	return n, nil
+}
+
+// MessageHeaderID returns the Message-ID header of an ingested message.
+func (tx *Tx) MessageHeaderID(messageID int64) (string, error) {
+	var id string
+	err := tx.tx.QueryRowContext(tx.ctx, "SELECT header_message_id FROM messages WHERE id = ?", messageID).Scan(&id)
+	if err != nil {
+		return "", fmt.Errorf("message %d: %w", messageID, err)
+	}
+	return id, nil
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"facteur/internal/app"
+	"facteur/internal/demo"
+	"facteur/store"
+)
+
+func cmdDemo(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	verbose := fs.Bool("v", false, "log every step to stderr")
+	keep := fs.Bool("keep", false, "keep the demo's data directory (its path is printed)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := newLogger(stderr, level)
+
+	dir, err := os.MkdirTemp("", "facteur-demo-")
+	if err != nil {
+		fmt.Fprintf(stderr, "facteur demo: %v\n", err)
+		return 1
+	}
+	if *keep {
+		fmt.Fprintf(stdout, "Données de la démonstration : %s\n", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	env, err := demo.Start(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "facteur demo: %v\n", err)
+		return 1
+	}
+	defer env.Close()
+	sams, err := demo.Samples(time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "facteur demo: %v\n", err)
+		return 1
+	}
+	for _, s := range sams {
+		if err := env.Deliver(s.Mail.Bytes()); err != nil {
+			fmt.Fprintf(stderr, "facteur demo: deliver: %v\n", err)
+			return 1
+		}
+	}
+
+	a, err := app.New(ctx, env.Config, app.Options{Logger: log, GatewayPoll: 200 * time.Millisecond})
+	if err != nil {
+		fmt.Fprintf(stderr, "facteur demo: %v\n", err)
+		return 1
+	}
+	defer a.Close()
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(runCtx) }()
+
+	waitCtx, cancelWait := context.WithTimeout(ctx, 45*time.Second)
+	werr := demo.WaitSettled(waitCtx, a, env, len(sams))
+	cancelWait()
+	cancel()
+	if err := <-done; err != nil {
+		fmt.Fprintf(stderr, "facteur demo: %v\n", err)
+		return 1
+	}
+	if werr != nil {
+		fmt.Fprintf(stderr, "facteur demo: %v\n", werr)
+		return 1
+	}
+	if err := printDemoReport(context.Background(), stdout, a.Store(), env); err != nil {
+		fmt.Fprintf(stderr, "facteur demo: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func printDemoReport(ctx context.Context, w io.Writer, st *store.Store, env *demo.Env) error {
+	msgs, err := st.Messages(ctx, 100)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Démonstration Facteur — %d messages reçus dans %s\n\n", len(msgs), demo.MailboxUser)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MESSAGE\tDOSSIER\tRÉSULTAT\tFLUX CHORUS PRO / DEMANDE\tRÉPONSE ENVOYÉE")
+	for i := len(msgs) - 1; i >= 0; i-- {
+		m := msgs[i]
+		cases, err := st.CasesOfMessage(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range cases {
+			detail := c.FlowNumber
+			if detail == "" {
+				detail = c.Reason
+			} else if c.Engagement != "" {
+				detail += " (" + c.Budget + ", EJ " + c.Engagement + ")"
+			}
+			reply := "—"
+			items, err := st.OutboxOfCase(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			for _, it := range items {
+				reply = it.Subject
+				if it.State != store.OutboxSent {
+					reply += " (" + string(it.State) + ")"
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", oneLine(m.Subject, 48), c.Ref, stateLabel(c.State), oneLine(detail, 70), oneLine(reply, 80))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	deps := env.Sandbox.Deposits()
+	fmt.Fprintf(w, "\nChorus Pro (bac à sable) : %d flux déposé(s) ; SMTP : %d réponse(s) reçue(s) ; boîte INBOX : %d message(s) restant(s).\n",
+		len(deps), len(env.SMTP.Messages()), env.Count("INBOX"))
+	return nil
+}

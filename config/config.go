@@ -1,0 +1,330 @@
+// Package config turns Facteur's TOML configuration file into a typed,
+// validated [Config].
+//
+// Parsing is strict: unknown keys are rejected, values of the wrong type are
+// reported, defaults are applied, and then every remaining problem is
+// reported at once, each with the key path it concerns
+// (e.g. "mailbox[0].port: must be between 1 and 65535"). Secrets are never
+// read by [Parse]; they are resolved on demand from a file, an environment
+// variable or a systemd credential (see [Secret]).
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the whole configuration of one Facteur instance.
+type Config struct {
+	Instance   Instance   `toml:"instance"`
+	Mailboxes  []Mailbox  `toml:"mailbox"` // [[mailbox]], at least one
+	SMTP       SMTP       `toml:"smtp"`
+	Chorus     Chorus     `toml:"chorus"`
+	Budgets    []Budget   `toml:"budget"` // [[budget]], at least one
+	Routing    Routing    `toml:"routing"`
+	Engagement Engagement `toml:"engagement"`
+}
+
+// Instance describes the public body running Facteur.
+type Instance struct {
+	Name       string `toml:"name"`        // e.g. "Agglomération du Saint-Quentinois" (required)
+	DataDir    string `toml:"data_dir"`    // default "/var/lib/facteur"
+	CasePrefix string `toml:"case_prefix"` // default "FAC"; [A-Z]{2,8}
+	LogLevel   string `toml:"log_level"`   // debug|info|warn|error, default info
+}
+
+// Mailbox is one IMAP mailbox watched for supplier invoices.
+type Mailbox struct {
+	Name            string   `toml:"name"`             // unique, [a-z0-9_-]+, required
+	Address         string   `toml:"address"`          // public address, required, addr-spec
+	Host            string   `toml:"host"`             // required
+	Port            int      `toml:"port"`             // default 993 for tls, 143 otherwise
+	Security        string   `toml:"security"`         // "tls" (default) | "starttls" | "plain" (loopback hosts only)
+	Username        string   `toml:"username"`         // default: address
+	Password        Secret   `toml:"password"`         // required
+	CAFile          string   `toml:"ca_file"`          // optional extra roots (PEM)
+	Folder          string   `toml:"folder"`           // default "INBOX"
+	Poll            string   `toml:"poll"`             // cron spec, default "@every 1m"
+	ProcessedFolder string   `toml:"processed_folder"` // default "Facteur/Traitees"
+	ReviewFolder    string   `toml:"review_folder"`    // default "Facteur/A-verifier"
+	IgnoredFolder   string   `toml:"ignored_folder"`   // default "Facteur/Ignorees"
+	MaxMessageSize  ByteSize `toml:"max_message_size"` // default 40 MiB
+}
+
+// SMTP is the submission server used to send replies.
+type SMTP struct {
+	Host         string   `toml:"host"`          // required
+	Port         int      `toml:"port"`          // default 587 for starttls, 465 for tls, 25 for plain
+	Security     string   `toml:"security"`      // "starttls" (default) | "tls" | "plain" (loopback hosts only)
+	Username     string   `toml:"username"`      // optional (no AUTH when empty)
+	Password     Secret   `toml:"password"`      // required when username is set
+	CAFile       string   `toml:"ca_file"`       // optional extra roots (PEM)
+	From         string   `toml:"from"`          // header From address, required
+	FromName     string   `toml:"from_name"`     // default: instance.name
+	EnvelopeFrom string   `toml:"envelope_from"` // MAIL FROM; default "" = null sender <>
+	Bcc          []string `toml:"bcc"`           // copy of every reply to finance staff
+	Timeout      Duration `toml:"timeout"`       // default 30s
+}
+
+// Chorus holds the Chorus Pro (PISTE) API settings.
+type Chorus struct {
+	Environment       string   `toml:"environment"`        // "sandbox" (default) | "production" | "custom"
+	APIURL            string   `toml:"api_url"`            // required for custom; overrides the named environment otherwise
+	TokenURL          string   `toml:"token_url"`          // same
+	ClientID          string   `toml:"client_id"`          // required
+	ClientSecret      Secret   `toml:"client_secret"`      // required
+	TechnicalLogin    string   `toml:"technical_login"`    // required
+	TechnicalPassword Secret   `toml:"technical_password"` // required
+	Timeout           Duration `toml:"timeout"`            // default 60s
+	StatusPoll        string   `toml:"status_poll"`        // cron spec, default "@every 5m"
+}
+
+// Budget is one of the public body's budgets, identified on Chorus Pro by
+// its SIRET.
+type Budget struct {
+	Name     string   `toml:"name"`     // required, unique
+	SIRET    string   `toml:"siret"`    // 14 digits, Luhn-valid, unique; spaces removed
+	Keywords []string `toml:"keywords"` // optional words pointing to this budget (e.g. "eau potable")
+}
+
+// Routing holds the budget routing options.
+type Routing struct {
+	// DefaultBudget is an optional budget name, used only when the buyer
+	// SIRET is not ours and no keyword matches.
+	DefaultBudget string `toml:"default_budget"`
+}
+
+// Engagement holds the engagement-number extraction options.
+type Engagement struct {
+	// Patterns are Go regexps, each with exactly one capture group (the
+	// number). Empty means [DefaultEngagementPatterns].
+	Patterns []string `toml:"patterns"`
+}
+
+// Defaults.
+const (
+	DefaultDataDir         = "/var/lib/facteur"
+	DefaultCasePrefix      = "FAC"
+	DefaultLogLevel        = "info"
+	DefaultFolder          = "INBOX"
+	DefaultPoll            = "@every 1m"
+	DefaultProcessedFolder = "Facteur/Traitees"
+	DefaultReviewFolder    = "Facteur/A-verifier"
+	DefaultIgnoredFolder   = "Facteur/Ignorees"
+	DefaultMaxMessageSize  = 40 * MiB
+	DefaultSMTPTimeout     = 30 * time.Second
+	DefaultChorusTimeout   = 60 * time.Second
+	DefaultStatusPoll      = "@every 5m"
+)
+
+// Problem is one thing wrong with a configuration, with the key path it
+// concerns ("mailbox[0].port"); Key is empty for file-level problems.
+type Problem struct {
+	Key     string
+	Message string
+}
+
+func (p Problem) String() string {
+	if p.Key == "" {
+		return p.Message
+	}
+	return p.Key + ": " + p.Message
+}
+
+// Problems is the list of every problem found; it implements error with one
+// "key: message" per line.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (ps *Problems) add(key, format string, args ...any) {
+	*ps = append(*ps, Problem{Key: key, Message: fmt.Sprintf(format, args...)})
+}
+
+// keys returns the key path of every problem, in order.
+func (ps Problems) keys() []string {
+	keys := make([]string, len(ps))
+	for i, p := range ps {
+		keys[i] = p.Key
+	}
+	return keys
+}
+
+// Load reads the file at path and parses it with [Parse]. Problems in the
+// file are returned as [Problems].
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(data)
+}
+
+// Parse decodes a TOML configuration, applies defaults and validates it.
+// Secrets are not resolved (see [Config.CheckSecrets]). When anything is
+// wrong, Parse returns (nil, Problems) listing every problem found.
+func Parse(data []byte) (*Config, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // UTF-8 BOM left by some editors
+
+	// Pass 1: a generic decode, then a walk against the Config type that
+	// reports unknown keys and type mismatches with indexed key paths, and
+	// fills a Config with what is well typed.
+	var raw map[string]any
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		return nil, Problems{decodeProblem(err)}
+	}
+	var (
+		c     Config
+		shape Problems
+	)
+	checkShape("", raw, reflect.ValueOf(&c).Elem(), &shape)
+
+	if len(shape) == 0 {
+		// Pass 2: the typed decode by the library. Pass 1 makes errors
+		// here unexpected; they are still reported, as is any key the
+		// decoder left aside.
+		c = Config{}
+		md, err := toml.Decode(string(data), &c)
+		if err != nil {
+			return nil, Problems{decodeProblem(err)}
+		}
+		for _, k := range md.Undecoded() {
+			shape.add(k.String(), "unknown key")
+		}
+		if len(shape) > 0 {
+			return nil, shape
+		}
+	}
+
+	// Defaults and validation also run when the shape is wrong, so that
+	// every problem is reported at once; a key whose value was rejected
+	// above is not reported again.
+	c.applyDefaults()
+	ps := shape
+	for _, p := range c.validate() {
+		if !underAny(p.Key, shape) {
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return &c, nil
+}
+
+// underAny reports whether key is, or is inside, the key of one of ps.
+func underAny(key string, ps Problems) bool {
+	for _, p := range ps {
+		if key == p.Key || strings.HasPrefix(key, p.Key+".") || strings.HasPrefix(key, p.Key+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeProblem turns a decoder error into a Problem.
+func decodeProblem(err error) Problem {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		msg := pe.Message
+		if pe.Position.Line > 0 {
+			msg = fmt.Sprintf("line %d: %s", pe.Position.Line, msg)
+		}
+		return Problem{Key: pe.LastKey, Message: msg}
+	}
+	return Problem{Message: err.Error()}
+}
+
+func (c *Config) applyDefaults() {
+	in := &c.Instance
+	setDefault(&in.DataDir, DefaultDataDir)
+	setDefault(&in.CasePrefix, DefaultCasePrefix)
+	setDefault(&in.LogLevel, DefaultLogLevel)
+
+	for i := range c.Mailboxes {
+		m := &c.Mailboxes[i]
+		setDefault(&m.Security, "tls")
+		if m.Port == 0 {
+			if m.Security == "tls" {
+				m.Port = 993
+			} else {
+				m.Port = 143
+			}
+		}
+		setDefault(&m.Username, m.Address)
+		setDefault(&m.Folder, DefaultFolder)
+		setDefault(&m.Poll, DefaultPoll)
+		setDefault(&m.ProcessedFolder, DefaultProcessedFolder)
+		setDefault(&m.ReviewFolder, DefaultReviewFolder)
+		setDefault(&m.IgnoredFolder, DefaultIgnoredFolder)
+		if m.MaxMessageSize == 0 {
+			m.MaxMessageSize = DefaultMaxMessageSize
+		}
+	}
+
+	s := &c.SMTP
+	setDefault(&s.Security, "starttls")
+	if s.Port == 0 {
+		switch s.Security {
+		case "tls":
+			s.Port = 465
+		case "plain":
+			s.Port = 25
+		default:
+			s.Port = 587
+		}
+	}
+	setDefault(&s.FromName, c.Instance.Name)
+	if s.Timeout.Duration == 0 {
+		s.Timeout.Duration = DefaultSMTPTimeout
+	}
+
+	ch := &c.Chorus
+	setDefault(&ch.Environment, "sandbox")
+	if ch.Timeout.Duration == 0 {
+		ch.Timeout.Duration = DefaultChorusTimeout
+	}
+	setDefault(&ch.StatusPoll, DefaultStatusPoll)
+
+	for i := range c.Budgets {
+		c.Budgets[i].SIRET = normalizeSIRET(c.Budgets[i].SIRET)
+	}
+
+	if len(c.Engagement.Patterns) == 0 {
+		c.Engagement.Patterns = slices.Clone(DefaultEngagementPatterns)
+	}
+}
+
+func setDefault(p *string, def string) {
+	if *p == "" {
+		*p = def
+	}
+}
+
+// BudgetBySIRET returns the budget whose SIRET is siret (spaces ignored).
+func (c *Config) BudgetBySIRET(siret string) (Budget, bool) {
+	siret = normalizeSIRET(siret)
+	if siret == "" {
+		return Budget{}, false
+	}
+	for _, b := range c.Budgets {
+		if normalizeSIRET(b.SIRET) == siret {
+			return b, true
+		}
+	}
+	return Budget{}, false
+}

@@ -1,0 +1,175 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// secretRef is one secret of a configuration with its key path.
+type secretRef struct {
+	key      string
+	secret   Secret
+	required bool
+}
+
+func (c *Config) secrets() []secretRef {
+	var refs []secretRef
+	for i, m := range c.Mailboxes {
+		refs = append(refs, secretRef{fmt.Sprintf("mailbox[%d].password", i), m.Password, true})
+	}
+	refs = append(refs,
+		secretRef{"smtp.password", c.SMTP.Password, c.SMTP.Username != ""},
+		secretRef{"chorus.client_secret", c.Chorus.ClientSecret, true},
+		secretRef{"chorus.technical_password", c.Chorus.TechnicalPassword, true},
+	)
+	return refs
+}
+
+// Warnings lists what is allowed but unwise: inline secrets, an SMTP
+// password without a username.
+func (c *Config) Warnings() []string {
+	var w []string
+	for _, r := range c.secrets() {
+		if r.secret.Value != "" {
+			w = append(w, r.key+": secret written inline in the configuration file; prefer file, env or credential")
+		}
+	}
+	if c.SMTP.Username == "" && c.SMTP.Password.IsSet() {
+		w = append(w, "smtp.password: set but smtp.username is empty, so it is not used")
+	}
+	return w
+}
+
+// CheckSecrets resolves every secret that is set (files exist and are
+// readable, environment variables and systemd credentials present, none
+// empty), reports required secrets that are not set, and checks that the
+// CA files named by ca_file are readable.
+func (c *Config) CheckSecrets() Problems {
+	var ps Problems
+	for _, r := range c.secrets() {
+		if !r.secret.IsSet() {
+			if r.required {
+				ps.add(r.key, "required: set one of file, env, credential or value")
+			}
+			continue
+		}
+		if _, err := r.secret.resolve(); err != nil {
+			ps.add(r.key, "%v", err)
+		}
+	}
+	cas := []struct{ key, path string }{{"smtp.ca_file", c.SMTP.CAFile}}
+	for i, m := range c.Mailboxes {
+		cas = append(cas, struct{ key, path string }{fmt.Sprintf("mailbox[%d].ca_file", i), m.CAFile})
+	}
+	for _, ca := range cas {
+		if ca.path == "" {
+			continue
+		}
+		if _, err := os.ReadFile(ca.path); err != nil {
+			ps.add(ca.key, "%v", err)
+		}
+	}
+	return ps
+}
+
+// Redacted returns the effective configuration (defaults applied) as TOML,
+// with every secret shown as its source only: an inline value is replaced
+// by "(redacted)".
+func (c *Config) Redacted() string {
+	var b strings.Builder
+	v := reflect.ValueOf(c).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		f, fv := t.Field(i), v.Field(i)
+		name := tomlName(f)
+		switch f.Type.Kind() {
+		case reflect.Struct:
+			fmt.Fprintf(&b, "[%s]\n", name)
+			writeTable(&b, fv)
+			b.WriteString("\n")
+		case reflect.Slice:
+			for j := range fv.Len() {
+				fmt.Fprintf(&b, "[[%s]]\n", name)
+				writeTable(&b, fv.Index(j))
+				b.WriteString("\n")
+			}
+		}
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func writeTable(b *strings.Builder, v reflect.Value) {
+	t := v.Type()
+	for i := range t.NumField() {
+		name := tomlName(t.Field(i))
+		if name == "" {
+			continue
+		}
+		fmt.Fprintf(b, "%s = %s\n", name, tomlValue(v.Field(i)))
+	}
+}
+
+func tomlValue(v reflect.Value) string {
+	switch x := v.Interface().(type) {
+	case Secret:
+		var parts []string
+		for _, kv := range [][2]string{{"file", x.File}, {"env", x.Env}, {"credential", x.Credential}, {"value", x.Value}} {
+			if kv[1] == "" {
+				continue
+			}
+			val := kv[1]
+			if kv[0] == "value" {
+				val = redacted
+			}
+			parts = append(parts, kv[0]+" = "+tomlString(val))
+		}
+		if len(parts) == 0 {
+			return "{}"
+		}
+		return "{ " + strings.Join(parts, ", ") + " }"
+	case Duration:
+		return tomlString(x.Duration.String())
+	case ByteSize:
+		return tomlString(x.String())
+	case string:
+		return tomlString(x)
+	case int:
+		return strconv.Itoa(x)
+	case []string:
+		q := make([]string, len(x))
+		for i, s := range x {
+			q[i] = tomlString(s)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
+	}
+	return tomlString(fmt.Sprint(v.Interface()))
+}
+
+// tomlString quotes s as a TOML basic string.
+func tomlString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == utf8.RuneError:
+			b.WriteString(`\uFFFD`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\u%04X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

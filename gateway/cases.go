@@ -1,0 +1,263 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"facteur/chorus"
+	"facteur/notifier"
+	"facteur/parser"
+	"facteur/store"
+)
+
+// depositCases deposits the routed cases on Chorus Pro. Each case is
+// committed as "depositing" before the call (invariant 2), so that a crash
+// during the call is found by Recover and never deposited blindly again.
+func (g *Gateway) depositCases(ctx context.Context) (int, error) {
+	cases, err := g.o.Store.DueCases(ctx, batch, store.CaseRouted)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range cases {
+		if err := g.deposit(ctx, c); err != nil {
+			return 0, err
+		}
+	}
+	return len(cases), nil
+}
+
+func (g *Gateway) deposit(ctx context.Context, c store.Case) error {
+	log := g.log.With("case", c.Ref, "message", c.MessageID)
+	doc, err := g.document(ctx, c)
+	if err != nil {
+		log.Error("document of case unavailable", "err", err)
+		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			return tx.MoveCase(c.ID, store.CaseRouted, store.CaseHeld, "document introuvable pour le dépôt : "+err.Error(), store.CaseFields{})
+		})
+	}
+	attempt := fmt.Sprintf("dépôt %s de %s (%s)", c.Syntax, doc.Name, doc.SHA256[:12])
+	if err := g.o.Store.Update(ctx, func(tx *store.Tx) error {
+		return tx.MoveCase(c.ID, store.CaseRouted, store.CaseDepositing, attempt, store.CaseFields{})
+	}); err != nil {
+		return fmt.Errorf("gateway: case %s: %w", c.Ref, err)
+	}
+
+	res, derr := g.o.Chorus.DeposerFlux(ctx, chorus.DepositRequest{File: doc.Data, FileName: depositName(doc, c), Syntax: c.Syntax})
+	if derr == nil {
+		log.Info("deposited on Chorus Pro", "flow", res.FlowNumber, "siret", c.RecipientSIRET, "engagement", c.Engagement)
+		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			return tx.MoveCase(c.ID, store.CaseDepositing, store.CaseDeposited, "flux "+res.FlowNumber,
+				store.CaseFields{FlowNumber: res.FlowNumber, DepositDate: res.DepositDate})
+		})
+	}
+	if ctx.Err() != nil {
+		// Shutting down mid-call: leave the case depositing; Recover holds
+		// it at the next start so that a person checks Chorus Pro.
+		return ctx.Err()
+	}
+	switch {
+	case chorus.MaybeDeposited(derr):
+		log.Error("deposit outcome unknown; held", "err", derr)
+		reason := "dépôt incertain (" + derr.Error() + ") : vérifier sur Chorus Pro avant tout nouveau dépôt"
+		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			return tx.MoveCase(c.ID, store.CaseDepositing, store.CaseHeld, reason, store.CaseFields{})
+		})
+	case chorus.IsTransient(derr):
+		// Nothing reached Chorus Pro (token failure, 429): try again later.
+		next := g.now().Add(backoff(c.Attempts+1, 30*time.Second, time.Hour))
+		log.Warn("deposit failed before reaching Chorus Pro; will retry", "err", derr, "next", next)
+		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.MoveCase(c.ID, store.CaseDepositing, store.CaseRouted, "nouvel essai : "+derr.Error(), store.CaseFields{}); err != nil {
+				return err
+			}
+			return tx.Retry(store.EntityCase, c.ID, next, derr.Error())
+		})
+	default:
+		log.Error("deposit refused by Chorus Pro; held", "err", derr)
+		reason := "dépôt refusé par Chorus Pro : " + chorusLabel(derr)
+		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			return tx.MoveCase(c.ID, store.CaseDepositing, store.CaseHeld, reason, store.CaseFields{})
+		})
+	}
+}
+
+func chorusLabel(err error) string {
+	var e *chorus.Error
+	if errors.As(err, &e) && e.Label != "" {
+		return e.Label
+	}
+	return err.Error()
+}
+
+// depositName is the file name sent to Chorus Pro: the supplier's, with the
+// extension the syntax wants.
+func depositName(d *parser.Document, c store.Case) string {
+	name := d.Name
+	want := ".xml"
+	if c.Syntax == chorus.SyntaxFacturX {
+		want = ".pdf"
+	}
+	if name == "" {
+		name = "facture-" + c.Ref + want
+	}
+	if !strings.EqualFold(path.Ext(name), want) {
+		name += want
+	}
+	if r := []rune(name); len(r) > 200 {
+		name = string(r[len(r)-200:])
+	}
+	return name
+}
+
+// document re-reads the case's document from the spooled message, checking
+// it is byte for byte the one the case was opened for.
+func (g *Gateway) document(ctx context.Context, c store.Case) (*parser.Document, error) {
+	if c.Document < 0 {
+		return nil, errors.New("le dossier n'a pas de document")
+	}
+	raw, err := g.o.Store.Raw(ctx, c.MessageID)
+	if err != nil {
+		return nil, err
+	}
+	pm, err := parser.Parse(raw, g.o.Parser)
+	if err != nil {
+		return nil, err
+	}
+	if c.Document >= len(pm.Documents) {
+		return nil, fmt.Errorf("document %d absent du message", c.Document)
+	}
+	d := &pm.Documents[c.Document]
+	if d.SHA256 != c.DocumentSHA {
+		return nil, fmt.Errorf("document %d du message modifié", c.Document)
+	}
+	return d, nil
+}
+
+// pollFlows asks Chorus Pro how the deposited flows were processed.
+func (g *Gateway) pollFlows(ctx context.Context) (int, error) {
+	cases, err := g.o.Store.DueCases(ctx, batch, store.CaseDeposited)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range cases {
+		if err := g.pollFlow(ctx, c); err != nil {
+			return 0, err
+		}
+	}
+	return len(cases), nil
+}
+
+func (g *Gateway) pollFlow(ctx context.Context, c store.Case) error {
+	log := g.log.With("case", c.Ref, "message", c.MessageID, "flow", c.FlowNumber)
+	rep, err := g.o.Chorus.ConsulterCRDetaille(ctx, c.FlowNumber)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !chorus.IsTransient(err) {
+			log.Error("flow report refused; held", "err", err)
+			return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+				return tx.MoveCase(c.ID, store.CaseDeposited, store.CaseHeld, "suivi du flux impossible : "+chorusLabel(err), store.CaseFields{})
+			})
+		}
+		log.Warn("flow report unavailable; will retry", "err", err)
+		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			return tx.Retry(store.EntityCase, c.ID, g.now().Add(backoff(c.Attempts+1, time.Minute, 2*time.Hour)), err.Error())
+		})
+	}
+	set := store.CaseFields{FlowState: rep.State}
+	switch chorus.FlowOutcome(rep.State) {
+	case "integrated":
+		log.Info("flow integrated", "state", rep.State)
+		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.MoveCase(c.ID, store.CaseDeposited, store.CaseIntegrated, "flux intégré par Chorus Pro", set); err != nil {
+				return err
+			}
+			c, err := tx.Case(c.ID)
+			if err != nil {
+				return err
+			}
+			return g.enqueueReply(tx, c, nil, notifier.KindConfirmation, "")
+		})
+	case "rejected", "partial":
+		reason := flowErrors(rep)
+		log.Warn("flow rejected", "state", rep.State, "reason", reason)
+		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.MoveCase(c.ID, store.CaseDeposited, store.CaseRejected, "refusée par Chorus Pro : "+reason, set); err != nil {
+				return err
+			}
+			c, err := tx.Case(c.ID)
+			if err != nil {
+				return err
+			}
+			return g.enqueueReply(tx, c, nil, notifier.KindRejected, reason)
+		})
+	default:
+		if chorus.FlowOutcome(rep.State) == "unknown" {
+			log.Warn("unknown flow state; will ask again", "state", rep.State)
+		}
+		next := g.now().Add(backoff(c.Attempts+1, time.Minute, 2*time.Hour))
+		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.SetCaseFields(c.ID, set); err != nil {
+				return err
+			}
+			return tx.Retry(store.EntityCase, c.ID, next, "flux "+rep.State)
+		})
+	}
+}
+
+// flowErrors renders Chorus Pro's reasons for refusing a flow, in French as
+// Chorus Pro wrote them.
+func flowErrors(rep *chorus.FlowReport) string {
+	var parts []string
+	for _, e := range rep.InvoiceErrors {
+		if e.Message != "" {
+			parts = append(parts, e.Message)
+		}
+	}
+	for _, e := range rep.TechnicalErrors {
+		if e.Message != "" {
+			parts = append(parts, e.Message)
+		}
+	}
+	if len(parts) == 0 {
+		return "flux " + rep.State + " (sans motif détaillé)"
+	}
+	return strings.Join(parts, " ; ")
+}
+
+// sendReplies sends the queued replies.
+func (g *Gateway) sendReplies(ctx context.Context) (int, error) {
+	items, err := g.o.Store.DueOutbox(ctx, batch)
+	if err != nil {
+		return 0, err
+	}
+	for _, it := range items {
+		log := g.log.With("outbox", it.ID, "case_id", it.CaseID, "kind", it.Kind)
+		err := g.o.Mailer.Send(ctx, it.EnvelopeFrom, it.Recipients, it.Raw)
+		if err != nil && ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		switch {
+		case err == nil:
+			log.Info("reply sent", "to", strings.Join(it.Recipients, ","))
+			err = g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.OutboxSent(it.ID) })
+		case notifier.IsPermanent(err):
+			log.Error("reply refused by the SMTP server", "err", err)
+			err = g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.OutboxFailed(it.ID, err.Error()) })
+		default:
+			next := g.now().Add(backoff(it.Attempts+1, time.Minute, time.Hour))
+			log.Warn("reply not sent; will retry", "err", err, "next", next)
+			serr := err
+			err = g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.Retry(store.EntityOutbox, it.ID, next, serr.Error()) })
+		}
+		if err != nil {
+			return 0, fmt.Errorf("gateway: outbox %d: %w", it.ID, err)
+		}
+	}
+	return len(items), nil
+}

@@ -1,0 +1,321 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"mime"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+
+	"facteur/notifier"
+	"facteur/parser"
+	"facteur/router"
+	"facteur/store"
+)
+
+// parseMessages parses the received messages and opens their cases, each
+// message in one transaction: documents, cases, decisions and replies are
+// recorded together or not at all.
+func (g *Gateway) parseMessages(ctx context.Context) (int, error) {
+	msgs, err := g.o.Store.DueMessages(ctx, batch)
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range msgs {
+		if err := g.parseMessage(ctx, m); err != nil {
+			return 0, err
+		}
+	}
+	return len(msgs), nil
+}
+
+func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
+	log := g.log.With("message", m.ID, "mailbox", m.Mailbox, "uid", m.UID)
+	raw, err := g.o.Store.Raw(ctx, m.ID)
+	if err != nil {
+		// The row is committed only after the bytes are fsynced; a missing
+		// spool file is an operator's problem, not the message's.
+		log.Error("spooled message unreadable", "err", err)
+		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			return tx.Retry(store.EntityMessage, m.ID, g.now().Add(backoff(m.Attempts+1, time.Minute, time.Hour)), err.Error())
+		})
+	}
+	pm, perr := parser.Parse(raw, g.o.Parser)
+	if perr != nil {
+		reason := "message illisible : " + perr.Error()
+		log.Warn("message unreadable", "err", perr)
+		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			c, err := tx.CreateCase(g.o.CasePrefix, m.ID, 0, store.CaseFields{})
+			if err != nil {
+				return err
+			}
+			if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, reason, store.CaseFields{}); err != nil {
+				return err
+			}
+			return tx.MessageFailed(m.ID, store.MessageReceived, reason)
+		})
+	}
+	var opened []string
+	err = g.o.Store.Update(ctx, func(tx *store.Tx) error {
+		opened = opened[:0]
+		if err := tx.MessageParsed(m.ID, store.MessageInfo{
+			HeaderMessageID: pm.MessageID, From: pm.From.Addr, Subject: pm.Subject,
+		}); err != nil {
+			return err
+		}
+		docIDs := make([]int64, len(pm.Documents))
+		var invoices []int
+		for i, d := range pm.Documents {
+			id, err := tx.AddDocument(m.ID, store.DocumentInfo{
+				Index: i, Name: d.Name, ContentType: d.ContentType, Format: d.Format, SHA256: d.SHA256,
+				Size: d.Size, IsInvoice: d.IsInvoice, Error: d.Error,
+			})
+			if err != nil {
+				return err
+			}
+			docIDs[i] = id
+			if d.IsInvoice && d.Invoice != nil {
+				invoices = append(invoices, i)
+			}
+		}
+		if len(invoices) == 0 {
+			if handled, err := g.supplierAnswer(tx, m, pm, &opened); handled || err != nil {
+				return err
+			}
+			dec := router.DecideMessage(pm)
+			ref, err := g.openCase(tx, m, pm, 0, nil, dec)
+			opened = append(opened, ref+" "+string(dec.Outcome))
+			return err
+		}
+		for _, i := range invoices {
+			d := &pm.Documents[i]
+			prior, err := tx.LiveCaseFor(d.Invoice.Seller.SIRET, d.Invoice.Number)
+			if err != nil {
+				return err
+			}
+			in := router.Input{Message: pm, Document: d}
+			if prior != nil {
+				in.Prior = &router.Prior{Ref: prior.Ref, State: string(prior.State)}
+			}
+			dec := router.Decide(g.o.Rules, in)
+			ref, err := g.openCase(tx, m, pm, docIDs[i], d, dec)
+			if err != nil {
+				return err
+			}
+			opened = append(opened, ref+" "+string(dec.Outcome))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("gateway: message %d: %w", m.ID, err)
+	}
+	log.Info("message parsed", "from", pm.From.Addr, "documents", len(pm.Documents), "cases", strings.Join(opened, ", "))
+	return nil
+}
+
+// openCase records a case and applies the router's decision to it.
+func (g *Gateway) openCase(tx *store.Tx, m store.Message, pm *parser.Message, docID int64, d *parser.Document, dec router.Decision) (string, error) {
+	f := store.CaseFields{SupplierEmail: replyAddress(pm).Address}
+	if d != nil && d.Invoice != nil {
+		inv := d.Invoice
+		f.SupplierName, f.SupplierSIRET = inv.Seller.Name, inv.Seller.SIRET
+		f.InvoiceNumber, f.InvoiceDate = inv.Number, inv.IssueDate
+		f.AmountWithVAT, f.Currency = inv.TotalWithVAT, inv.Currency
+	}
+	c, err := tx.CreateCase(g.o.CasePrefix, m.ID, docID, f)
+	if err != nil {
+		return "", err
+	}
+	set := store.CaseFields{Budget: dec.Budget, RecipientSIRET: dec.SIRET, Engagement: dec.Engagement, Syntax: dec.Syntax}
+	switch dec.Outcome {
+	case router.Deposit:
+		if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseRouted, dec.Reason, set); err != nil {
+			return c.Ref, err
+		}
+		// A corrected invoice replaces the one we asked about.
+		return c.Ref, tx.SupersedeAwaiting(c.ID, f.SupplierSIRET, f.InvoiceNumber, "remplacée par le dossier "+c.Ref)
+	case router.Ask:
+		c.CaseFields.Budget, c.CaseFields.RecipientSIRET = dec.Budget, dec.SIRET
+		if why := g.replyRefusal(tx, pm); why != "" {
+			return c.Ref, tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason+" ; "+why, set)
+		}
+		if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseAwaitingSupplier, dec.Reason, set); err != nil {
+			return c.Ref, err
+		}
+		kind := notifier.KindNeedEngagement
+		if dec.Missing == router.MissingInvoice {
+			kind = notifier.KindNeedInvoice
+		}
+		return c.Ref, g.enqueueReply(tx, c, pm, kind, "")
+	case router.Hold:
+		return c.Ref, tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason, set)
+	case router.Dup:
+		return c.Ref, tx.MoveCase(c.ID, store.CaseNew, store.CaseDuplicate, dec.Reason, set)
+	default:
+		return c.Ref, tx.MoveCase(c.ID, store.CaseNew, store.CaseIgnored, dec.Reason, set)
+	}
+}
+
+var caseRefPattern = regexp.MustCompile(`\[([A-Z]{2,8}-\d{4}-\d{6})\]`)
+
+// supplierAnswer handles a message without invoice that answers one of our
+// requests (matched by In-Reply-To/References, else by the case reference
+// in the subject): the engagement number the supplier gives is recorded on
+// the case, which goes to finance staff to complete the deposit, since
+// Facteur never edits a supplier's file.
+func (g *Gateway) supplierAnswer(tx *store.Tx, m store.Message, pm *parser.Message, opened *[]string) (bool, error) {
+	if pm.Automatic != "" {
+		return false, nil
+	}
+	ids := append([]string{pm.InReplyTo}, pm.References...)
+	c, err := tx.CaseRepliedTo(ids)
+	if err != nil {
+		return false, err
+	}
+	if c == nil {
+		if sm := caseRefPattern.FindStringSubmatch(pm.Subject); sm != nil {
+			if c, err = tx.CaseByRef(sm[1]); err != nil {
+				return false, err
+			}
+		}
+	}
+	if c == nil || c.State != store.CaseAwaitingSupplier || len(pm.Engagements) == 0 {
+		return false, nil
+	}
+	if len(pm.Engagements) > 1 {
+		var vs []string
+		for _, e := range pm.Engagements {
+			vs = append(vs, e.Value)
+		}
+		reason := "le fournisseur a répondu avec plusieurs numéros d'engagement : " + strings.Join(vs, ", ")
+		*opened = append(*opened, c.Ref+" held")
+		return true, tx.MoveCase(c.ID, store.CaseAwaitingSupplier, store.CaseHeld, reason, store.CaseFields{})
+	}
+	ej := pm.Engagements[0].Value
+	reason := fmt.Sprintf("le fournisseur a répondu : numéro d'engagement « %s » (%s) ; facture à déposer avec ce numéro", ej, pm.Engagements[0].Evidence)
+	*opened = append(*opened, c.Ref+" held")
+	return true, tx.MoveCase(c.ID, store.CaseAwaitingSupplier, store.CaseHeld, reason, store.CaseFields{Engagement: ej})
+}
+
+// replyAddress is where a reply goes: Reply-To when the sender set one (an
+// e-mail-driven service answers it, RFC 3834 §4), else From.
+func replyAddress(pm *parser.Message) mail.Address {
+	if len(pm.ReplyTo) > 0 && pm.ReplyTo[0].Addr != "" {
+		return mail.Address{Name: pm.ReplyTo[0].Name, Address: pm.ReplyTo[0].Addr}
+	}
+	return mail.Address{Name: pm.From.Name, Address: pm.From.Addr}
+}
+
+// replyRefusal says why no reply may be sent to a message ("" when one may):
+// RFC 3834 and our own rules against loops and backscatter.
+func (g *Gateway) replyRefusal(tx *store.Tx, pm *parser.Message) string {
+	to := replyAddress(pm)
+	switch {
+	case pm.Automatic != "":
+		return "message automatique : pas de réponse"
+	case pm.ReturnPath == "<>":
+		return "expéditeur nul : pas de réponse"
+	case to.Address == "" || !strings.Contains(to.Address, "@"):
+		return "adresse de l'expéditeur absente : pas de réponse possible"
+	case g.isOwn(to.Address):
+		return "message venant de notre propre adresse : pas de réponse"
+	}
+	n, err := tx.RepliesTo(to.Address, g.now().Add(-24*time.Hour))
+	if err == nil && n >= g.o.RepliesPerSenderPerDay {
+		return fmt.Sprintf("limite de %d réponses par jour atteinte pour %s", g.o.RepliesPerSenderPerDay, to.Address)
+	}
+	return ""
+}
+
+// enqueueReply composes a reply of a kind for a case and queues it in the
+// outbox, in the caller's transaction.
+func (g *Gateway) enqueueReply(tx *store.Tx, c store.Case, pm *parser.Message, kind notifier.Kind, reason string) error {
+	to := mail.Address{Address: c.SupplierEmail}
+	var origID, origSubject string
+	var origRefs []string
+	if pm != nil {
+		to = replyAddress(pm)
+		origID, origSubject, origRefs = pm.MessageID, pm.Subject, pm.References
+	} else {
+		origSubject = c.Subject
+		if orig, err := tx.MessageHeaderID(c.MessageID); err == nil {
+			origID = orig
+		}
+	}
+	r := notifier.Reply{
+		Kind: kind, CaseRef: c.Ref, Organisation: g.o.Organisation,
+		From: g.o.From, To: to, Bcc: g.o.Bcc,
+		OriginalMessageID: origID, OriginalReferences: origRefs, OriginalSubject: origSubject,
+		InvoiceNumber: c.InvoiceNumber, InvoiceDate: c.InvoiceDate, SupplierName: c.SupplierName,
+		AmountWithVAT: c.AmountWithVAT, Currency: c.Currency,
+		BudgetName: c.Budget, RecipientSIRET: c.RecipientSIRET, Engagement: c.Engagement,
+		FlowNumber: c.FlowNumber, DepositDate: c.DepositDate, Reason: reason,
+	}
+	raw, msgID, err := notifier.Compose(r, g.now())
+	if err != nil {
+		return fmt.Errorf("compose %s reply for %s: %w", kind, c.Ref, err)
+	}
+	_, _, err = tx.Enqueue(store.OutboxItem{
+		CaseID: c.ID, Kind: string(kind), HeaderMessageID: msgID, EnvelopeFrom: g.o.EnvelopeFrom,
+		Recipients: r.Recipients(), Subject: subjectOf(raw), Raw: raw,
+	})
+	return err
+}
+
+// subjectOf returns the decoded Subject of a composed message.
+func subjectOf(raw []byte) string {
+	msg, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	if err != nil {
+		return ""
+	}
+	s, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil {
+		return msg.Header.Get("Subject")
+	}
+	return s
+}
+
+// settleMessages marks done the parsed messages whose cases are all
+// settled, with the folder they go to.
+func (g *Gateway) settleMessages(ctx context.Context) (int, error) {
+	msgs, err := g.o.Store.MessagesAwaitingSettlement(ctx, batch)
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range msgs {
+		cases, err := g.o.Store.CasesOfMessage(ctx, m.ID)
+		if err != nil {
+			return 0, err
+		}
+		disp := disposition(cases)
+		err = g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.MessageDone(m.ID, disp) })
+		if err != nil {
+			return 0, fmt.Errorf("gateway: settle message %d: %w", m.ID, err)
+		}
+		g.log.Info("message settled", "message", m.ID, "disposition", disp)
+	}
+	if len(msgs) > 0 && g.o.OnSettled != nil {
+		g.o.OnSettled()
+	}
+	return len(msgs), nil
+}
+
+// disposition chooses a settled message's folder: ignored when all its cases
+// were ignored, review when a person must look at one, processed otherwise.
+func disposition(cases []store.Case) store.Disposition {
+	ignored := 0
+	for _, c := range cases {
+		switch c.State {
+		case store.CaseHeld, store.CaseRejected:
+			return store.DispositionReview
+		case store.CaseIgnored, store.CaseDuplicate:
+			ignored++
+		}
+	}
+	if ignored == len(cases) {
+		return store.DispositionIgnored
+	}
+	return store.DispositionProcessed
+}

@@ -1,0 +1,510 @@
+package imapwatch
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-message/mail"
+
+	"facteur/store"
+)
+
+// cycle runs one cycle on an authenticated session.
+func (w *Watcher) cycle(ctx context.Context, s *session) (CycleStats, error) {
+	var stats CycleStats
+	folder := s.serverName(w.opts.Folder)
+	sel, err := s.c.Select(folder, &imap.SelectOptions{}).Wait()
+	if err != nil {
+		return stats, fmt.Errorf("imapwatch: mailbox %s: select %q: %w", w.opts.Name, folder, err)
+	}
+	uidValidity := sel.UIDValidity
+	if uidValidity == 0 {
+		return stats, fmt.Errorf("imapwatch: mailbox %s: select %q: server gave no UIDVALIDITY", w.opts.Name, folder)
+	}
+	if err := w.ingestNew(ctx, s, sel, &stats); err != nil {
+		return stats, err
+	}
+	if err := w.fileSettled(ctx, s, uidValidity, &stats); err != nil {
+		return stats, err
+	}
+	return stats, nil
+}
+
+// ingestNew fetches and ingests the messages above the checkpoint, in UID
+// order, saving the checkpoint after each one. It stops at the first
+// failure, so the checkpoint is always the last UID below which everything
+// was ingested.
+func (w *Watcher) ingestNew(ctx context.Context, s *session, sel *imap.SelectData, stats *CycleStats) error {
+	uidValidity := sel.UIDValidity
+	cpValidity, lastUID, err := w.st.Checkpoint(ctx, w.opts.Name)
+	if err != nil {
+		return fmt.Errorf("imapwatch: mailbox %s: read checkpoint: %w", w.opts.Name, err)
+	}
+	if cpValidity != uidValidity {
+		if cpValidity != 0 {
+			// The server renumbered the folder: every message may have a
+			// new UID. Start again from the first one; the store's content
+			// hash turns the messages already known into no-ops.
+			w.log.Warn("UIDVALIDITY changed, re-reading the whole folder",
+				"old_uidvalidity", cpValidity, "uidvalidity", uidValidity, "old_last_uid", lastUID)
+		}
+		lastUID = 0
+		if err := w.st.SaveCheckpoint(ctx, w.opts.Name, uidValidity, 0); err != nil {
+			return fmt.Errorf("imapwatch: mailbox %s: save checkpoint: %w", w.opts.Name, err)
+		}
+	}
+	if sel.NumMessages == 0 || (sel.UIDNext != 0 && uint32(sel.UIDNext) <= lastUID+1) {
+		return nil // nothing above the checkpoint
+	}
+
+	sd, err := s.c.UIDSearch(&imap.SearchCriteria{
+		UID: []imap.UIDSet{{imap.UIDRange{Start: imap.UID(lastUID + 1), Stop: 0}}}, // lastUID+1:*
+	}, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("imapwatch: mailbox %s: uid search %d:*: %w", w.opts.Name, lastUID+1, err)
+	}
+	var uids []imap.UID
+	if set, ok := sd.All.(imap.UIDSet); ok {
+		all, ok := set.Nums()
+		if !ok {
+			return fmt.Errorf("imapwatch: mailbox %s: uid search: server answered a dynamic set", w.opts.Name)
+		}
+		// "n:*" always matches the highest UID, even when it is below n.
+		for _, u := range all {
+			if uint32(u) > lastUID {
+				uids = append(uids, u)
+			}
+		}
+	}
+	slices.Sort(uids)
+	uids = slices.Compact(uids)
+	if len(uids) == 0 {
+		return nil
+	}
+	w.log.Debug("new messages", "count", len(uids), "from_uid", uint32(uids[0]), "uidvalidity", uidValidity)
+
+	for batch := range slices.Chunk(uids, batchSize) {
+		sizes, err := w.fetchSizes(s, batch)
+		if err != nil {
+			return err
+		}
+		for _, uid := range batch {
+			size, ok := sizes[uid]
+			if !ok {
+				// Expunged since the SEARCH: a UID is never reused under
+				// the same UIDVALIDITY, so it can be passed.
+				w.log.Debug("message vanished before fetch", "uid", uint32(uid))
+				if err := w.advance(ctx, uidValidity, uid); err != nil {
+					return err
+				}
+				continue
+			}
+			var raw []byte
+			if size > w.opts.MaxMessageSize {
+				raw, err = w.oversize(s, uid, size)
+			} else {
+				raw, err = w.fetchBody(s, uid, size)
+			}
+			if err != nil {
+				return err
+			}
+			if raw == nil {
+				w.log.Debug("message vanished before fetch", "uid", uint32(uid))
+				if err := w.advance(ctx, uidValidity, uid); err != nil {
+					return err
+				}
+				continue
+			}
+			stats.Fetched++
+			id, created, err := w.st.Ingest(ctx, store.Incoming{
+				Mailbox: w.opts.Name, UIDValidity: uidValidity, UID: uint32(uid), Raw: raw,
+			})
+			if err != nil {
+				return fmt.Errorf("imapwatch: mailbox %s: ingest uid %d: %w", w.opts.Name, uid, err)
+			}
+			if created {
+				stats.Ingested++
+				w.log.Info("message ingested", "uid", uint32(uid), "uidvalidity", uidValidity, "size", len(raw), "message_id", id)
+			} else {
+				w.log.Debug("message already known", "uid", uint32(uid), "uidvalidity", uidValidity, "message_id", id)
+			}
+			if err := w.advance(ctx, uidValidity, uid); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// advance saves the checkpoint at uid.
+func (w *Watcher) advance(ctx context.Context, uidValidity uint32, uid imap.UID) error {
+	if err := w.st.SaveCheckpoint(ctx, w.opts.Name, uidValidity, uint32(uid)); err != nil {
+		return fmt.Errorf("imapwatch: mailbox %s: save checkpoint uid %d: %w", w.opts.Name, uid, err)
+	}
+	return nil
+}
+
+// fetchSizes returns the RFC822.SIZE of each message of batch that still
+// exists.
+func (w *Watcher) fetchSizes(s *session, batch []imap.UID) (map[imap.UID]int64, error) {
+	msgs, err := s.c.Fetch(imap.UIDSetNum(batch...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+	if err != nil {
+		return nil, fmt.Errorf("imapwatch: mailbox %s: fetch sizes of uid %d-%d: %w",
+			w.opts.Name, batch[0], batch[len(batch)-1], err)
+	}
+	sizes := make(map[imap.UID]int64, len(msgs))
+	for _, m := range msgs {
+		if m.UID != 0 {
+			sizes[m.UID] = m.RFC822Size
+		}
+	}
+	return sizes, nil
+}
+
+// fetchBody downloads one message (BODY.PEEK[], so \Seen is untouched),
+// reading the literal as it streams in. It returns nil, nil when the
+// message no longer exists. A body bigger than MaxMessageSize (the server
+// announced a smaller RFC822.SIZE) is replaced by the oversize stub.
+func (w *Watcher) fetchBody(s *session, uid imap.UID, size int64) ([]byte, error) {
+	section := &imap.FetchItemBodySection{Peek: true}
+	cmd := s.c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{
+		UID:         true,
+		BodySection: []*imap.FetchItemBodySection{section},
+	})
+	var (
+		raw      []byte
+		found    bool
+		tooBig   int64
+		readErr  error
+		otherUID imap.UID
+	)
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch item := item.(type) {
+			case imapclient.FetchItemDataUID:
+				if item.UID != uid {
+					otherUID = item.UID
+				}
+			case imapclient.FetchItemDataBodySection:
+				if found || item.Literal == nil || readErr != nil {
+					continue
+				}
+				if n := item.Literal.Size(); n > w.opts.MaxMessageSize {
+					tooBig = n // left unread: the client discards it
+					continue
+				}
+				var buf bytes.Buffer
+				buf.Grow(int(min(item.Literal.Size(), w.opts.MaxMessageSize)))
+				_, readErr = io.Copy(&buf, item.Literal)
+				raw, found = buf.Bytes(), true
+			}
+		}
+	}
+	if err := errors.Join(readErr, cmd.Close()); err != nil {
+		return nil, fmt.Errorf("imapwatch: mailbox %s: fetch body of uid %d: %w", w.opts.Name, uid, err)
+	}
+	if otherUID != 0 {
+		return nil, fmt.Errorf("imapwatch: mailbox %s: fetch body of uid %d: server answered uid %d", w.opts.Name, uid, otherUID)
+	}
+	if tooBig > 0 {
+		w.log.Warn("message body bigger than its announced size", "uid", uint32(uid), "announced", size, "size", tooBig)
+		return w.oversize(s, uid, tooBig)
+	}
+	if !found {
+		return nil, nil
+	}
+	if raw == nil {
+		raw = []byte{}
+	}
+	return raw, nil
+}
+
+// oversize fetches the envelope of a message too big to download and
+// returns the stub ingested in its place, or nil, nil when the message no
+// longer exists.
+func (w *Watcher) oversize(s *session, uid imap.UID, size int64) ([]byte, error) {
+	w.log.Warn("message too big, not downloaded: ingesting a stub with X-Facteur-Oversize",
+		"uid", uint32(uid), "size", size, "max", w.opts.MaxMessageSize)
+	msgs, err := s.c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{
+		UID: true, Envelope: true, InternalDate: true,
+	}).Collect()
+	if err != nil {
+		return nil, fmt.Errorf("imapwatch: mailbox %s: fetch envelope of uid %d: %w", w.opts.Name, uid, err)
+	}
+	for _, m := range msgs {
+		if m.UID == uid {
+			return oversizeStub(m.Envelope, m.InternalDate, size, w.opts.MaxMessageSize, w.opts.Folder)
+		}
+	}
+	return nil, nil
+}
+
+// oversizeStub builds the message ingested in place of one bigger than the
+// size limit, so that the case is visible in the store (and to finance
+// staff) instead of silently skipped, and the checkpoint can move on. The
+// original stays in the mailbox, untouched.
+//
+// The stub is an RFC 5322 text/plain message carrying the original From,
+// Sender, Reply-To, To, Cc, Subject, Date, Message-ID and In-Reply-To (from
+// the IMAP ENVELOPE; Date falls back to INTERNALDATE), plus the header
+// "X-Facteur-Oversize: <size in bytes>". It depends only on these inputs,
+// so fetching the same message again yields the same bytes and the store's
+// content-hash deduplication still applies.
+func oversizeStub(env *imap.Envelope, internalDate time.Time, size, limit int64, folder string) ([]byte, error) {
+	if env == nil {
+		env = &imap.Envelope{}
+	}
+	var h mail.Header
+	// go-message writes fields in the reverse order of insertion.
+	h.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
+	h.Set("Content-Transfer-Encoding", "quoted-printable")
+	h.Set("X-Facteur-Oversize", strconv.FormatInt(size, 10))
+	if len(env.InReplyTo) > 0 {
+		var ids []string
+		for _, id := range env.InReplyTo {
+			if id = cleanMsgID(id); id != "" {
+				ids = append(ids, id)
+			}
+		}
+		h.SetMsgIDList("In-Reply-To", ids)
+	}
+	if id := cleanMsgID(env.MessageID); id != "" {
+		h.SetMessageID(id)
+	}
+	h.SetSubject(cleanText(env.Subject))
+	from := mailAddresses(env.From)
+	for _, f := range []struct {
+		key   string
+		addrs []*mail.Address
+	}{{"Cc", mailAddresses(env.Cc)}, {"To", mailAddresses(env.To)},
+		{"Reply-To", mailAddresses(env.ReplyTo)}, {"Sender", mailAddresses(env.Sender)}, {"From", from}} {
+		// The server fills an absent Sender or Reply-To with From: write
+		// them only when they say something else.
+		if len(f.addrs) == 0 || (f.key == "Reply-To" || f.key == "Sender") && sameAddrs(f.addrs, from) {
+			continue
+		}
+		h.SetAddressList(f.key, f.addrs)
+	}
+	date := env.Date
+	if date.IsZero() {
+		date = internalDate
+	}
+	h.SetDate(date)
+
+	var buf bytes.Buffer
+	wr, err := mail.CreateSingleInlineWriter(&buf, h)
+	if err != nil {
+		return nil, fmt.Errorf("imapwatch: oversize stub: %w", err)
+	}
+	fmt.Fprintf(wr, "Ce message, d’une taille de %s octets, dépasse la taille maximale acceptée par Facteur (%s octets).\r\n",
+		groupDigits(size), groupDigits(limit))
+	fmt.Fprintf(wr, "Il n’a pas été téléchargé et demeure dans le dossier « %s » de la boîte aux lettres.\r\n", cleanText(folder))
+	if err := wr.Close(); err != nil {
+		return nil, fmt.Errorf("imapwatch: oversize stub: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// mailAddresses converts envelope addresses, dropping group markers and
+// addresses without a domain.
+func mailAddresses(in []imap.Address) []*mail.Address {
+	var out []*mail.Address
+	for _, a := range in {
+		addr := a.Addr()
+		if addr == "" || strings.ContainsAny(addr, "\r\n<>, \t\"") {
+			continue
+		}
+		out = append(out, &mail.Address{Name: cleanText(a.Name), Address: addr})
+	}
+	return out
+}
+
+func sameAddrs(a, b []*mail.Address) bool {
+	return slices.EqualFunc(a, b, func(x, y *mail.Address) bool {
+		return strings.EqualFold(x.Address, y.Address)
+	})
+}
+
+// cleanText makes a decoded header value safe to write back: control
+// characters (CR, LF included) become spaces, runs of spaces collapse, and
+// the result is cut to a sane length.
+func cleanText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '\uFFFD' {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, " "))
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 300 {
+		s = string(r[:300]) + "…"
+	}
+	return s
+}
+
+// cleanMsgID keeps a message identifier only if it can be written back
+// between angle brackets as is.
+func cleanMsgID(id string) string {
+	id = strings.TrimSpace(id)
+	if id == "" || len(id) > 500 {
+		return ""
+	}
+	for _, r := range id {
+		if r <= ' ' || r >= 0x7f || r == '<' || r == '>' {
+			return ""
+		}
+	}
+	return id
+}
+
+// groupDigits writes n the French way: "52 428 800" (narrow no-break spaces).
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			b.WriteRune('\u202f')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// fileSettled moves the settled messages of the current UIDVALIDITY to the
+// folders of their dispositions and marks them filed. A failure reported by
+// the server for one message (NO/BAD) is logged and the others go on; a
+// connection or store failure ends the cycle.
+func (w *Watcher) fileSettled(ctx context.Context, s *session, uidValidity uint32, stats *CycleStats) error {
+	filings, err := w.st.ToFile(ctx, w.opts.Name)
+	if err != nil {
+		return fmt.Errorf("imapwatch: mailbox %s: list messages to file: %w", w.opts.Name, err)
+	}
+	var current []store.Filing
+	for _, f := range filings {
+		switch {
+		case f.UIDValidity != uidValidity:
+			// The folder was renumbered since: this UID now names another
+			// message, or none. Left for a decision (re-matching by content).
+			w.log.Warn("settled message not filed: its UIDVALIDITY is stale",
+				"uid", f.UID, "uidvalidity", f.UIDValidity, "current_uidvalidity", uidValidity, "message_id", f.MessageID)
+		case w.opts.Folders[f.Disposition] == "":
+			w.log.Warn("settled message not filed: no folder for its disposition",
+				"uid", f.UID, "disposition", string(f.Disposition), "message_id", f.MessageID)
+		default:
+			current = append(current, f)
+		}
+	}
+	if len(current) == 0 {
+		return nil
+	}
+	slices.SortFunc(current, func(a, b store.Filing) int { return cmp.Compare(a.UID, b.UID) })
+
+	for batch := range slices.Chunk(current, batchSize) {
+		uids := make([]imap.UID, len(batch))
+		for i, f := range batch {
+			uids[i] = imap.UID(f.UID)
+		}
+		sd, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{imap.UIDSetNum(uids...)}}, nil).Wait()
+		if err != nil {
+			return fmt.Errorf("imapwatch: mailbox %s: uid search of messages to file: %w", w.opts.Name, err)
+		}
+		present, _ := sd.All.(imap.UIDSet)
+		for _, f := range batch {
+			if present.Contains(imap.UID(f.UID)) {
+				err := w.fileOne(s, f)
+				var imapErr *imap.Error
+				if errors.As(err, &imapErr) {
+					w.log.Warn("settled message not filed", "uid", f.UID, "message_id", f.MessageID, "err", err)
+					continue
+				}
+				if err != nil {
+					return err
+				}
+			} else {
+				w.log.Info("settled message no longer in the folder, marked filed", "uid", f.UID, "message_id", f.MessageID)
+			}
+			if err := w.st.MarkFiled(ctx, f.MessageID); err != nil {
+				return fmt.Errorf("imapwatch: mailbox %s: mark message %d filed: %w", w.opts.Name, f.MessageID, err)
+			}
+			stats.Filed++
+		}
+	}
+	return nil
+}
+
+// fileOne moves one message to the folder of its disposition: MOVE when
+// the server has it, else UID COPY, STORE +FLAGS.SILENT (\Deleted) and
+// UID EXPUNGE of that UID only. Without UIDPLUS the original is left
+// flagged \Deleted: a plain EXPUNGE could remove messages deleted by
+// someone else.
+func (w *Watcher) fileOne(s *session, f store.Filing) error {
+	dest, err := w.ensureFolder(s, w.opts.Folders[f.Disposition])
+	if err != nil {
+		return err
+	}
+	set := imap.UIDSetNum(imap.UID(f.UID))
+	if s.move {
+		if _, err := s.c.Move(set, dest).Wait(); err != nil {
+			return fmt.Errorf("imapwatch: mailbox %s: move uid %d to %q: %w", w.opts.Name, f.UID, dest, err)
+		}
+	} else {
+		if _, err := s.c.Copy(set, dest).Wait(); err != nil {
+			return fmt.Errorf("imapwatch: mailbox %s: copy uid %d to %q: %w", w.opts.Name, f.UID, dest, err)
+		}
+		if err := s.c.Store(set, &imap.StoreFlags{
+			Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted},
+		}, nil).Close(); err != nil {
+			return fmt.Errorf("imapwatch: mailbox %s: flag uid %d \\Deleted: %w", w.opts.Name, f.UID, err)
+		}
+		if s.uidplus {
+			if err := s.c.UIDExpunge(set).Close(); err != nil {
+				return fmt.Errorf("imapwatch: mailbox %s: uid expunge %d: %w", w.opts.Name, f.UID, err)
+			}
+		} else {
+			w.log.Warn("server lacks UIDPLUS: original copied and flagged \\Deleted, not expunged",
+				"uid", f.UID, "folder", dest)
+		}
+	}
+	w.log.Info("message filed", "uid", f.UID, "folder", dest, "disposition", string(f.Disposition), "message_id", f.MessageID)
+	return nil
+}
+
+// ensureFolder returns the server name of folder, creating it when LIST
+// does not show it. Known folders are remembered for the session.
+func (w *Watcher) ensureFolder(s *session, folder string) (string, error) {
+	name := s.serverName(folder)
+	if s.exists[name] {
+		return name, nil
+	}
+	list, err := s.c.List("", name, nil).Collect()
+	if err != nil {
+		return "", fmt.Errorf("imapwatch: mailbox %s: list %q: %w", w.opts.Name, name, err)
+	}
+	for _, l := range list {
+		if l.Mailbox == name && !slices.Contains(l.Attrs, imap.MailboxAttrNonExistent) &&
+			!slices.Contains(l.Attrs, imap.MailboxAttrNoSelect) {
+			s.exists[name] = true
+			return name, nil
+		}
+	}
+	if err := s.c.Create(name, nil).Wait(); err != nil {
+		var imapErr *imap.Error
+		if !errors.As(err, &imapErr) || imapErr.Code != imap.ResponseCodeAlreadyExists {
+			return "", fmt.Errorf("imapwatch: mailbox %s: create %q: %w", w.opts.Name, name, err)
+		}
+	} else {
+		w.log.Info("folder created", "folder", name)
+	}
+	s.exists[name] = true
+	return name, nil
+}

@@ -1,0 +1,240 @@
+// Package app wires Facteur's packages together from a configuration: the
+// store, one IMAP watcher per mailbox, the Chorus Pro client, the SMTP
+// mailer and the gateway worker. `facteur run` and `facteur demo` both go
+// through it, so the demo exercises exactly the production code path.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/mail"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"facteur/chorus"
+	"facteur/config"
+	"facteur/gateway"
+	"facteur/imapwatch"
+	"facteur/notifier"
+	"facteur/parser"
+	"facteur/router"
+	"facteur/store"
+)
+
+// Options tune an App beyond its configuration.
+type Options struct {
+	Logger *slog.Logger
+	// Store options (tests inject failures through them).
+	Store store.Options
+	// GatewayPoll is how often the gateway looks for due retries when
+	// nothing wakes it; default 15 s.
+	GatewayPoll time.Duration
+}
+
+// App is a wired Facteur.
+type App struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	store    *store.Store
+	watchers []*imapwatch.Watcher
+	gateway  *gateway.Gateway
+	poll     time.Duration
+}
+
+// New resolves the secrets, opens the store and builds every component. It
+// starts nothing.
+func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if o.GatewayPoll == 0 {
+		o.GatewayPoll = 15 * time.Second
+	}
+	chorusClient, err := newChorus(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	mailer, err := newMailer(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	patterns, err := compilePatterns(cfg.Engagement.Patterns)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, cfg.Instance.DataDir, o.Store)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: log, store: st, poll: o.GatewayPoll}
+
+	var own []string
+	for _, mb := range cfg.Mailboxes {
+		own = append(own, mb.Address)
+	}
+	rules := router.Rules{DefaultBudget: cfg.Routing.DefaultBudget}
+	for _, b := range cfg.Budgets {
+		// Until the structure rules are read from Chorus Pro, every budget
+		// of a public body is taken to require an engagement number.
+		rules.Budgets = append(rules.Budgets, router.Budget{Name: b.Name, SIRET: b.SIRET, Keywords: b.Keywords, EngagementRequired: true})
+	}
+	fromName := cfg.SMTP.FromName
+	if fromName == "" {
+		fromName = cfg.Instance.Name
+	}
+	a.gateway = gateway.New(gateway.Options{
+		Store: st, Chorus: chorusClient, Mailer: mailer, Rules: rules,
+		Parser:       parser.Options{EngagementPatterns: patterns},
+		CasePrefix:   cfg.Instance.CasePrefix,
+		Organisation: cfg.Instance.Name,
+		From:         mail.Address{Name: fromName, Address: cfg.SMTP.From},
+		EnvelopeFrom: cfg.SMTP.EnvelopeFrom,
+		Bcc:          cfg.SMTP.Bcc,
+		OwnAddresses: own,
+		Logger:       log.With("component", "gateway"),
+		OnSettled:    a.triggerWatchers,
+	})
+	for _, mb := range cfg.Mailboxes {
+		password, err := mb.Password.Resolve()
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("mailbox %s: password: %w", mb.Name, err)
+		}
+		w, err := imapwatch.New(imapwatch.Options{
+			Name: mb.Name, Addr: net.JoinHostPort(mb.Host, strconv.Itoa(mb.Port)), Security: mb.Security,
+			Username: mb.Username, Password: password, CAFile: mb.CAFile, Folder: mb.Folder,
+			Folders: map[store.Disposition]string{
+				store.DispositionProcessed: mb.ProcessedFolder,
+				store.DispositionReview:    mb.ReviewFolder,
+				store.DispositionIgnored:   mb.IgnoredFolder,
+			},
+			Schedule: mb.Poll, MaxMessageSize: int64(mb.MaxMessageSize),
+			Logger:   log.With("component", "imapwatch", "mailbox", mb.Name),
+			OnIngest: a.gateway.Wake,
+		}, st)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("mailbox %s: %w", mb.Name, err)
+		}
+		a.watchers = append(a.watchers, w)
+	}
+	return a, nil
+}
+
+func newChorus(cfg *config.Config, log *slog.Logger) (*chorus.Client, error) {
+	c := cfg.Chorus
+	apiURL, tokenURL := c.APIURL, c.TokenURL
+	if envAPI, envToken, ok := chorus.Environment(c.Environment); ok {
+		if apiURL == "" {
+			apiURL = envAPI
+		}
+		if tokenURL == "" {
+			tokenURL = envToken
+		}
+	}
+	secret, err := c.ClientSecret.Resolve()
+	if err != nil {
+		return nil, fmt.Errorf("chorus client_secret: %w", err)
+	}
+	password, err := c.TechnicalPassword.Resolve()
+	if err != nil {
+		return nil, fmt.Errorf("chorus technical_password: %w", err)
+	}
+	return chorus.New(chorus.Config{
+		APIURL: apiURL, TokenURL: tokenURL, ClientID: c.ClientID, ClientSecret: secret,
+		Login: c.TechnicalLogin, Password: password, Timeout: c.Timeout.Duration,
+		Logger: log.With("component", "chorus"),
+	})
+}
+
+func newMailer(cfg *config.Config, log *slog.Logger) (*notifier.Mailer, error) {
+	s := cfg.SMTP
+	var password string
+	if s.Username != "" {
+		p, err := s.Password.Resolve()
+		if err != nil {
+			return nil, fmt.Errorf("smtp password: %w", err)
+		}
+		password = p
+	}
+	return notifier.NewMailer(notifier.MailerOptions{
+		Addr: net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), Security: s.Security,
+		Username: s.Username, Password: password, CAFile: s.CAFile, Timeout: s.Timeout.Duration,
+		Logger: log.With("component", "notifier"),
+	})
+}
+
+func compilePatterns(ps []string) ([]*regexp.Regexp, error) {
+	var out []*regexp.Regexp
+	for _, p := range ps {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return nil, fmt.Errorf("engagement pattern %q: %w", p, err)
+		}
+		out = append(out, re)
+	}
+	return out, nil
+}
+
+func (a *App) triggerWatchers() {
+	for _, w := range a.watchers {
+		w.Trigger()
+	}
+}
+
+// Store is the app's store.
+func (a *App) Store() *store.Store { return a.store }
+
+// Gateway is the app's worker.
+func (a *App) Gateway() *gateway.Gateway { return a.gateway }
+
+// Watchers are the app's mailbox watchers.
+func (a *App) Watchers() []*imapwatch.Watcher { return a.watchers }
+
+// Run runs the watchers and the gateway until ctx is cancelled, then waits
+// for them to stop.
+func (a *App) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(a.watchers)+1)
+	for _, w := range a.watchers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w.Run(ctx); err != nil {
+				errs <- err
+				cancel()
+			}
+		}()
+		w.Trigger() // first cycle at start, not at the first tick
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := a.gateway.Run(ctx, a.poll); err != nil {
+			errs <- err
+			cancel()
+		}
+	}()
+	a.log.Info("facteur running", "mailboxes", len(a.watchers), "data_dir", a.cfg.Instance.DataDir)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		return err
+	}
+	return nil
+}
+
+// Close releases the watchers and the store.
+func (a *App) Close() error {
+	for _, w := range a.watchers {
+		w.Close()
+	}
+	return a.store.Close()
+}

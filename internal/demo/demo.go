@@ -1,0 +1,293 @@
+// Package demo sets up the peers of `facteur demo` on loopback ephemeral
+// ports: go-imap's in-memory IMAP server holding the accounting mailbox, an
+// SMTP server capturing the replies, and the Chorus Pro sandbox; it writes
+// the configuration that points Facteur at them and generates the sample
+// supplier e-mails. End-to-end tests use the same environment.
+package demo
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+
+	"facteur/chorus/sandbox"
+	"facteur/config"
+	"facteur/internal/app"
+	"facteur/internal/samples"
+	"facteur/internal/smtpcapture"
+)
+
+// Credentials of the demo peers. They exist only in this process.
+const (
+	MailboxUser     = samples.CASQMailbox
+	mailboxPassword = "demo-imap-password"
+	clientID        = "demo-piste-client"
+	clientSecret    = "demo-piste-secret"
+	techLogin       = "TECH_1_demo@cpro.fr"
+	techPassword    = "demo-technical-password"
+)
+
+// Env is a running demo environment.
+type Env struct {
+	Dir     string
+	Sandbox *sandbox.Server
+	SMTP    *smtpcapture.Server
+	User    *imapmemserver.User
+	imap    *imapserver.Server
+	imapLn  net.Listener
+	Config  *config.Config
+}
+
+// Start starts the peers and writes the configuration; the store will live
+// in dir.
+func Start(dir string) (*Env, error) {
+	e := &Env{Dir: dir}
+	var err error
+	e.Sandbox, err = sandbox.Start(sandbox.Options{
+		ClientID: clientID, ClientSecret: clientSecret, Login: techLogin, Password: techPassword,
+		Structures: sandbox.CASQStructures(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("demo: sandbox: %w", err)
+	}
+	e.SMTP, err = smtpcapture.Start()
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("demo: smtp: %w", err)
+	}
+	mem := imapmemserver.New()
+	e.User = imapmemserver.NewUser(MailboxUser, mailboxPassword)
+	if err := e.User.Create("INBOX", nil); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("demo: imap: %w", err)
+	}
+	mem.AddUser(e.User)
+	e.imap = imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return mem.NewSession(), nil, nil
+		},
+		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		InsecureAuth: true, // loopback only
+	})
+	e.imapLn, err = net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("demo: imap: %w", err)
+	}
+	go e.imap.Serve(e.imapLn)
+
+	e.Config, err = config.Parse([]byte(e.configTOML()))
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("demo: configuration: %w", err)
+	}
+	return e, nil
+}
+
+// configTOML is the demo configuration: the same schema as
+// config.example.toml, pointing at the local peers.
+func (e *Env) configTOML() string {
+	imapHost, imapPort, _ := net.SplitHostPort(e.imapLn.Addr().String())
+	smtpHost, smtpPort, _ := net.SplitHostPort(e.SMTP.Addr())
+	return fmt.Sprintf(`
+[instance]
+name = "Agglomération du Saint-Quentinois"
+data_dir = %q
+case_prefix = "FAC"
+
+[[mailbox]]
+name = "comptabilite"
+address = %q
+host = %q
+port = %s
+security = "plain"
+username = %q
+password = { value = %q }
+poll = "@every 2s"
+
+[smtp]
+host = %q
+port = %s
+security = "plain"
+from = %q
+from_name = "Agglomération du Saint-Quentinois – Direction des Finances"
+bcc = ["finances@casq.fr"]
+
+[chorus]
+environment = "custom"
+api_url = %q
+token_url = %q
+client_id = %q
+client_secret = { value = %q }
+technical_login = %q
+technical_password = { value = %q }
+timeout = "10s"
+
+[[budget]]
+name = "Budget principal"
+siret = "200 071 892 00067"
+
+[[budget]]
+name = "Budget eau potable"
+siret = "200 071 892 00026"
+keywords = ["eau potable"]
+
+[[budget]]
+name = "Budget assainissement"
+siret = "200 071 892 00034"
+keywords = ["assainissement"]
+
+[[budget]]
+name = "Budget circuit automobile"
+siret = "200 071 892 00059"
+keywords = ["circuit"]
+`, e.Dir, MailboxUser, imapHost, imapPort, MailboxUser, mailboxPassword,
+		smtpHost, smtpPort, MailboxUser,
+		e.Sandbox.URL(), e.Sandbox.TokenURL(), clientID, clientSecret, techLogin, techPassword)
+}
+
+// Deliver appends a raw message to the INBOX.
+func (e *Env) Deliver(raw []byte) error {
+	_, err := e.User.Append("INBOX", literal{bytes.NewReader(raw), int64(len(raw))}, &imap.AppendOptions{})
+	return err
+}
+
+type literal struct {
+	*bytes.Reader
+	size int64
+}
+
+func (l literal) Size() int64 { return l.size }
+
+// Count returns the number of messages in a folder (0 when it is missing).
+func (e *Env) Count(folder string) int {
+	st, err := e.User.Status(folder, &imap.StatusOptions{NumMessages: true})
+	if err != nil || st.NumMessages == nil {
+		return 0
+	}
+	return int(*st.NumMessages)
+}
+
+// Close stops the peers.
+func (e *Env) Close() {
+	if e.imap != nil {
+		e.imap.Close()
+	}
+	if e.SMTP != nil {
+		e.SMTP.Close()
+	}
+	if e.Sandbox != nil {
+		e.Sandbox.Close()
+	}
+}
+
+// Sample is one demo e-mail with what it is meant to show.
+type Sample struct {
+	Label string
+	Mail  samples.Mail
+}
+
+// Samples returns the demo e-mails: two complete Factur-X invoices for two
+// budgets, one without engagement number, and an automatic reply.
+func Samples(now time.Time) ([]Sample, error) {
+	sup := samples.DemoSuppliers()
+	date := now.AddDate(0, 0, -3).Format("2006-01-02")
+	year := now.Year()
+
+	type spec struct {
+		label   string
+		s       samples.Supplier
+		number  string
+		buyer   string
+		ej      string
+		subject string
+		body    string
+	}
+	specs := []spec{
+		{"Factur-X, budget principal, avec engagement", sup[1], fmt.Sprintf("VNT-%d-1187", year), samples.CASQBudgetPrincipal, fmt.Sprintf("EJ-%d-003154", year),
+			fmt.Sprintf("Facture VNT-%d-1187", year),
+			"Madame, Monsieur,\n\nVeuillez trouver ci-joint notre facture pour les travaux de voirie de la rue d'Isle.\n\nCordialement,\nService comptabilité\nVoirie Nord Travaux SAS\n"},
+		{"Factur-X, budget eau potable, avec engagement", sup[0], fmt.Sprintf("HSP-%d-0042", year), samples.CASQBudgetEauPotable, fmt.Sprintf("EJ-%d-004217", year),
+			fmt.Sprintf("Facture n° HSP-%d-0042 – remplacement de vanne, réseau d'eau potable", year),
+			"Bonjour,\n\nVous trouverez en pièce jointe notre facture relative au remplacement de la vanne DN150.\n\nBien cordialement,\nÉmilie Lefèvre\nHydro Services Picardie\n"},
+	}
+	if len(sup) > 2 {
+		specs = append(specs, spec{"Factur-X sans numéro d'engagement", sup[2], fmt.Sprintf("F%d-318", year), samples.CASQBudgetPrincipal, "",
+			fmt.Sprintf("Facture F%d-318", year),
+			"Bonjour,\n\nCi-joint notre facture. Merci de nous confirmer sa bonne réception.\n\nCordialement.\n"})
+	} else {
+		return nil, errors.New("demo: need three sample suppliers")
+	}
+
+	var out []Sample
+	for i, sp := range specs {
+		inv := sp.s.Invoice(sp.number, date, sp.buyer, "", sp.ej)
+		pdf, err := samples.FacturX(inv)
+		if err != nil {
+			return nil, fmt.Errorf("demo: sample %d: %w", i+1, err)
+		}
+		from := sp.s.Email
+		if sp.s.Contact != "" {
+			from = sp.s.Contact + " <" + sp.s.Email + ">"
+		}
+		out = append(out, Sample{Label: sp.label, Mail: samples.Mail{
+			From: from, To: "Comptabilité CASQ <" + MailboxUser + ">", Subject: sp.subject, Body: sp.body,
+			MessageID: fmt.Sprintf("demo-%d-%d@%s", year, i+1, domain(sp.s.Email)),
+			Date:      now.Add(time.Duration(i-10) * time.Minute),
+			Attachments: []samples.Attachment{{
+				Name: "Facture " + sp.number + ".pdf", ContentType: "application/pdf", Data: pdf,
+			}},
+		}})
+	}
+	out = append(out, Sample{Label: "Réponse automatique d'absence", Mail: samples.Mail{
+		From: "Jean Martin <j.martin@fournitures-bureau.example>", To: MailboxUser,
+		Subject:   "Réponse automatique : absent du bureau",
+		Body:      "Bonjour,\n\nJe suis absent jusqu'au 2 décembre inclus. Pour toute urgence, merci d'écrire à contact@fournitures-bureau.example.\n\nJean Martin\n",
+		MessageID: fmt.Sprintf("demo-%d-auto@fournitures-bureau.example", year),
+		Date:      now.Add(-5 * time.Minute),
+		Headers:   [][2]string{{"Auto-Submitted", "auto-replied"}, {"X-Autoreply", "yes"}},
+	}})
+	return out, nil
+}
+
+func domain(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return addr[i+1:]
+	}
+	return "example.invalid"
+}
+
+// WaitSettled waits until Facteur has nothing left to do on its own for
+// want ingested messages: all parsed and settled, deposits answered by
+// Chorus Pro, replies sent, and every message filed out of the INBOX.
+func WaitSettled(ctx context.Context, a *app.App, e *Env, want int) error {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		msgs, err := a.Store().Messages(ctx, want+10)
+		if err != nil {
+			return err
+		}
+		p, err := a.Store().Pending(ctx)
+		if err != nil {
+			return err
+		}
+		if len(msgs) >= want && p.Idle() && e.Count("INBOX") == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("demo: not settled: %d/%d messages ingested, pending %+v, %d still in INBOX: %w",
+				len(msgs), want, p, e.Count("INBOX"), ctx.Err())
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,369 @@
+package notifier
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"strings"
+)
+
+// DefaultDepartment signs every reply when Reply.Department is empty.
+const DefaultDepartment = "Direction des Finances et de l'Achat Public"
+
+// chorusProURL is the public portal where suppliers follow their invoices.
+const chorusProURL = "https://chorus-pro.gouv.fr"
+
+// Limits (in runes) on the values shown in a reply; they keep a hostile or
+// broken input from producing an absurd message.
+const (
+	maxShort  = 120
+	maxName   = 200
+	maxReason = 2000
+)
+
+// blockKind tells how a block of the letter is laid out.
+type blockKind int
+
+const (
+	blockPara    blockKind = iota // ordinary paragraph
+	blockExample                  // a line to copy (indented, monospace in HTML)
+	blockQuote                    // a quoted text from elsewhere (Chorus Pro's reason)
+)
+
+type block struct {
+	Kind blockKind
+	Text string
+}
+
+func (b block) IsExample() bool { return b.Kind == blockExample }
+func (b block) IsQuote() bool   { return b.Kind == blockQuote }
+
+type row struct{ Label, Value string }
+
+// letter is one reply, laid out once and rendered twice (text and HTML), so
+// both parts always say the same thing.
+type letter struct {
+	Subject    string
+	Greeting   string
+	Before     []block
+	RecapTitle string
+	Recap      []row
+	After      []block
+	Closing    string
+	Signature  []string
+	Footer     string
+}
+
+// values holds the Reply's fields cleaned and formatted for display.
+type values struct {
+	ref, org, department                   string
+	number, invoiceDate, amount, supplier  string
+	budget, siret, engagement              string
+	flow, depositDate, reason, origSubject string
+}
+
+func newValues(r Reply) values {
+	v := values{
+		ref:         clean(r.CaseRef, maxShort),
+		org:         clean(r.Organisation, maxName),
+		department:  clean(r.Department, maxName),
+		number:      clean(r.InvoiceNumber, maxShort),
+		invoiceDate: frenchDate(clean(r.InvoiceDate, maxShort)),
+		amount:      frenchAmount(clean(r.AmountWithVAT, maxShort), clean(r.Currency, 8)),
+		supplier:    clean(r.SupplierName, maxName),
+		budget:      clean(r.BudgetName, maxName),
+		siret:       formatSIRET(clean(r.RecipientSIRET, maxShort)),
+		engagement:  clean(r.Engagement, maxShort),
+		flow:        clean(r.FlowNumber, maxShort),
+		depositDate: frenchDate(clean(r.DepositDate, maxShort)),
+		reason:      clean(r.Reason, maxReason),
+		origSubject: clean(r.OriginalSubject, maxName),
+	}
+	if v.department == "" {
+		v.department = DefaultDepartment
+	}
+	return v
+}
+
+// typo applies French typography to our own sentences: a no-break space
+// before the high punctuation and inside the guillemets.
+var typo = strings.NewReplacer(
+	" :", nbsp+":", " ;", nbsp+";", " ?", nbsp+"?", " !", nbsp+"!",
+	"« ", "«"+nbsp, " »", nbsp+"»",
+)
+
+func para(format string, args ...any) block {
+	return block{Kind: blockPara, Text: typo.Replace(fmt.Sprintf(format, args...))}
+}
+
+// yourInvoice is "votre facture n° X du 2 novembre 2026", each detail only
+// when known.
+func (v values) yourInvoice() string {
+	s := "votre facture"
+	if v.number != "" {
+		s += " n°" + nbsp + v.number
+	}
+	if v.invoiceDate != "" {
+		s += " du " + v.invoiceDate
+	}
+	return s
+}
+
+// recipient is "Agglomération du Saint-Quentinois – Budget principal".
+func (v values) recipient() string {
+	var parts []string
+	for _, p := range []string{v.org, v.budget} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " – ")
+}
+
+type recap []row
+
+func (rc *recap) add(label, value string) {
+	if value != "" {
+		*rc = append(*rc, row{Label: label, Value: value})
+	}
+}
+
+// recapRows lists the known facts, in a fixed order; names selects which.
+func (v values) recapRows(names ...string) []row {
+	var rc recap
+	for _, n := range names {
+		switch n {
+		case "ref":
+			rc.add("Référence du dossier", v.ref)
+		case "subject":
+			rc.add("Objet de votre message", v.origSubject)
+		case "supplier":
+			rc.add("Fournisseur", v.supplier)
+		case "number":
+			rc.add("Numéro de facture", v.number)
+		case "date":
+			rc.add("Date de la facture", v.invoiceDate)
+		case "amount":
+			rc.add("Montant TTC", v.amount)
+		case "recipient":
+			rc.add("Destinataire", v.recipient())
+		case "siret":
+			rc.add("SIRET du destinataire", v.siret)
+		case "engagement":
+			rc.add("Numéro d'engagement", v.engagement)
+		case "deposit":
+			rc.add("Date de dépôt sur Chorus Pro", v.depositDate)
+		case "flow":
+			rc.add("Numéro de flux Chorus Pro", v.flow)
+		}
+	}
+	return rc
+}
+
+// subjectNumber is " FA-2026-0042" or "" (the number cut shorter in a subject).
+func (v values) subjectNumber() string {
+	n := clean(v.number, 60)
+	if n == "" {
+		return ""
+	}
+	return " " + n
+}
+
+// newLetter writes the French reply for r.
+func newLetter(r Reply) (*letter, error) {
+	v := newValues(r)
+	l := &letter{
+		Greeting:   "Madame, Monsieur,",
+		RecapTitle: "Récapitulatif",
+		Closing:    "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.",
+		Footer: typo.Replace("Ce message vous est adressé automatiquement. Pour nous répondre, " +
+			"utilisez simplement la fonction « Répondre » de votre messagerie, en conservant la référence [" +
+			v.ref + "] dans l'objet du message."),
+	}
+	l.Signature = []string{v.department}
+	if v.org != "" {
+		l.Signature = append(l.Signature, v.org)
+	}
+	prefix := "[" + v.ref + "] "
+
+	switch r.Kind {
+	case KindConfirmation:
+		l.Subject = prefix + "Facture" + v.subjectNumber() + " déposée sur Chorus Pro"
+		s := "Nous avons bien reçu " + v.yourInvoice()
+		if v.amount != "" {
+			s += ", d'un montant de " + v.amount + " TTC,"
+		}
+		s += " et nous l'avons déposée sur Chorus Pro"
+		if v.depositDate != "" {
+			s += " le " + v.depositDate
+		}
+		l.Before = []block{para("%s. Vous en trouverez le récapitulatif ci-dessous.", s)}
+		l.Recap = v.recapRows("ref", "supplier", "number", "date", "amount", "recipient", "siret",
+			"engagement", "deposit", "flow")
+		l.After = []block{
+			para("Il est inutile de nous adresser de nouveau cette facture, par courrier ou par courriel."),
+			para("Vous pouvez suivre son traitement sur Chorus Pro (%s).", chorusProURL),
+		}
+
+	case KindNeedEngagement:
+		l.Subject = prefix + "Numéro d'engagement manquant"
+		if n := v.subjectNumber(); n != "" {
+			l.Subject += " – facture" + n
+		}
+		l.Before = []block{
+			para("Nous avons bien reçu %s et nous vous en remercions.", v.yourInvoice()),
+			para("Cette facture ne mentionne pas de numéro d'engagement juridique. Ce numéro figure " +
+				"sur le bon de commande que nous vous avons adressé. Sans lui, nous ne pouvons pas " +
+				"déposer votre facture sur Chorus Pro."),
+			para("Il vous suffit de répondre à ce courriel en nous indiquant ce numéro, par exemple :"),
+			{Kind: blockExample, Text: typo.Replace("Numéro d'engagement : 2026-000123")},
+			para("Vous pouvez aussi nous adresser, de la même manière, une facture rectifiée qui porte " +
+				"ce numéro dans la zone « référence de commande » (BT-13)."),
+			para("Dès réception, nous déposerons votre facture sur Chorus Pro ; vous n'aurez aucune " +
+				"autre démarche à accomplir."),
+		}
+		l.Recap = v.recapRows("ref", "supplier", "number", "date", "amount", "recipient", "siret")
+
+	case KindNeedInvoice:
+		l.Subject = prefix + "Facture non reçue ou illisible"
+		l.Before = []block{
+			para("Nous avons bien reçu votre message, mais nous n'y avons trouvé aucune facture " +
+				"que nous puissions traiter."),
+		}
+		if v.reason != "" {
+			l.Before = append(l.Before, block{Kind: blockPara, Text: sentence(v.reason)})
+		}
+		l.Before = append(l.Before,
+			para("Nous vous remercions de nous adresser votre facture en pièce jointe, au format PDF "+
+				"(de préférence au format Factur-X), en répondant simplement à ce courriel. "+
+				"Nous la déposerons alors sur Chorus Pro."),
+		)
+		l.Recap = v.recapRows("ref", "subject", "supplier", "number", "date")
+
+	case KindRejected:
+		l.Subject = prefix + "Facture" + v.subjectNumber() + " refusée par Chorus Pro"
+		s := "Nous avons déposé " + v.yourInvoice() + " sur Chorus Pro"
+		if v.depositDate != "" {
+			s += " le " + v.depositDate
+		}
+		s += ", mais la plateforme l'a refusée."
+		if v.reason != "" {
+			s += " Motif indiqué par Chorus Pro :"
+		}
+		l.Before = []block{para("%s", s)}
+		if v.reason != "" {
+			l.Before = append(l.Before, block{Kind: blockQuote, Text: v.reason})
+		}
+		l.Before = append(l.Before,
+			para("Cette facture n'a donc pas été transmise à nos services et ne peut pas être mise "+
+				"en paiement en l'état."),
+			para("Nous vous invitons à la corriger et à nous adresser la facture rectifiée en répondant "+
+				"à ce courriel ; nous la déposerons de nouveau. Si ce refus vous semble injustifié, "+
+				"répondez-nous de la même manière : nos services examineront votre dossier."),
+		)
+		l.Recap = v.recapRows("ref", "supplier", "number", "date", "amount", "recipient", "siret",
+			"engagement", "deposit", "flow")
+
+	default:
+		return nil, fmt.Errorf("notifier: unknown reply kind %q", r.Kind)
+	}
+	return l, nil
+}
+
+// textWidth is the line length of the text/plain part.
+const textWidth = 72
+
+// text renders the letter as plain text, CRLF line endings.
+func (l *letter) text() []byte {
+	var b bytes.Buffer
+	line := func(s string) { b.WriteString(s); b.WriteString("\r\n") }
+	blocks := func(bs []block) {
+		for _, bl := range bs {
+			switch bl.Kind {
+			case blockExample:
+				line("    " + bl.Text)
+			case blockQuote:
+				for _, s := range wrap("«"+nbsp+bl.Text+nbsp+"»", textWidth-4) {
+					line("    " + s)
+				}
+			default:
+				for _, s := range wrap(bl.Text, textWidth) {
+					line(s)
+				}
+			}
+			line("")
+		}
+	}
+
+	line(l.Greeting)
+	line("")
+	blocks(l.Before)
+	if len(l.Recap) > 0 {
+		line(l.RecapTitle + nbsp + ":")
+		for _, r := range l.Recap {
+			line("  - " + r.Label + nbsp + ": " + r.Value)
+		}
+		line("")
+	}
+	blocks(l.After)
+	for _, s := range wrap(l.Closing, textWidth) {
+		line(s)
+	}
+	line("")
+	for _, s := range l.Signature {
+		line(s)
+	}
+	line("")
+	line("-- ")
+	for _, s := range wrap(l.Footer, textWidth) {
+		line(s)
+	}
+	return b.Bytes()
+}
+
+var htmlLetter = template.Must(template.New("letter").Parse(`<!DOCTYPE html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Subject}}</title>
+</head>
+<body style="margin:0;padding:0;background-color:#ffffff;">
+<div style="max-width:640px;padding:16px;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1e1e1e;">
+<p style="margin:0 0 12px 0;">{{.Greeting}}</p>
+{{- range .Before}}{{template "block" .}}{{end}}
+{{- if .Recap}}
+<table style="border-collapse:collapse;margin:16px 0;">
+<caption style="text-align:left;font-weight:bold;padding:0 0 6px 0;">{{.RecapTitle}}</caption>
+{{- range .Recap}}
+<tr><th scope="row" style="text-align:left;vertical-align:top;font-weight:normal;color:#555555;padding:4px 16px 4px 0;border-top:1px solid #e0e0e0;">{{.Label}}</th><td style="vertical-align:top;font-weight:bold;padding:4px 0;border-top:1px solid #e0e0e0;">{{.Value}}</td></tr>
+{{- end}}
+</table>
+{{- end}}
+{{- range .After}}{{template "block" .}}{{end}}
+<p style="margin:16px 0 12px 0;">{{.Closing}}</p>
+<p style="margin:0 0 12px 0;">{{range $i, $s := .Signature}}{{if $i}}<br>{{end}}{{$s}}{{end}}</p>
+<hr style="border:none;border-top:1px solid #e0e0e0;margin:24px 0 12px 0;">
+<p style="margin:0;font-size:13px;color:#666666;">{{.Footer}}</p>
+</div>
+</body>
+</html>
+{{define "block"}}
+{{- if .IsExample}}
+<p style="margin:0 0 12px 24px;font-family:Consolas,Menlo,monospace;">{{.Text}}</p>
+{{- else if .IsQuote}}
+<blockquote style="margin:0 0 12px 24px;padding:4px 12px;border-left:3px solid #b0b0b0;">«&nbsp;{{.Text}}&nbsp;»</blockquote>
+{{- else}}
+<p style="margin:0 0 12px 0;">{{.Text}}</p>
+{{- end}}
+{{- end}}`))
+
+// html renders the letter as an HTML document; html/template escapes every
+// value.
+func (l *letter) html() ([]byte, error) {
+	var b bytes.Buffer
+	if err := htmlLetter.Execute(&b, l); err != nil {
+		return nil, fmt.Errorf("notifier: render html: %w", err)
+	}
+	return bytes.ReplaceAll(b.Bytes(), []byte("\n"), []byte("\r\n")), nil
+}

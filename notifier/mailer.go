@@ -1,0 +1,259 @@
+package notifier
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// DefaultTimeout bounds one SMTP session when MailerOptions.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// MailerOptions configures a Mailer.
+type MailerOptions struct {
+	Addr string // host:port of the submission server
+	// Security is "tls" (implicit TLS), "starttls" (the default; the server
+	// must offer STARTTLS) or "plain" (no TLS, refused unless the host is a
+	// loopback address: localhost, 127.0.0.0/8, ::1).
+	Security string
+	Username string // AUTH only when set
+	Password string
+	CAFile   string // PEM roots added to the system pool
+	HeloName string // EHLO name; "" → the host name of this machine
+	// Timeout bounds one whole session, from dialing to QUIT (and each
+	// command within it); 0 → DefaultTimeout.
+	Timeout time.Duration
+	Logger  *slog.Logger // nil → discard
+}
+
+// Mailer sends messages over SMTP, one session per message.
+type Mailer struct {
+	addr     string
+	host     string
+	security string
+	username string
+	password string
+	helo     string
+	timeout  time.Duration
+	tls      *tls.Config
+	log      *slog.Logger
+}
+
+// NewMailer checks o and returns a Mailer. It does not connect.
+func NewMailer(o MailerOptions) (*Mailer, error) {
+	host, _, err := net.SplitHostPort(o.Addr)
+	if err != nil || host == "" {
+		return nil, fmt.Errorf("notifier: smtp address %q: want host:port", o.Addr)
+	}
+	m := &Mailer{
+		addr:     o.Addr,
+		host:     host,
+		security: o.Security,
+		username: o.Username,
+		password: o.Password,
+		helo:     o.HeloName,
+		timeout:  o.Timeout,
+		log:      o.Logger,
+	}
+	if m.security == "" {
+		m.security = "starttls"
+	}
+	switch m.security {
+	case "tls", "starttls":
+	case "plain":
+		if !isLoopback(host) {
+			return nil, fmt.Errorf("notifier: smtp security \"plain\" is allowed only to a loopback address, not %q", host)
+		}
+	default:
+		return nil, fmt.Errorf("notifier: smtp security %q: want \"tls\", \"starttls\" or \"plain\"", o.Security)
+	}
+	if m.timeout <= 0 {
+		m.timeout = DefaultTimeout
+	}
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
+	}
+	if m.helo == "" {
+		if name, err := os.Hostname(); err == nil && name != "" {
+			m.helo = name
+		} else {
+			m.helo = "localhost"
+		}
+	}
+	if strings.ContainsAny(m.helo, " \t\r\n") {
+		return nil, fmt.Errorf("notifier: smtp helo name %q: must be one word", m.helo)
+	}
+	m.tls = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("notifier: smtp ca file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("notifier: smtp ca file %s: no PEM certificate found", o.CAFile)
+		}
+		m.tls.RootCAs = pool
+	}
+	return m, nil
+}
+
+// isLoopback reports whether host is "localhost" or a loopback IP literal.
+// Names are not resolved.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Send delivers raw to rcpt in one SMTP session: EHLO, AUTH when a user name
+// is set, MAIL FROM envelopeFrom ("" sends the null reverse path <>, as an
+// automatic reply should), RCPT TO each recipient (NOTIFY=NEVER when the
+// server supports DSN), DATA, QUIT.
+//
+// The transaction is all or nothing: if any recipient is refused, no message
+// is sent and the error says which one. Once the server has accepted the
+// message, Send returns nil even if QUIT fails. The session ends when ctx is
+// done or the Mailer's timeout has passed, whichever comes first.
+func (m *Mailer) Send(ctx context.Context, envelopeFrom string, rcpt []string, raw []byte) (err error) {
+	if len(rcpt) == 0 {
+		return errors.New("notifier: smtp: no recipient")
+	}
+	ctx, cancel := context.WithTimeout(ctx, m.timeout)
+	defer cancel()
+
+	fail := func(step string, e error) error {
+		if ce := ctx.Err(); ce != nil {
+			return fmt.Errorf("notifier: smtp %s: %w: %w", step, ce, e)
+		}
+		return fmt.Errorf("notifier: smtp %s: %w", step, e)
+	}
+
+	conn, err := m.dial(ctx)
+	if err != nil {
+		return fail("dial "+m.addr, err)
+	}
+	// Closing the connection is the only way to interrupt a blocked read or
+	// write in go-smtp, which sets and clears its own deadlines per command.
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	defer conn.Close()
+
+	var c *smtp.Client
+	if m.security == "starttls" {
+		c, err = smtp.NewClientStartTLS(conn, m.tls)
+		if err != nil {
+			return fail("starttls", err)
+		}
+	} else {
+		c = smtp.NewClient(conn)
+	}
+	c.CommandTimeout = m.timeout
+	c.SubmissionTimeout = m.timeout
+	accepted := false
+	defer func() {
+		if accepted || ctx.Err() != nil {
+			return
+		}
+		// Be polite after a refusal; the server may also be gone already.
+		_ = c.Quit()
+	}()
+
+	if err := c.Hello(m.helo); err != nil {
+		return fail("ehlo", err)
+	}
+	if m.username != "" {
+		var auth sasl.Client
+		switch {
+		case c.SupportsAuth(sasl.Plain):
+			auth = sasl.NewPlainClient("", m.username, m.password)
+		case c.SupportsAuth(sasl.Login):
+			auth = sasl.NewLoginClient(m.username, m.password)
+		default:
+			return fail("auth", errors.New("server offers neither PLAIN nor LOGIN"))
+		}
+		if err := c.Auth(auth); err != nil {
+			return fail("auth", err)
+		}
+	}
+
+	mailOpts := &smtp.MailOptions{Size: int64(len(raw))}
+	if !isASCII(envelopeFrom) || !allASCII(rcpt) {
+		mailOpts.UTF8 = true
+	}
+	if err := c.Mail(envelopeFrom, mailOpts); err != nil {
+		return fail("mail from <"+envelopeFrom+">", err)
+	}
+	rcptOpts := &smtp.RcptOptions{Notify: []smtp.DSNNotify{smtp.DSNNotifyNever}}
+	for _, to := range rcpt {
+		if err := c.Rcpt(to, rcptOpts); err != nil {
+			return fail("rcpt to <"+to+">", err)
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return fail("data", err)
+	}
+	if _, err := w.Write(raw); err != nil {
+		return fail("data", err)
+	}
+	if err := w.Close(); err != nil {
+		return fail("data", err)
+	}
+	accepted = true
+	if err := c.Quit(); err != nil {
+		m.log.Warn("smtp quit failed after the message was accepted", "addr", m.addr, "err", err)
+	}
+	m.log.Debug("smtp message sent", "addr", m.addr, "recipients", len(rcpt), "bytes", len(raw))
+	return nil
+}
+
+func (m *Mailer) dial(ctx context.Context) (net.Conn, error) {
+	d := &net.Dialer{Timeout: m.timeout}
+	if m.security == "tls" {
+		td := &tls.Dialer{NetDialer: d, Config: m.tls}
+		return td.DialContext(ctx, "tcp", m.addr)
+	}
+	return d.DialContext(ctx, "tcp", m.addr)
+}
+
+// IsPermanent reports whether err carries a permanent SMTP refusal (a 5xx
+// reply): sending the same message again would fail the same way. 4xx replies,
+// network errors and timeouts are not permanent.
+func IsPermanent(err error) bool {
+	var se *smtp.SMTPError
+	return errors.As(err, &se) && se.Code >= 500 && se.Code <= 599
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func allASCII(ss []string) bool {
+	for _, s := range ss {
+		if !isASCII(s) {
+			return false
+		}
+	}
+	return true
+}

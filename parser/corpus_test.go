@@ -1,0 +1,166 @@
+package parser
+
+import (
+	"encoding/json"
+	"math/big"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func corpusDir(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "shared", "corpus")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("corpus not available: %v", err)
+	}
+	return dir
+}
+
+// truth is the ground truth written next to a corpus file.
+type truth struct {
+	InvoiceNumber  *string `json:"invoice_number"`
+	IssueDate      *string `json:"issue_date"`
+	SellerName     *string `json:"seller_name"`
+	SellerID       *string `json:"seller_siret_or_id"`
+	SellerVATID    *string `json:"seller_vat_id"`
+	BuyerName      *string `json:"buyer_name"`
+	BuyerID        *string `json:"buyer_siret_or_id"`
+	BuyerReference *string `json:"buyer_reference"`
+	OrderReference *string `json:"purchase_order_reference"`
+	Currency       *string `json:"currency"`
+	TotalWithout   *string `json:"total_without_vat"`
+	TotalVAT       *string `json:"total_vat"`
+	TotalWith      *string `json:"total_with_vat"`
+	AmountDue      *string `json:"amount_due"`
+	Profile        *string `json:"profile"`
+	Meta           struct {
+		Syntax   string `json:"syntax"`
+		TypeCode string `json:"type_code"`
+	} `json:"_meta"`
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// sameAmount compares decimal strings numerically ("" only equals "").
+func sameAmount(a, b string) bool {
+	if a == "" || b == "" {
+		return a == b
+	}
+	x, ok1 := new(big.Rat).SetString(strings.TrimSpace(a))
+	y, ok2 := new(big.Rat).SetString(strings.TrimSpace(b))
+	if !ok1 || !ok2 {
+		return a == b
+	}
+	return x.Cmp(y) == 0
+}
+
+func TestCorpusAccuracy(t *testing.T) {
+	dir := corpusDir(t)
+	var truths []string
+	for _, sub := range []string{"cii", "ubl", "facturx", "pdf"} {
+		m, err := filepath.Glob(filepath.Join(dir, sub, "*.truth.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		truths = append(truths, m...)
+	}
+	if len(truths) == 0 {
+		t.Skip("no ground truth files")
+	}
+	sort.Strings(truths)
+
+	type field struct {
+		name    string
+		numeric bool
+		want    func(truth) string
+		got     func(*Invoice) string
+	}
+	fields := []field{
+		{"invoice_number", false, func(x truth) string { return str(x.InvoiceNumber) }, func(i *Invoice) string { return i.Number }},
+		{"issue_date", false, func(x truth) string { return str(x.IssueDate) }, func(i *Invoice) string { return i.IssueDate }},
+		{"seller_id", false, func(x truth) string { return str(x.SellerID) }, func(i *Invoice) string { return i.Seller.ID }},
+		{"seller_vat_id", false, func(x truth) string { return str(x.SellerVATID) }, func(i *Invoice) string { return i.Seller.VATID }},
+		{"buyer_id", false, func(x truth) string { return str(x.BuyerID) }, func(i *Invoice) string { return i.Buyer.ID }},
+		{"buyer_reference", false, func(x truth) string { return str(x.BuyerReference) }, func(i *Invoice) string { return i.BuyerReference }},
+		{"order_reference", false, func(x truth) string { return str(x.OrderReference) }, func(i *Invoice) string { return i.OrderReference }},
+		{"currency", false, func(x truth) string { return str(x.Currency) }, func(i *Invoice) string { return i.Currency }},
+		{"total_without_vat", true, func(x truth) string { return str(x.TotalWithout) }, func(i *Invoice) string { return i.TotalWithoutVAT }},
+		{"total_vat", true, func(x truth) string { return str(x.TotalVAT) }, func(i *Invoice) string { return i.TotalVAT }},
+		{"total_with_vat", true, func(x truth) string { return str(x.TotalWith) }, func(i *Invoice) string { return i.TotalWithVAT }},
+		{"amount_due", true, func(x truth) string { return str(x.AmountDue) }, func(i *Invoice) string { return i.AmountDue }},
+		// Not in the required set, reported for information.
+		{"seller_name", false, func(x truth) string { return str(x.SellerName) }, func(i *Invoice) string { return i.Seller.Name }},
+		{"buyer_name", false, func(x truth) string { return str(x.BuyerName) }, func(i *Invoice) string { return i.Buyer.Name }},
+	}
+	const required = 12 // the first fields must reach the threshold
+	ok := make([]int, len(fields))
+	total := 0
+	typeOK := 0
+	for _, tf := range truths {
+		data, err := os.ReadFile(tf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want truth
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("%s: %v", tf, err)
+		}
+		file := strings.TrimSuffix(tf, ".truth.json")
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := ParseDocument(filepath.Base(file), raw, Options{})
+		total++
+		rel, _ := filepath.Rel(dir, file)
+		if doc.Invoice == nil {
+			t.Errorf("%s: no invoice read (format %q, error %q, warnings %q)", rel, doc.Format, doc.Error, doc.Warnings)
+			continue
+		}
+		if !doc.IsInvoice || doc.Source != "xml" {
+			t.Errorf("%s: IsInvoice=%v Source=%q", rel, doc.IsInvoice, doc.Source)
+		}
+		wantType := "invoice"
+		if want.Meta.TypeCode == "381" || strings.Contains(want.Meta.Syntax, "CreditNote") {
+			wantType = "credit_note"
+		}
+		if doc.Invoice.Type == wantType {
+			typeOK++
+		} else {
+			t.Errorf("%s: type %q, want %q", rel, doc.Invoice.Type, wantType)
+		}
+		for i, f := range fields {
+			w, g := f.want(want), f.got(doc.Invoice)
+			same := w == g
+			if f.numeric {
+				same = sameAmount(w, g)
+			}
+			if same {
+				ok[i]++
+			} else if i < required {
+				t.Logf("MISMATCH %s %s: got %q, want %q", rel, f.name, g, w)
+			}
+		}
+	}
+	t.Logf("per-field accuracy over %d ground-truth files:", total)
+	for i, f := range fields {
+		pct := 100 * float64(ok[i]) / float64(total)
+		mark := ""
+		if i >= required {
+			mark = " (informative)"
+		}
+		t.Logf("  %-18s %3d/%3d  %6.2f%%%s", f.name, ok[i], total, pct, mark)
+		if i < required && pct < 95 {
+			t.Errorf("field %s accuracy %.2f%% below 95%%", f.name, pct)
+		}
+	}
+	t.Logf("  %-18s %3d/%3d", "type", typeOK, total)
+}

@@ -1,0 +1,154 @@
+// Package parser turns the raw bytes of an e-mail (or of a bare PDF or XML
+// file) into what the gateway needs to decide about it: the message headers,
+// whether it was sent by a machine, the attached documents, the invoice data
+// read from structured invoices (Factur-X / ZUGFeRD, CII, UBL) and the
+// candidate engagement numbers with their evidence.
+//
+// The package does no I/O: it reads only the bytes it is given. Every input is
+// untrusted: the functions never panic on bad input, bound their work
+// (MIME depth and part count, PDF resource limits, XML depth) and report what
+// they could not read as warnings or as a document error.
+package parser
+
+import (
+	"regexp"
+	"time"
+)
+
+// Default MIME bounds.
+const (
+	DefaultMaxDepth = 20
+	DefaultMaxParts = 200
+
+	// maxBodyText is the largest BodyText kept, in bytes.
+	maxBodyText = 64 << 10
+)
+
+// Options tunes parsing. The zero value is ready to use.
+type Options struct {
+	// EngagementPatterns are regular expressions with exactly one capture
+	// group, the engagement number. Nil means DefaultEngagementPatterns.
+	EngagementPatterns []*regexp.Regexp
+	// MaxDepth bounds MIME nesting (multipart and forwarded messages);
+	// 0 means DefaultMaxDepth.
+	MaxDepth int
+	// MaxParts bounds the number of MIME entities visited; 0 means
+	// DefaultMaxParts.
+	MaxParts int
+}
+
+func (o Options) withDefaults() Options {
+	if o.EngagementPatterns == nil {
+		o.EngagementPatterns = DefaultEngagementPatterns()
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = DefaultMaxDepth
+	}
+	if o.MaxParts <= 0 {
+		o.MaxParts = DefaultMaxParts
+	}
+	return o
+}
+
+// Address is a mailbox from an address header.
+type Address struct {
+	Name string `json:"name,omitempty"`
+	Addr string `json:"addr"`
+}
+
+// Message is what Parse read from an e-mail.
+type Message struct {
+	MessageID  string   `json:"message_id"` // without angle brackets
+	InReplyTo  string   `json:"in_reply_to,omitempty"`
+	References []string `json:"references,omitempty"`
+
+	From       Address   `json:"from"`
+	ReplyTo    []Address `json:"reply_to,omitempty"`
+	To         []Address `json:"to,omitempty"`
+	Cc         []Address `json:"cc,omitempty"`
+	ReturnPath string    `json:"return_path,omitempty"` // as in the header; "" when absent, "<>" when null
+	Subject    string    `json:"subject"`               // decoded
+	Date       time.Time `json:"date"`
+
+	// Automatic is "" for a message written by a person, else the reason
+	// (in English) why it is considered automatic, e.g.
+	// "Auto-Submitted: auto-replied" or "delivery status notification".
+	Automatic string `json:"automatic,omitempty"`
+
+	// BodyText is the first text/plain part (else the first text/html part
+	// stripped of its tags), at most 64 KiB.
+	BodyText string `json:"body_text,omitempty"`
+
+	// Documents are the attachment-like leaves (PDF, XML, others) in
+	// message order, including those of forwarded messages.
+	Documents []Document `json:"documents"`
+
+	// Engagements are the engagement-number candidates found in the subject
+	// and the body text.
+	Engagements []Candidate `json:"engagements,omitempty"`
+
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Document is one attached (or bare) file.
+type Document struct {
+	Name        string `json:"name"`         // sanitized file name (no path, no control characters)
+	ContentType string `json:"content_type"` // as declared
+	Sniffed     string `json:"sniffed"`      // "application/pdf", "application/xml", or the detected type
+	Size        int    `json:"size"`
+	SHA256      string `json:"sha256"` // hex
+	Data        []byte `json:"-"`
+
+	// Format is "facturx" (CII D16B in a PDF), "zugferd1" (ZUGFeRD 1.0 in a
+	// PDF or alone), "cii", "ubl", "pdf" (no usable invoice XML), "xml"
+	// (XML that is not an invoice) or "other".
+	Format    string `json:"format"`
+	Profile   string `json:"profile,omitempty"` // "MINIMUM", "BASIC WL", "BASIC", "EN16931", "EXTENDED", "XRECHNUNG", a ZUGFeRD 1.0 level, or the raw BT-24 value
+	IsInvoice bool   `json:"is_invoice"`
+	Source    string `json:"source,omitempty"` // "xml" when Invoice comes from XML; "" when there are no fields
+	Invoice   *Invoice `json:"invoice,omitempty"`
+
+	// Candidates are the engagement numbers found in this document
+	// (BT-13 → evidence "xml BT-13").
+	Candidates []Candidate `json:"candidates,omitempty"`
+
+	Error    string   `json:"error,omitempty"` // why the document could not be read
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Invoice holds the fields read from a structured invoice. Amounts are
+// decimal strings as written in the document, "" when absent.
+type Invoice struct {
+	Number    string `json:"number"`
+	Type      string `json:"type"`       // "invoice" | "credit_note"
+	IssueDate string `json:"issue_date"` // YYYY-MM-DD (as written when it cannot be normalised)
+	Currency  string `json:"currency"`
+
+	Seller Party `json:"seller"`
+	Buyer  Party `json:"buyer"`
+
+	BuyerReference string `json:"buyer_reference"` // BT-10 (service code)
+	OrderReference string `json:"order_reference"` // BT-13 (engagement / purchase order)
+
+	TotalWithoutVAT string `json:"total_without_vat"` // BT-109
+	TotalVAT        string `json:"total_vat"`         // BT-110, in the invoice currency
+	TotalWithVAT    string `json:"total_with_vat"`    // BT-112
+	AmountDue       string `json:"amount_due"`        // BT-115
+
+	IBAN string `json:"iban,omitempty"`
+}
+
+// Party is a seller or a buyer.
+type Party struct {
+	Name     string `json:"name"`
+	ID       string `json:"id"`        // legal id (BT-30/BT-47), else global id, else id, as written
+	IDScheme string `json:"id_scheme"` // schemeID of ID, "" when none
+	SIRET    string `json:"siret"`     // only when a 14-digit Luhn-valid SIRET was found among the party's ids
+	VATID    string `json:"vat_id"`
+}
+
+// Candidate is a possible engagement number and where it was found.
+type Candidate struct {
+	Value    string `json:"value"`
+	Evidence string `json:"evidence"` // e.g. "xml BT-13", "subject", "body"; several joined by ", "
+}

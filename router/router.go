@@ -1,0 +1,294 @@
+// Package router decides what becomes of an invoice: deposit it on Chorus
+// Pro (for which budget, with which engagement number), ask the supplier for
+// what is missing, hold it for finance staff, or ignore the message.
+//
+// Decide is a pure function of what the parser found, the configured
+// budgets and what the store already knows; it does no I/O. When anything
+// that matters is uncertain it asks or holds: it never guesses (DESIGN.md,
+// invariant 3).
+package router
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"facteur/parser"
+)
+
+// Outcome is what to do with an invoice or a message.
+type Outcome string
+
+// The outcomes of a decision.
+const (
+	Deposit Outcome = "deposit" // deposit on Chorus Pro
+	Ask     Outcome = "ask"     // reply to the supplier asking for what is missing
+	Hold    Outcome = "hold"    // finance staff must decide
+	Ignore  Outcome = "ignore"  // nothing to do (automatic message, not an invoice)
+	Dup     Outcome = "duplicate"
+)
+
+// Missing names what a supplier is asked for.
+type Missing string
+
+// What can be asked of a supplier.
+const (
+	MissingNone       Missing = ""
+	MissingEngagement Missing = "engagement"
+	MissingInvoice    Missing = "invoice"
+)
+
+// Chorus Pro syntaxeFlux values (chorus-pro-api.md §2.1).
+const (
+	SyntaxFacturX = "IN_DP_E2_CII_FACTURX"
+	SyntaxCII     = "IN_DP_E1_CII_16B"
+	SyntaxUBL     = "IN_DP_E1_UBL_INVOICE"
+)
+
+// Budget is one of the public body's budgets, each a Chorus Pro recipient.
+type Budget struct {
+	Name     string
+	SIRET    string
+	Keywords []string
+	// EngagementRequired: the recipient structure demands an engagement
+	// number (numeroEJDoitEtreRenseigne).
+	EngagementRequired bool
+}
+
+// Rules are the configured routing rules.
+type Rules struct {
+	Budgets       []Budget
+	DefaultBudget string // a budget name, or "" to hold when nothing else decides
+}
+
+// Decision is the router's verdict on one invoice or one message.
+type Decision struct {
+	Outcome    Outcome
+	Mode       string // "flux" for a deposit of the supplier's own file
+	Budget     string
+	SIRET      string
+	Engagement string
+	Evidence   string // where the engagement number was found
+	Syntax     string
+	Missing    Missing
+	// Reason explains the decision in French, for finance staff.
+	Reason string
+}
+
+// Prior is an earlier case about the same supplier invoice.
+type Prior struct {
+	Ref   string
+	State string
+}
+
+// Input is what the router needs to decide on one invoice document.
+type Input struct {
+	Message  *parser.Message
+	Document *parser.Document
+	// Prior is set when the store already has a live case for the same
+	// supplier and invoice number.
+	Prior *Prior
+}
+
+// DecideMessage decides on a message in which no invoice document was
+// found: ignore it (automatic message, nothing that looks like an invoice)
+// or hold it for a person.
+func DecideMessage(m *parser.Message) Decision {
+	if m.Automatic != "" {
+		return Decision{Outcome: Ignore, Reason: "message automatique (" + m.Automatic + ")"}
+	}
+	for _, d := range m.Documents {
+		if d.Error != "" && looksLikeInvoiceFile(d) {
+			return Decision{Outcome: Hold, Reason: fmt.Sprintf("pièce jointe « %s » illisible : %s", d.Name, d.Error)}
+		}
+		if d.Format == "pdf" {
+			return Decision{Outcome: Hold, Reason: fmt.Sprintf("PDF « %s » sans données structurées (Factur-X) : à examiner", d.Name)}
+		}
+		if d.Format == "zugferd1" {
+			return Decision{Outcome: Hold, Reason: fmt.Sprintf("« %s » est au format ZUGFeRD 1.0, que Chorus Pro n'accepte pas en dépôt de flux", d.Name)}
+		}
+	}
+	return Decision{Outcome: Ignore, Reason: "aucune facture dans le message"}
+}
+
+func looksLikeInvoiceFile(d parser.Document) bool {
+	n := strings.ToLower(d.Name)
+	return strings.HasSuffix(n, ".pdf") || strings.HasSuffix(n, ".xml") || d.Sniffed == "application/pdf"
+}
+
+// Decide decides on one invoice document of a message.
+func Decide(r Rules, in Input) Decision {
+	m, d := in.Message, in.Document
+	if m.Automatic != "" {
+		return Decision{Outcome: Ignore, Reason: "message automatique (" + m.Automatic + ")"}
+	}
+	if d == nil || !d.IsInvoice || d.Invoice == nil {
+		return DecideMessage(m)
+	}
+	inv := d.Invoice
+	var syntax string
+	switch d.Format {
+	case "facturx":
+		syntax = SyntaxFacturX
+	case "cii":
+		syntax = SyntaxCII
+	case "ubl":
+		syntax = SyntaxUBL
+	default:
+		return Decision{Outcome: Hold, Reason: fmt.Sprintf("format %q de « %s » non déposable tel quel sur Chorus Pro", d.Format, d.Name)}
+	}
+	if in.Prior != nil {
+		return Decision{Outcome: Dup, Reason: fmt.Sprintf("facture %s déjà reçue (dossier %s, %s)", inv.Number, in.Prior.Ref, in.Prior.State)}
+	}
+
+	// Checks Chorus Pro would make, made before spending a call (§2.15, §3.6).
+	switch {
+	case inv.Number == "":
+		return hold("la facture n'a pas de numéro")
+	case len([]rune(inv.Number)) > 20:
+		return hold(fmt.Sprintf("numéro de facture « %s » trop long pour Chorus Pro (20 caractères au plus)", inv.Number))
+	case inv.Seller.SIRET == "":
+		return hold("SIRET du fournisseur absent ou invalide dans la facture")
+	}
+
+	budget, why, ok := chooseBudget(r, m, inv)
+	if !ok {
+		return hold(why)
+	}
+
+	dec := Decision{Outcome: Deposit, Mode: "flux", Budget: budget.Name, SIRET: budget.SIRET, Syntax: syntax}
+	xml := strings.TrimSpace(inv.OrderReference)
+	others := otherCandidates(m, d, xml)
+	switch {
+	case xml != "" && len(others) > 0:
+		return hold(fmt.Sprintf("numéros d'engagement contradictoires : %q dans la facture, %s dans le message", xml, quoteAll(others)))
+	case xml != "":
+		if len(xml) > 50 {
+			return hold(fmt.Sprintf("numéro d'engagement « %s » trop long (50 caractères au plus)", xml))
+		}
+		dec.Engagement, dec.Evidence = xml, "xml BT-13"
+	case len(others) > 0:
+		// The number is in the e-mail, not in the file. Facteur never edits a
+		// supplier's file; depositing it needs the PDF mode with our own data.
+		return hold(fmt.Sprintf("numéro d'engagement %s donné dans le message mais absent de la facture : dépôt à compléter par les services financiers", quoteAll(others)))
+	case budget.EngagementRequired:
+		return Decision{Outcome: Ask, Missing: MissingEngagement, Budget: budget.Name, SIRET: budget.SIRET, Syntax: syntax,
+			Reason: "numéro d'engagement absent de la facture ; demandé au fournisseur"}
+	}
+	dec.Reason = fmt.Sprintf("dépôt pour le %s (SIRET %s)", budget.Name, budget.SIRET)
+	return dec
+}
+
+func hold(reason string) Decision { return Decision{Outcome: Hold, Reason: reason} }
+
+// chooseBudget applies the budget rule: the buyer SIRET when it is one of
+// ours; else, when the buyer is not another legal entity, the keywords, then
+// the default budget.
+func chooseBudget(r Rules, m *parser.Message, inv *parser.Invoice) (Budget, string, bool) {
+	buyer := inv.Buyer.SIRET
+	for _, b := range r.Budgets {
+		if buyer != "" && b.SIRET == buyer {
+			return b, "", true
+		}
+	}
+	if buyer != "" && !sameSIREN(r.Budgets, buyer) {
+		return Budget{}, fmt.Sprintf("le destinataire de la facture (SIRET %s) n'est aucun de nos budgets", buyer), false
+	}
+	text := fold(strings.Join([]string{m.Subject, m.BodyText, inv.Buyer.Name}, "\n"))
+	var matched []Budget
+	for _, b := range r.Budgets {
+		for _, k := range b.Keywords {
+			if k != "" && strings.Contains(text, fold(k)) {
+				matched = append(matched, b)
+				break
+			}
+		}
+	}
+	switch len(matched) {
+	case 1:
+		return matched[0], "", true
+	case 0:
+		for _, b := range r.Budgets {
+			if b.Name == r.DefaultBudget {
+				return b, "", true
+			}
+		}
+		return Budget{}, "budget destinataire indéterminé (SIRET de l'acheteur absent ou inconnu)", false
+	default:
+		names := make([]string, len(matched))
+		for i, b := range matched {
+			names[i] = b.Name
+		}
+		return Budget{}, "budget destinataire ambigu : " + strings.Join(names, ", "), false
+	}
+}
+
+func sameSIREN(budgets []Budget, siret string) bool {
+	for _, b := range budgets {
+		if len(b.SIRET) >= 9 && len(siret) >= 9 && b.SIRET[:9] == siret[:9] {
+			return true
+		}
+	}
+	return false
+}
+
+// otherCandidates returns the engagement numbers found outside the XML
+// (subject, body, other evidence) that differ from the XML's own.
+func otherCandidates(m *parser.Message, d *parser.Document, xml string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(cs []parser.Candidate) {
+		for _, c := range cs {
+			v := strings.TrimSpace(c.Value)
+			if v == "" || c.Evidence == "xml BT-13" || normalizeRef(v) == normalizeRef(xml) || seen[normalizeRef(v)] {
+				continue
+			}
+			seen[normalizeRef(v)] = true
+			out = append(out, v)
+		}
+	}
+	add(d.Candidates)
+	add(m.Engagements)
+	return out
+}
+
+func normalizeRef(s string) string {
+	return strings.ToUpper(strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s))
+}
+
+func quoteAll(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = "« " + v + " »"
+	}
+	return strings.Join(q, ", ")
+}
+
+// fold lower-cases s and strips accents, so that keywords match "Eau
+// potable" as well as "EAU POTABLE" or "eau  potable".
+func fold(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case unicode.IsSpace(r):
+			if !space {
+				b.WriteRune(' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
