@@ -11,7 +11,8 @@ const (
 	reNum = `(?:n` + reH + `?[°º]|no\b\.?|n\.|num[ée]ro\b|num\b\.?|#)`
 	// Optional marker and separator between a label and the number; the
 	// number may start on the next line.
-	reGap = reH + `*(?:` + reNum + reH + `*)?[:=]?` + reH + `*(?:\r?\n` + reH + `*)?`
+	// A sentence may say it: "le numéro d'engagement est 24-00123".
+	reGap = reH + `*(?:` + reNum + reH + `*)?[:=]?` + reH + `*(?:(?:est|sera|is)` + reH + `+(?:le` + reH + `+)?)?(?:\r?\n` + reH + `*)?`
 	// A mandatory marker or colon between a label and the number.
 	reMark = reH + `*(?:` + reNum + reH + `*[:=]?|[:=#])` + reH + `*(?:\r?\n` + reH + `*)?`
 	// The number itself, the one capture group: an optional short letter

@@ -115,6 +115,9 @@ func (g *Gateway) Recover(ctx context.Context) error {
 // every poll interval (due retries are found that way).
 func (g *Gateway) Run(ctx context.Context, poll time.Duration) error {
 	if err := g.Recover(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
 	t := time.NewTicker(poll)

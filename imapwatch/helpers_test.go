@@ -38,9 +38,10 @@ const (
 	testPass = "s3cret"
 )
 
-// memStore is an in-memory Store with the same idempotence as the real
-// one: a message is known by (mailbox, UIDVALIDITY, UID) and by the
-// SHA-256 of its bytes. It also records whether two calls ever overlapped.
+// memStore is an in-memory Store with the same idempotence as store.Store:
+// a message is known by (mailbox, UIDVALIDITY, UID) and by the SHA-256 of
+// its bytes; known bytes at a new location move the message there. It also
+// records whether two calls ever overlapped.
 type memStore struct {
 	mu     sync.Mutex
 	cp     map[string][2]uint32
@@ -117,6 +118,10 @@ func (s *memStore) Ingest(ctx context.Context, in store.Incoming) (int64, bool, 
 	}
 	h := sha256.Sum256(in.Raw)
 	if id, ok := s.byHash[h]; ok {
+		// Same bytes at a new location: remember the new location so the
+		// message can still be filed (as store.Store does).
+		m := s.msgs[id-1]
+		m.in.UIDValidity, m.in.UID, m.filed = in.UIDValidity, in.UID, false
 		s.byKey[k] = id
 		return id, false, nil
 	}

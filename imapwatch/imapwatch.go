@@ -76,7 +76,10 @@ type Options struct {
 
 	Schedule       string // robfig/cron spec, default "@every 1m"
 	MaxMessageSize int64  // bytes; bigger messages are not downloaded (see oversizeStub); default 40 MiB
-	DialTimeout    time.Duration
+	// DialTimeout bounds connecting, the TLS handshake and authentication;
+	// default 30 s. (Each later command has the client's own timeouts:
+	// 30 s for a response, 5 min for a literal.)
+	DialTimeout time.Duration
 
 	Logger   *slog.Logger
 	OnIngest func() // called after a cycle that ingested ≥1 new message; may be nil

@@ -244,17 +244,18 @@ func TestUIDValidityChange(t *testing.T) {
 	}
 	mustCycle(t, w, CycleStats{Fetched: 3, Ingested: 3})
 	oldUV := ts.uidValidity(t, "INBOX")
-	staleID := st.settle(t, 2, store.DispositionProcessed)
+	goneID := st.settle(t, 1, store.DispositionProcessed)
+	keptID := st.settle(t, 2, store.DispositionReview)
 
-	// The folder is rebuilt: same three messages (new UIDs, here in
-	// another order) plus a new one, under a new UIDVALIDITY.
+	// The folder is rebuilt under a new UIDVALIDITY: message 1 is gone,
+	// messages 3 and 2 come back with new UIDs (1 and 2), message 4 is new.
 	if err := ts.user.Delete("INBOX"); err != nil {
 		t.Fatal(err)
 	}
 	if err := ts.user.Create("INBOX", nil); err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range []int{3, 1, 2, 4} {
+	for _, n := range []int{3, 2, 4} {
 		ts.appendMsg(t, "INBOX", sampleMsg(n))
 	}
 	newUV := ts.uidValidity(t, "INBOX")
@@ -262,28 +263,34 @@ func TestUIDValidityChange(t *testing.T) {
 		t.Fatal("test setup: UIDVALIDITY unchanged")
 	}
 
-	// Everything is fetched again from UID 1, only the new one is new; the
-	// settled message of the old UIDVALIDITY is not filed (its UID 2 is now
-	// another message).
-	mustCycle(t, w, CycleStats{Fetched: 4, Ingested: 1})
+	// Everything is fetched again from UID 1; only message 4 is new. The
+	// store relocates message 2 (same bytes) to its new UID, so it is
+	// filed; message 1 keeps its stale UIDVALIDITY and is left alone.
+	mustCycle(t, w, CycleStats{Fetched: 3, Ingested: 1, Filed: 1})
 	msgs := st.snapshot()
 	if len(msgs) != 4 {
 		t.Fatalf("store has %d messages, want 4 (no duplicates)", len(msgs))
 	}
-	if m := msgs[3]; m.in.UIDValidity != newUV || m.in.UID != 4 || !bytes.Equal(m.in.Raw, sampleMsg(4)) {
+	if m := msgs[3]; m.in.UIDValidity != newUV || m.in.UID != 3 || !bytes.Equal(m.in.Raw, sampleMsg(4)) {
 		t.Errorf("new message stored as %d/%d", m.in.UIDValidity, m.in.UID)
 	}
-	if got := st.cp["compta"]; got != [2]uint32{newUV, 4} {
-		t.Errorf("checkpoint = %v, want [%d 4]", got, newUV)
+	if got := st.cp["compta"]; got != [2]uint32{newUV, 3} {
+		t.Errorf("checkpoint = %v, want [%d 3]", got, newUV)
 	}
-	if st.filed(staleID) {
+	if !st.filed(keptID) {
+		t.Error("relocated settled message not filed")
+	}
+	if got, want := bodies(ts.contents(t, "Facteur/A-verifier")), []string{string(sampleMsg(2))}; !slices.Equal(got, want) {
+		t.Errorf("A-verifier = %q, want %q", got, want)
+	}
+	if st.filed(goneID) {
 		t.Error("filing with a stale UIDVALIDITY marked filed")
 	}
 	if got := ts.contents(t, "Facteur/Traitees"); got != nil {
 		t.Errorf("a message was moved for a stale filing: %v", got)
 	}
-	if len(ts.contents(t, "INBOX")) != 4 {
-		t.Error("INBOX changed")
+	if got, want := bodies(ts.contents(t, "INBOX")), []string{string(sampleMsg(3)), string(sampleMsg(4))}; !slices.Equal(got, want) {
+		t.Errorf("INBOX = %q, want %q", got, want)
 	}
 }
 

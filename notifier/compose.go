@@ -53,13 +53,17 @@ type Reply struct {
 }
 
 // Recipients returns the envelope recipients of the reply: To, then each
-// Bcc address.
+// Bcc address, blanks and repeats (compared case-insensitively) left out.
 func (r Reply) Recipients() []string {
-	rcpt := []string{r.To.Address}
-	for _, b := range r.Bcc {
-		if b = strings.TrimSpace(b); b != "" && !strings.EqualFold(b, r.To.Address) {
-			rcpt = append(rcpt, b)
+	var rcpt []string
+	seen := make(map[string]bool)
+	for _, a := range append([]string{r.To.Address}, r.Bcc...) {
+		a = strings.TrimSpace(a)
+		if a == "" || seen[strings.ToLower(a)] {
+			continue
 		}
+		seen[strings.ToLower(a)] = true
+		rcpt = append(rcpt, a)
 	}
 	return rcpt
 }

@@ -443,7 +443,7 @@ func TestComposeLongEncodedHeaders(t *testing.T) {
 
 func TestRecipients(t *testing.T) {
 	r := sampleReply(KindConfirmation)
-	r.Bcc = []string{"finances@casq.fr", " ", "COMPTA@dupont-fils.example", "dfap@casq.fr"}
+	r.Bcc = []string{"finances@casq.fr", " ", "COMPTA@dupont-fils.example", "dfap@casq.fr", "Finances@casq.fr"}
 	want := []string{"compta@dupont-fils.example", "finances@casq.fr", "dfap@casq.fr"}
 	if got := r.Recipients(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Recipients = %q, want %q", got, want)

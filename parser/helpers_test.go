@@ -131,4 +131,4 @@ const stdHeader = "From: =?UTF-8?Q?Fran=C3=A7oise_Martin?= <f.martin@plomberie-p
 	"Date: Mon, 02 Nov 2026 10:15:00 +0100\r\n" +
 	"Message-ID: <abc123@plomberie-picarde.fr>"
 
-const textPart = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit"
+const plainPart = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit"

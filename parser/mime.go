@@ -159,6 +159,14 @@ func (w *walker) addressList(h mail.Header, key string) []Address {
 	for _, a := range addrSpecRE.FindAllString(raw, 20) {
 		res = append(res, Address{Addr: strings.Trim(a, ".")})
 	}
+	if len(res) == 0 {
+		// "Name <local>" without a domain, or a bare word.
+		if m := msgIDRE.FindStringSubmatch(raw); m != nil {
+			res = append(res, Address{Addr: m[1]})
+		} else if f := strings.Fields(raw); len(f) == 1 {
+			res = append(res, Address{Addr: f[0]})
+		}
+	}
 	if strings.TrimSpace(raw) != "" {
 		w.warnf("malformed %s header %q", key, truncateUTF8(raw, 80))
 	}
@@ -392,7 +400,8 @@ func (w *walker) bodyText() string {
 		for _, html := range []bool{false, true} {
 			for _, t := range w.texts {
 				if t.forwarded == fwd && t.html == html && strings.TrimSpace(t.text) != "" {
-					return truncateUTF8(t.text, maxBodyText)
+					text := strings.TrimSpace(strings.ReplaceAll(t.text, "\r\n", "\n"))
+					return truncateUTF8(text, maxBodyText)
 				}
 			}
 		}

@@ -102,10 +102,10 @@ type Document struct {
 	// Format is "facturx" (CII D16B in a PDF), "zugferd1" (ZUGFeRD 1.0 in a
 	// PDF or alone), "cii", "ubl", "pdf" (no usable invoice XML), "xml"
 	// (XML that is not an invoice) or "other".
-	Format    string `json:"format"`
-	Profile   string `json:"profile,omitempty"` // "MINIMUM", "BASIC WL", "BASIC", "EN16931", "EXTENDED", "XRECHNUNG", a ZUGFeRD 1.0 level, or the raw BT-24 value
-	IsInvoice bool   `json:"is_invoice"`
-	Source    string `json:"source,omitempty"` // "xml" when Invoice comes from XML; "" when there are no fields
+	Format    string   `json:"format"`
+	Profile   string   `json:"profile,omitempty"` // "MINIMUM", "BASIC WL", "BASIC", "EN16931", "EXTENDED", "XRECHNUNG", a ZUGFeRD 1.0 level, or the raw BT-24 value
+	IsInvoice bool     `json:"is_invoice"`
+	Source    string   `json:"source,omitempty"` // "xml" when Invoice comes from XML; "" when there are no fields
 	Invoice   *Invoice `json:"invoice,omitempty"`
 
 	// Candidates are the engagement numbers found in this document

@@ -62,25 +62,14 @@ func declaredEncoding(data []byte) string {
 	return ""
 }
 
-// parseXML builds the element tree of data. Strict parsing is tried
-// first, then the lenient mode of encoding/xml.
+// parseXML builds the element tree of data. Parsing is strict: data read
+// from a malformed document is not trusted.
 func parseXML(data []byte) (*node, error) {
-	data = prepareXML(data)
-	root, err := buildTree(data, true)
-	if err != nil && !errors.Is(err, errXMLTooLarge) {
-		if r2, err2 := buildTree(data, false); err2 == nil {
-			return r2, nil
-		}
-	}
-	return root, err
+	return buildTree(prepareXML(data))
 }
 
-func buildTree(data []byte, strict bool) (*node, error) {
+func buildTree(data []byte) (*node, error) {
 	d := xml.NewDecoder(bytes.NewReader(data))
-	d.Strict = strict
-	if !strict {
-		d.Entity = xml.HTMLEntity
-	}
 	// The bytes are already UTF-8: accept any declared encoding as is.
 	d.CharsetReader = func(_ string, input io.Reader) (io.Reader, error) { return input, nil }
 

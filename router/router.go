@@ -80,15 +80,20 @@ type Decision struct {
 // Prior is an earlier case about the same supplier invoice.
 type Prior struct {
 	Ref   string
-	State string
+	State string // a store case state
 }
+
+// PriorAwaitingSupplier is the state of a prior case whose supplier was
+// asked for what was missing.
+const PriorAwaitingSupplier = "awaiting_supplier"
 
 // Input is what the router needs to decide on one invoice document.
 type Input struct {
 	Message  *parser.Message
 	Document *parser.Document
 	// Prior is set when the store already has a live case for the same
-	// supplier and invoice number.
+	// supplier and invoice number (being deposited, deposited, or waiting
+	// for the supplier).
 	Prior *Prior
 }
 
@@ -139,8 +144,11 @@ func Decide(r Rules, in Input) Decision {
 	default:
 		return Decision{Outcome: Hold, Reason: fmt.Sprintf("format %q de « %s » non déposable tel quel sur Chorus Pro", d.Format, d.Name)}
 	}
-	if in.Prior != nil {
-		return Decision{Outcome: Dup, Reason: fmt.Sprintf("facture %s déjà reçue (dossier %s, %s)", inv.Number, in.Prior.Ref, in.Prior.State)}
+	// The same supplier invoice again: a duplicate, unless it answers our
+	// request for what was missing (decided below).
+	awaiting := in.Prior != nil && in.Prior.State == PriorAwaitingSupplier
+	if in.Prior != nil && !awaiting {
+		return Decision{Outcome: Dup, Reason: fmt.Sprintf("facture %s déjà reçue (dossier %s)", inv.Number, in.Prior.Ref)}
 	}
 
 	// Checks Chorus Pro would make, made before spending a call (§2.15, §3.6).
@@ -173,6 +181,8 @@ func Decide(r Rules, in Input) Decision {
 		// The number is in the e-mail, not in the file. Facteur never edits a
 		// supplier's file; depositing it needs the PDF mode with our own data.
 		return hold(fmt.Sprintf("numéro d'engagement %s donné dans le message mais absent de la facture : dépôt à compléter par les services financiers", quoteAll(others)))
+	case budget.EngagementRequired && awaiting:
+		return Decision{Outcome: Dup, Reason: fmt.Sprintf("facture %s déjà reçue sans numéro d'engagement ; celui-ci a déjà été demandé (dossier %s)", inv.Number, in.Prior.Ref)}
 	case budget.EngagementRequired:
 		return Decision{Outcome: Ask, Missing: MissingEngagement, Budget: budget.Name, SIRET: budget.SIRET, Syntax: syntax,
 			Reason: "numéro d'engagement absent de la facture ; demandé au fournisseur"}

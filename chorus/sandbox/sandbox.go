@@ -74,12 +74,11 @@ const (
 )
 
 const (
-	maxFileSize     = 10 << 20 // 10 MiB (UNCONFIRMED limit for flows, reference §3.6)
-	maxRequestBody  = 16 << 20 // base64 of 10 MiB plus the JSON around it
-	tokenLifetime   = 3600 * time.Second
-	jsonContentType = "application/json;charset=utf-8"
-	okLibelle       = "TRA_MSG_00.000"
-	wwwAuthAccount  = `Bearer realm="PISTE",error="Unauthorized",error_description="login or password incorrects"`
+	defaultMaxFileSize = 10 << 20 // 10 MiB (UNCONFIRMED limit for flows, reference §3.6)
+	tokenLifetime      = 3600 * time.Second
+	jsonContentType    = "application/json;charset=utf-8"
+	okLibelle          = "TRA_MSG_00.000"
+	wwwAuthAccount     = `Bearer realm="PISTE",error="Unauthorized",error_description="login or password incorrects"`
 	// illustrative: the exact header for an expired PISTE token is not documented.
 	wwwAuthToken = `Bearer realm="PISTE",error="invalid_token",error_description="access token unknown or expired"`
 )
@@ -115,6 +114,7 @@ type Options struct {
 	Now                    func() time.Time // nil → time.Now
 	Logger                 *slog.Logger     // nil → discard
 	Addr                   string           // listen address, loopback only; default "127.0.0.1:0"
+	MaxFileSize            int64            // largest deposited file; default 10 MiB (codeRetour 20001 above)
 }
 
 // Deposit is a flow as the sandbox recorded it.
@@ -219,6 +219,12 @@ func newServer(opts Options) (*Server, error) {
 	}
 	if opts.ProcessingDelay < 0 {
 		return nil, errors.New("sandbox: options: negative processing delay")
+	}
+	if opts.MaxFileSize < 0 {
+		return nil, errors.New("sandbox: options: negative max file size")
+	}
+	if opts.MaxFileSize == 0 {
+		opts.MaxFileSize = defaultMaxFileSize
 	}
 	if opts.Structures == nil {
 		opts.Structures = CASQStructures()
@@ -361,7 +367,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnsupportedMediaType, map[string]any{"httpCode": "415", "httpMessage": "Unsupported Media Type"})
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	// Room for the base64 of the largest file (4/3) plus the JSON around it;
+	// a file just above the limit still gets the business error 20001.
+	maxBody := s.opts.MaxFileSize/3*4 + 1<<20
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -534,7 +543,7 @@ func (s *Server) serveDeposer(w http.ResponseWriter, body []byte, log *slog.Logg
 		writeJSON(w, http.StatusOK, businessError(codeBadFileName, msg))
 		return
 	}
-	if len(data) > maxFileSize {
+	if int64(len(data)) > s.opts.MaxFileSize {
 		writeJSON(w, http.StatusOK, businessError(codeTooLarge, "GDP_MSG_11.022"))
 		return
 	}

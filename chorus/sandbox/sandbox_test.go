@@ -42,7 +42,7 @@ func start(t *testing.T, delay time.Duration) *harness {
 	clk := &clock{t: time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)}
 	s, err := Start(Options{
 		ClientID: "id", ClientSecret: "secret", Login: "TECH_1_x@cpro.fr", Password: "pw",
-		ProcessingDelay: delay, Now: clk.Now,
+		ProcessingDelay: delay, Now: clk.Now, MaxFileSize: 256 << 10,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +226,7 @@ func TestDeposerBusinessErrors(t *testing.T) {
 		{"xml as facturx", deposit(cii, "f.pdf", syntaxFacturX), codeBadContent, "PDF"},
 		{"pdf as cii", deposit(pdf, "f.xml", syntaxCII), codeBadContent, "XML"},
 		{"wrong extension", deposit(pdf, "f.xml", syntaxFacturX), codeBadFileName, ".pdf"},
-		{"too large", deposit(append([]byte("%PDF-1.7\n"), make([]byte, 10<<20)...), "f.pdf", syntaxFacturX), 20001, "GDP_MSG_11.022"},
+		{"too large", deposit(append([]byte("%PDF-1.7\n"), make([]byte, 256<<10)...), "f.pdf", syntaxFacturX), 20001, "GDP_MSG_11.022"},
 	} {
 		resp, out := h.post(pathDeposer, tc.req, nil)
 		if resp.StatusCode != 200 || out["codeRetour"] != tc.code || !strings.Contains(out["libelle"].(string), tc.want) {

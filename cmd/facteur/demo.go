@@ -44,7 +44,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	env, err := demo.Start(dir)
+	env, err := demo.Start(dir, demo.Options{})
 	if err != nil {
 		fmt.Fprintf(stderr, "facteur demo: %v\n", err)
 		return 1

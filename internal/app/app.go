@@ -114,7 +114,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 				store.DispositionIgnored:   mb.IgnoredFolder,
 			},
 			Schedule: mb.Poll, MaxMessageSize: int64(mb.MaxMessageSize),
-			Logger:   log.With("component", "imapwatch", "mailbox", mb.Name),
+			Logger:   log.With("component", "imapwatch"),
 			OnIngest: a.gateway.Wake,
 		}, st)
 		if err != nil {

@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"strings"
 	"time"
@@ -46,14 +48,23 @@ type Env struct {
 	Config  *config.Config
 }
 
+// Options change the demo environment, for tests.
+type Options struct {
+	// Structures known to the Chorus Pro sandbox; nil → the four CASQ budgets.
+	Structures []sandbox.Structure
+}
+
 // Start starts the peers and writes the configuration; the store will live
 // in dir.
-func Start(dir string) (*Env, error) {
+func Start(dir string, o Options) (*Env, error) {
 	e := &Env{Dir: dir}
+	if o.Structures == nil {
+		o.Structures = sandbox.CASQStructures()
+	}
 	var err error
 	e.Sandbox, err = sandbox.Start(sandbox.Options{
 		ClientID: clientID, ClientSecret: clientSecret, Login: techLogin, Password: techPassword,
-		Structures: sandbox.CASQStructures(),
+		Structures: o.Structures,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("demo: sandbox: %w", err)
@@ -76,6 +87,9 @@ func Start(dir string) (*Env, error) {
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
 		InsecureAuth: true, // loopback only
+		// Facteur closing its connection is normal; the server's complaints
+		// about it would only clutter the demo's output.
+		Logger: log.New(io.Discard, "", 0),
 	})
 	e.imapLn, err = net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

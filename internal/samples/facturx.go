@@ -32,7 +32,9 @@ func init() {
 // The result is not a conforming PDF/A-3 file (the core fonts are not
 // embedded and there is no output intent), so the XMP does not claim PDF/A
 // conformance: it is good for parsers and for the sandbox, not for the real
-// Chorus Pro, which checks PDF/A-3.
+// Chorus Pro, which checks PDF/A-3. Two calls do not give the same bytes:
+// pdfcpu stamps the write time in the Info /ModDate and the file /ID
+// (PlainPDF, written by fpdf alone, is reproducible).
 func FacturX(inv Invoice) ([]byte, error) {
 	xml := CII(inv)
 	modTime, err := time.Parse(time.DateOnly, inv.IssueDate)

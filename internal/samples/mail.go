@@ -35,7 +35,7 @@ type Mail struct {
 // non-ASCII display names and subject as RFC 2047 encoded words, the body as
 // text/plain UTF-8 quoted-printable, attachments in base64 inside a
 // multipart/mixed with RFC 2231 file names (filename*=UTF-8”...) plus an
-// ASCII filename fallback when the name is not ASCII. A zero Date means now.
+// ASCII filename fallback when the name is not plain ASCII. A zero Date means now.
 func (m Mail) Bytes() []byte {
 	var b bytes.Buffer
 	date := m.Date
@@ -63,6 +63,9 @@ func (m Mail) Bytes() []byte {
 
 	if len(m.Attachments) == 0 {
 		writeTextPart(&b, m.Body)
+		if !bytes.HasSuffix(b.Bytes(), []byte("\r\n")) {
+			b.WriteString("\r\n") // a message ends with a line break
+		}
 		return b.Bytes()
 	}
 
@@ -79,7 +82,9 @@ func (m Mail) Bytes() []byte {
 	return b.Bytes()
 }
 
-// writeTextPart writes the Content-* fields, the blank line and the body.
+// writeTextPart writes the Content-* fields, the blank line and the body. In a
+// multipart, the CRLF before the next delimiter belongs to the delimiter, so
+// no line break is added after the body.
 func writeTextPart(b *bytes.Buffer, body string) {
 	writeField(b, "Content-Type", "text/plain; charset=UTF-8")
 	writeField(b, "Content-Transfer-Encoding", "quoted-printable")
@@ -88,9 +93,6 @@ func writeTextPart(b *bytes.Buffer, body string) {
 	qp := quotedprintable.NewWriter(b) // turns "\n" into CRLF
 	_, _ = qp.Write([]byte(body))      // writes to a bytes.Buffer never fail
 	_ = qp.Close()
-	if !bytes.HasSuffix(b.Bytes(), []byte("\r\n")) {
-		b.WriteString("\r\n")
-	}
 }
 
 func writeAttachment(b *bytes.Buffer, a Attachment) {
@@ -105,7 +107,7 @@ func writeAttachment(b *bytes.Buffer, a Attachment) {
 		disp = "inline"
 	}
 	disp += `; filename="` + fallback + `"`
-	if !isASCII(a.Name) {
+	if fallback != a.Name {
 		disp += "; filename*=UTF-8''" + percentEncode(a.Name)
 	}
 	writeField(b, "Content-Disposition", disp)

@@ -44,6 +44,9 @@ func parseMail(t testing.TB, raw []byte) (*mail.Reader, []parsedPart) {
 		case *mail.InlineHeader:
 			pp.inline = true
 			pp.contentType, _, _ = h.ContentType()
+			pp.disposition, _, _ = h.ContentDisposition()
+			ah := mail.AttachmentHeader{Header: h.Header}
+			pp.filename, _ = ah.Filename()
 		case *mail.AttachmentHeader:
 			pp.contentType, _, _ = h.ContentType()
 			pp.disposition, _, _ = h.ContentDisposition()
@@ -147,7 +150,7 @@ func TestMailBytes(t *testing.T) {
 	if p := parts[2]; p.filename != "factur-x.xml" || p.contentType != "application/xml" || !bytes.Equal(p.body, xmlData) {
 		t.Errorf("xml part: %q %q, %d bytes", p.filename, p.contentType, len(p.body))
 	}
-	if p := parts[3]; p.disposition != "inline" || p.filename != "logo.png" || p.contentType != "image/png" {
+	if p := parts[3]; !p.inline || p.disposition != "inline" || p.filename != "logo.png" || p.contentType != "image/png" {
 		t.Errorf("inline part: %q %q %q", p.filename, p.disposition, p.contentType)
 	}
 
@@ -231,6 +234,7 @@ func TestMailHeaderInjection(t *testing.T) {
 func FuzzMailRoundTrip(f *testing.F) {
 	f.Add("Facture n°42 – été", "Bonjour,\nci-joint.\n", "Facture é.pdf", "Émilie Lefèvre")
 	f.Add("", "", "a.pdf", "")
+	f.Add("x", "0", "a.pdf", "")
 	f.Add(strings.Repeat("très long ", 30), "=3D\n.\n", "x\"y\\z;.pdf", "Dupont, \"Jean\"")
 	f.Fuzz(func(t *testing.T, subject, body, name, display string) {
 		clean := func(s string) string {

@@ -8,8 +8,8 @@ import (
 
 func TestTotals(t *testing.T) {
 	tests := []struct {
-		name          string
-		lines         []Line
+		name         string
+		lines        []Line
 		ht, tva, ttc string
 	}{
 		{"empty", nil, "0.00", "0.00", "0.00"},

@@ -33,13 +33,13 @@ func testInvoice() Invoice {
 }
 
 type ciiPartyXML struct {
-	Name      string `xml:"Name"`
-	LegalID   ciiID  `xml:"SpecifiedLegalOrganization>ID"`
-	Postcode  string `xml:"PostalTradeAddress>PostcodeCode"`
-	LineOne   string `xml:"PostalTradeAddress>LineOne"`
-	City      string `xml:"PostalTradeAddress>CityName"`
-	Country   string `xml:"PostalTradeAddress>CountryID"`
-	TaxID     *ciiID `xml:"SpecifiedTaxRegistration>ID"`
+	Name     string `xml:"Name"`
+	LegalID  ciiID  `xml:"SpecifiedLegalOrganization>ID"`
+	Postcode string `xml:"PostalTradeAddress>PostcodeCode"`
+	LineOne  string `xml:"PostalTradeAddress>LineOne"`
+	City     string `xml:"PostalTradeAddress>CityName"`
+	Country  string `xml:"PostalTradeAddress>CountryID"`
+	TaxID    *ciiID `xml:"SpecifiedTaxRegistration>ID"`
 }
 
 type ciiID struct {
@@ -62,7 +62,7 @@ type ciiDoc struct {
 		LineTotal string `xml:"SpecifiedLineTradeSettlement>SpecifiedTradeSettlementLineMonetarySummation>LineTotalAmount"`
 	} `xml:"SupplyChainTradeTransaction>IncludedSupplyChainTradeLineItem"`
 	Agreement struct {
-		BuyerReference *string  `xml:"BuyerReference"`
+		BuyerReference *string     `xml:"BuyerReference"`
 		Seller         ciiPartyXML `xml:"SellerTradeParty"`
 		Buyer          ciiPartyXML `xml:"BuyerTradeParty"`
 		Order          *struct {
@@ -70,10 +70,10 @@ type ciiDoc struct {
 		} `xml:"BuyerOrderReferencedDocument"`
 	} `xml:"SupplyChainTradeTransaction>ApplicableHeaderTradeAgreement"`
 	Settlement struct {
-		Currency    string `xml:"InvoiceCurrencyCode"`
-		MeansCode   string `xml:"SpecifiedTradeSettlementPaymentMeans>TypeCode"`
-		IBAN        string `xml:"SpecifiedTradeSettlementPaymentMeans>PayeePartyCreditorFinancialAccount>IBANID"`
-		Taxes       []struct {
+		Currency  string `xml:"InvoiceCurrencyCode"`
+		MeansCode string `xml:"SpecifiedTradeSettlementPaymentMeans>TypeCode"`
+		IBAN      string `xml:"SpecifiedTradeSettlementPaymentMeans>PayeePartyCreditorFinancialAccount>IBANID"`
+		Taxes     []struct {
 			Calculated string `xml:"CalculatedAmount"`
 			Basis      string `xml:"BasisAmount"`
 			Category   string `xml:"CategoryCode"`
@@ -81,11 +81,11 @@ type ciiDoc struct {
 		} `xml:"ApplicableTradeTax"`
 		Due ciiDate `xml:"SpecifiedTradePaymentTerms>DueDateDateTime>DateTimeString"`
 		Sum struct {
-			LineTotal  string `xml:"LineTotalAmount"`
-			TaxBasis   string `xml:"TaxBasisTotalAmount"`
+			LineTotal  string    `xml:"LineTotalAmount"`
+			TaxBasis   string    `xml:"TaxBasisTotalAmount"`
 			TaxTotal   ciiAmount `xml:"TaxTotalAmount"`
-			GrandTotal string `xml:"GrandTotalAmount"`
-			DuePayable string `xml:"DuePayableAmount"`
+			GrandTotal string    `xml:"GrandTotalAmount"`
+			DuePayable string    `xml:"DuePayableAmount"`
 		} `xml:"SpecifiedTradeSettlementHeaderMonetarySummation"`
 	} `xml:"SupplyChainTradeTransaction>ApplicableHeaderTradeSettlement"`
 }
@@ -262,19 +262,19 @@ func TestCIISchemaOrder(t *testing.T) {
 	// Sequences from the CII D16B schema (only the elements used here and
 	// their neighbours).
 	seqs := map[string][]string{
-		"CrossIndustryInvoice":            {"ExchangedDocumentContext", "ExchangedDocument", "SupplyChainTradeTransaction"},
-		"ExchangedDocumentContext":        {"TestIndicator", "BusinessProcessSpecifiedDocumentContextParameter", "GuidelineSpecifiedDocumentContextParameter"},
-		"ExchangedDocument":               {"ID", "Name", "TypeCode", "IssueDateTime", "CopyIndicator", "LanguageID", "IncludedNote", "EffectiveSpecifiedPeriod"},
-		"SupplyChainTradeTransaction":     {"IncludedSupplyChainTradeLineItem", "ApplicableHeaderTradeAgreement", "ApplicableHeaderTradeDelivery", "ApplicableHeaderTradeSettlement"},
-		"IncludedSupplyChainTradeLineItem": {"AssociatedDocumentLineDocument", "SpecifiedTradeProduct", "SpecifiedLineTradeAgreement", "SpecifiedLineTradeDelivery", "SpecifiedLineTradeSettlement"},
-		"SpecifiedLineTradeSettlement":    {"ApplicableTradeTax", "BillingSpecifiedPeriod", "SpecifiedTradeAllowanceCharge", "SpecifiedTradeSettlementLineMonetarySummation"},
-		"ApplicableTradeTax":              {"CalculatedAmount", "TypeCode", "ExemptionReason", "BasisAmount", "CategoryCode", "ExemptionReasonCode", "DueDateTypeCode", "RateApplicablePercent"},
-		"ApplicableHeaderTradeAgreement":  {"BuyerReference", "SellerTradeParty", "BuyerTradeParty", "SellerTaxRepresentativeTradeParty", "SellerOrderReferencedDocument", "BuyerOrderReferencedDocument", "ContractReferencedDocument", "AdditionalReferencedDocument"},
-		"SellerTradeParty":                {"ID", "GlobalID", "Name", "Description", "SpecifiedLegalOrganization", "DefinedTradeContact", "PostalTradeAddress", "URIUniversalCommunication", "SpecifiedTaxRegistration"},
-		"BuyerTradeParty":                 {"ID", "GlobalID", "Name", "SpecifiedLegalOrganization", "DefinedTradeContact", "PostalTradeAddress", "URIUniversalCommunication", "SpecifiedTaxRegistration"},
-		"PostalTradeAddress":              {"PostcodeCode", "LineOne", "LineTwo", "LineThree", "CityName", "CountryID", "CountrySubDivisionName"},
-		"ApplicableHeaderTradeSettlement": {"CreditorReferenceID", "PaymentReference", "TaxCurrencyCode", "InvoiceCurrencyCode", "PayeeTradeParty", "SpecifiedTradeSettlementPaymentMeans", "ApplicableTradeTax", "BillingSpecifiedPeriod", "SpecifiedTradeAllowanceCharge", "SpecifiedTradePaymentTerms", "SpecifiedTradeSettlementHeaderMonetarySummation"},
-		"SpecifiedTradeSettlementPaymentMeans": {"TypeCode", "Information", "ApplicableTradeSettlementFinancialCard", "PayerPartyDebtorFinancialAccount", "PayeePartyCreditorFinancialAccount"},
+		"CrossIndustryInvoice":                            {"ExchangedDocumentContext", "ExchangedDocument", "SupplyChainTradeTransaction"},
+		"ExchangedDocumentContext":                        {"TestIndicator", "BusinessProcessSpecifiedDocumentContextParameter", "GuidelineSpecifiedDocumentContextParameter"},
+		"ExchangedDocument":                               {"ID", "Name", "TypeCode", "IssueDateTime", "CopyIndicator", "LanguageID", "IncludedNote", "EffectiveSpecifiedPeriod"},
+		"SupplyChainTradeTransaction":                     {"IncludedSupplyChainTradeLineItem", "ApplicableHeaderTradeAgreement", "ApplicableHeaderTradeDelivery", "ApplicableHeaderTradeSettlement"},
+		"IncludedSupplyChainTradeLineItem":                {"AssociatedDocumentLineDocument", "SpecifiedTradeProduct", "SpecifiedLineTradeAgreement", "SpecifiedLineTradeDelivery", "SpecifiedLineTradeSettlement"},
+		"SpecifiedLineTradeSettlement":                    {"ApplicableTradeTax", "BillingSpecifiedPeriod", "SpecifiedTradeAllowanceCharge", "SpecifiedTradeSettlementLineMonetarySummation"},
+		"ApplicableTradeTax":                              {"CalculatedAmount", "TypeCode", "ExemptionReason", "BasisAmount", "CategoryCode", "ExemptionReasonCode", "DueDateTypeCode", "RateApplicablePercent"},
+		"ApplicableHeaderTradeAgreement":                  {"BuyerReference", "SellerTradeParty", "BuyerTradeParty", "SellerTaxRepresentativeTradeParty", "SellerOrderReferencedDocument", "BuyerOrderReferencedDocument", "ContractReferencedDocument", "AdditionalReferencedDocument"},
+		"SellerTradeParty":                                {"ID", "GlobalID", "Name", "Description", "SpecifiedLegalOrganization", "DefinedTradeContact", "PostalTradeAddress", "URIUniversalCommunication", "SpecifiedTaxRegistration"},
+		"BuyerTradeParty":                                 {"ID", "GlobalID", "Name", "SpecifiedLegalOrganization", "DefinedTradeContact", "PostalTradeAddress", "URIUniversalCommunication", "SpecifiedTaxRegistration"},
+		"PostalTradeAddress":                              {"PostcodeCode", "LineOne", "LineTwo", "LineThree", "CityName", "CountryID", "CountrySubDivisionName"},
+		"ApplicableHeaderTradeSettlement":                 {"CreditorReferenceID", "PaymentReference", "TaxCurrencyCode", "InvoiceCurrencyCode", "PayeeTradeParty", "SpecifiedTradeSettlementPaymentMeans", "ApplicableTradeTax", "BillingSpecifiedPeriod", "SpecifiedTradeAllowanceCharge", "SpecifiedTradePaymentTerms", "SpecifiedTradeSettlementHeaderMonetarySummation"},
+		"SpecifiedTradeSettlementPaymentMeans":            {"TypeCode", "Information", "ApplicableTradeSettlementFinancialCard", "PayerPartyDebtorFinancialAccount", "PayeePartyCreditorFinancialAccount"},
 		"SpecifiedTradeSettlementHeaderMonetarySummation": {"LineTotalAmount", "ChargeTotalAmount", "AllowanceTotalAmount", "TaxBasisTotalAmount", "TaxTotalAmount", "RoundingAmount", "GrandTotalAmount", "TotalPrepaidAmount", "DuePayableAmount"},
 	}
 	raw := CII(testInvoice())
@@ -322,21 +322,21 @@ type ublDoc struct {
 	Order          *struct {
 		ID string `xml:"ID"`
 	} `xml:"OrderReference"`
-	Supplier    ublPartyXML `xml:"AccountingSupplierParty"`
-	Customer    ublPartyXML `xml:"AccountingCustomerParty"`
-	MeansCode   string   `xml:"PaymentMeans>PaymentMeansCode"`
-	IBAN        string   `xml:"PaymentMeans>PayeeFinancialAccount>ID"`
-	TaxAmount   string   `xml:"TaxTotal>TaxAmount"`
-	Subtotals   []struct {
+	Supplier  ublPartyXML `xml:"AccountingSupplierParty"`
+	Customer  ublPartyXML `xml:"AccountingCustomerParty"`
+	MeansCode string      `xml:"PaymentMeans>PaymentMeansCode"`
+	IBAN      string      `xml:"PaymentMeans>PayeeFinancialAccount>ID"`
+	TaxAmount string      `xml:"TaxTotal>TaxAmount"`
+	Subtotals []struct {
 		Taxable string `xml:"TaxableAmount"`
 		Tax     string `xml:"TaxAmount"`
 		Cat     string `xml:"TaxCategory>ID"`
 		Percent string `xml:"TaxCategory>Percent"`
 	} `xml:"TaxTotal>TaxSubtotal"`
-	LineExt   string `xml:"LegalMonetaryTotal>LineExtensionAmount"`
-	TaxExcl   string `xml:"LegalMonetaryTotal>TaxExclusiveAmount"`
-	TaxIncl   string `xml:"LegalMonetaryTotal>TaxInclusiveAmount"`
-	Payable   struct {
+	LineExt string `xml:"LegalMonetaryTotal>LineExtensionAmount"`
+	TaxExcl string `xml:"LegalMonetaryTotal>TaxExclusiveAmount"`
+	TaxIncl string `xml:"LegalMonetaryTotal>TaxInclusiveAmount"`
+	Payable struct {
 		Currency string `xml:"currencyID,attr"`
 		Value    string `xml:",chardata"`
 	} `xml:"LegalMonetaryTotal>PayableAmount"`

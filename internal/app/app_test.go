@@ -1,0 +1,325 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/mail"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"facteur/internal/app"
+	"facteur/internal/demo"
+	"facteur/store"
+)
+
+func testLogger(t *testing.T) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func startEnv(t *testing.T) (*demo.Env, []demo.Sample) {
+	t.Helper()
+	env, err := demo.Start(t.TempDir(), demo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(env.Close)
+	sams, err := demo.Samples(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, sams
+}
+
+// runUntilSettled runs a fresh App over env until everything is settled.
+func runUntilSettled(t *testing.T, env *demo.Env, want int) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := app.New(ctx, env.Config, app.Options{Logger: testLogger(t), GatewayPoll: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(runCtx) }()
+	waitCtx, cancelWait := context.WithTimeout(ctx, 30*time.Second)
+	werr := demo.WaitSettled(waitCtx, a, env, want)
+	cancelWait()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if werr != nil {
+		t.Fatal(werr)
+	}
+}
+
+func header(t *testing.T, raw []byte) mail.Header {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("reply does not parse: %v", err)
+	}
+	return m.Header
+}
+
+func decodedSubject(t *testing.T, h mail.Header) string {
+	s, err := new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))
+	if err != nil {
+		t.Fatalf("subject %q: %v", h.Get("Subject"), err)
+	}
+	return s
+}
+
+// body returns the decoded text of every part of a reply.
+func body(t *testing.T, raw []byte) string {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(m.Body)
+	// Replies are quoted-printable: undo soft breaks and the =XX escapes we
+	// look for, enough to search the French text.
+	s := strings.ReplaceAll(string(b), "=\r\n", "")
+	r := strings.NewReplacer("=C3=A9", "é", "=C3=A8", "è", "=E2=80=99", "’", "=C2=A0", " ", "=E2=80=AF", " ", "=3D", "=")
+	return r.Replace(s)
+}
+
+func TestEndToEnd(t *testing.T) {
+	env, sams := startEnv(t)
+	raws := make([][]byte, len(sams))
+	for i, s := range sams {
+		raws[i] = s.Mail.Bytes()
+		if err := env.Deliver(raws[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runUntilSettled(t, env, len(sams))
+
+	// Deposits reached Chorus Pro with the right recipient and engagement.
+	deps := env.Sandbox.Deposits()
+	if len(deps) != 2 {
+		t.Fatalf("%d deposits, want 2: %+v", len(deps), deps)
+	}
+	want := map[string]string{"20007189200067": "EJ-2026-003154", "20007189200026": "EJ-2026-004217"}
+	for _, d := range deps {
+		if ej, ok := want[d.BuyerSIRET]; !ok || d.OrderReference != ej {
+			t.Errorf("deposit %s: recipient %s engagement %q", d.FlowNumber, d.BuyerSIRET, d.OrderReference)
+		}
+		delete(want, d.BuyerSIRET)
+		if d.Syntax != "IN_DP_E2_CII_FACTURX" || d.State != "IN_INTEGRE" || !strings.HasSuffix(d.FileName, ".pdf") {
+			t.Errorf("deposit %+v", d)
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("no deposit for %v", want)
+	}
+
+	// Replies: two confirmations and one request, none to the automatic reply.
+	byID := map[string]demo.Sample{}
+	for _, s := range sams {
+		byID["<"+s.Mail.MessageID+">"] = s
+	}
+	replies := env.SMTP.Messages()
+	if len(replies) != 3 {
+		t.Fatalf("%d replies, want 3", len(replies))
+	}
+	kinds := map[string]int{}
+	for _, r := range replies {
+		h := header(t, r.Data)
+		subj := decodedSubject(t, h)
+		text := body(t, r.Data)
+		if r.From != "" {
+			t.Errorf("reply MAIL FROM %q, want the null sender", r.From)
+		}
+		if h.Get("Auto-Submitted") != "auto-replied" {
+			t.Errorf("Auto-Submitted = %q", h.Get("Auto-Submitted"))
+		}
+		orig, ok := byID[h.Get("In-Reply-To")]
+		if !ok {
+			t.Fatalf("In-Reply-To %q matches no sample", h.Get("In-Reply-To"))
+		}
+		if !strings.Contains(h.Get("References"), h.Get("In-Reply-To")) {
+			t.Errorf("References %q lacks %q", h.Get("References"), h.Get("In-Reply-To"))
+		}
+		if !strings.HasPrefix(subj, "[FAC-2026-") {
+			t.Errorf("subject %q lacks the case reference", subj)
+		}
+		to, _ := mail.ParseAddress(h.Get("To"))
+		from, _ := mail.ParseAddress(orig.Mail.From)
+		if to == nil || from == nil || to.Address != from.Address {
+			t.Errorf("reply to %v, want %v", to, from)
+		}
+		if !contains(r.To, "finances@casq.fr") || h.Get("Bcc") != "" {
+			t.Errorf("bcc: envelope %v, header %q", r.To, h.Get("Bcc"))
+		}
+		if !strings.Contains(text, "Madame, Monsieur") {
+			t.Errorf("reply is not the French letter: %q", text)
+		}
+		switch {
+		case strings.Contains(subj, "déposée sur Chorus Pro"):
+			kinds["confirmation"]++
+			if !strings.Contains(text, "CPP001") || !strings.Contains(text, "EJ-2026-00") {
+				t.Errorf("confirmation lacks the flow or engagement number: %q", text)
+			}
+		case strings.Contains(subj, "Numéro d'engagement manquant"):
+			kinds["request"]++
+			if !strings.Contains(text, "engagement") || !strings.Contains(orig.Label, "sans numéro d'engagement") {
+				t.Errorf("request for %q: %q", orig.Label, text)
+			}
+		default:
+			t.Errorf("unexpected reply %q", subj)
+		}
+	}
+	if kinds["confirmation"] != 2 || kinds["request"] != 1 {
+		t.Errorf("replies = %v", kinds)
+	}
+
+	// Every message left the INBOX for its folder.
+	if n := env.Count("INBOX"); n != 0 {
+		t.Errorf("%d messages still in INBOX", n)
+	}
+	processed, ignored := env.Count("Facteur/Traitees"), env.Count("Facteur/Ignorees")
+	if processed != 3 || ignored != 1 {
+		t.Errorf("processed folder %d, ignored folder %d; want 3 and 1", processed, ignored)
+	}
+
+	// Running the worker again over the same mailbox deposits and replies
+	// nothing more: not on a plain restart, not when the very same messages
+	// reappear in the INBOX (as after a UIDVALIDITY reset), not when the
+	// suppliers send the same invoices again in new e-mails.
+	runUntilSettled(t, env, len(sams))
+	for _, raw := range raws {
+		if err := env.Deliver(raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runUntilSettled(t, env, len(sams))
+	ctx := context.Background()
+	if msgs := messages(t, env); len(msgs) != len(sams) {
+		t.Errorf("identical messages ingested again: %d messages, want %d", len(msgs), len(sams))
+	}
+	for _, s := range sams {
+		if err := env.Deliver(s.Mail.Bytes()); err != nil { // new MIME boundaries: new bytes
+			t.Fatal(err)
+		}
+	}
+	// The automatic reply has no attachment, hence no random boundary: its
+	// bytes are the same and it is recognised, not ingested again.
+	runUntilSettled(t, env, 2*len(sams)-1)
+	if n := len(env.Sandbox.Deposits()); n != 2 {
+		t.Errorf("after the runs again: %d deposits, want still 2", n)
+	}
+	if n := len(env.SMTP.Messages()); n != 3 {
+		t.Errorf("after the runs again: %d replies, want still 3", n)
+	}
+	if n := env.Count("INBOX"); n != 0 {
+		t.Errorf("after the runs again: %d messages left in INBOX", n)
+	}
+	st, err := store.Open(ctx, env.Dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	dups, err := st.Cases(ctx, store.CaseFilter{States: []store.CaseState{store.CaseDuplicate}})
+	if err != nil || len(dups) != 3 {
+		t.Errorf("%d duplicate cases (%v), want 3 (the invoices sent again)", len(dups), err)
+	}
+}
+
+func messages(t *testing.T, env *demo.Env) []store.Message {
+	t.Helper()
+	st, err := store.Open(context.Background(), env.Dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	msgs, err := st.Messages(context.Background(), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msgs
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if strings.EqualFold(v, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCrashBetweenSpoolAndCommit kills the ingest path after the raw
+// message is spooled and before its row is committed, then restarts: every
+// message is ingested, deposited and answered exactly once.
+func TestCrashBetweenSpoolAndCommit(t *testing.T) {
+	env, sams := startEnv(t)
+	for _, s := range sams {
+		if err := env.Deliver(s.Mail.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	crash := errors.New("injected crash between spool and commit")
+	var spooled atomic.Int32
+	a, err := app.New(ctx, env.Config, app.Options{Logger: testLogger(t), Store: store.Options{
+		AfterSpool: func() error {
+			if spooled.Add(1) == 2 { // the second message dies mid-ingest
+				return crash
+			}
+			return nil
+		},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := a.Watchers()[0]
+	if _, err := w.Cycle(ctx); !errors.Is(err, crash) {
+		t.Fatalf("cycle error = %v, want the injected crash", err)
+	}
+	msgs, err := a.Store().Messages(ctx, 100)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("after the crash: %d messages committed (%v), want 1", len(msgs), err)
+	}
+	a.Close() // the process dies
+
+	runUntilSettled(t, env, len(sams)) // restart
+	a2, err := app.New(ctx, env.Config, app.Options{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a2.Close()
+	msgs, _ = a2.Store().Messages(ctx, 100)
+	if len(msgs) != len(sams) {
+		t.Fatalf("%d messages after restart, want %d", len(msgs), len(sams))
+	}
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		if seen[m.HeaderMessageID] {
+			t.Errorf("message %s ingested twice", m.HeaderMessageID)
+		}
+		seen[m.HeaderMessageID] = true
+	}
+	entries, _ := os.ReadDir(env.Dir + "/spool")
+	if len(entries) != len(sams) {
+		t.Errorf("%d spool files, want %d", len(entries), len(sams))
+	}
+	if n := len(env.Sandbox.Deposits()); n != 2 {
+		t.Errorf("%d deposits, want 2", n)
+	}
+	if n := len(env.SMTP.Messages()); n != 3 {
+		t.Errorf("%d replies, want 3", n)
+	}
+}

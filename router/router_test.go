@@ -1,0 +1,150 @@
+package router
+
+import (
+	"strings"
+	"testing"
+
+	"facteur/parser"
+)
+
+var casq = Rules{Budgets: []Budget{
+	{Name: "Budget principal", SIRET: "20007189200067", EngagementRequired: true},
+	{Name: "Budget eau potable", SIRET: "20007189200026", Keywords: []string{"eau potable"}, EngagementRequired: true},
+	{Name: "Budget assainissement", SIRET: "20007189200034", Keywords: []string{"assainissement"}, EngagementRequired: true},
+	{Name: "Budget circuit automobile", SIRET: "20007189200059", Keywords: []string{"circuit"}, EngagementRequired: true},
+}}
+
+func invoiceDoc(buyerSIRET, ej string) *parser.Document {
+	return &parser.Document{
+		Name: "facture.pdf", Format: "facturx", IsInvoice: true, Source: "xml",
+		Invoice: &parser.Invoice{
+			Number: "F-2026-001", Type: "invoice", IssueDate: "2026-11-02", Currency: "EUR",
+			Seller:         parser.Party{Name: "Voirie Nord", SIRET: "52309874700042"},
+			Buyer:          parser.Party{Name: "CASQ", SIRET: buyerSIRET},
+			OrderReference: ej, TotalWithVAT: "120.00",
+		},
+	}
+}
+
+func msg(subject, body string) *parser.Message {
+	return &parser.Message{Subject: subject, BodyText: body, From: parser.Address{Addr: "compta@fournisseur.example"}}
+}
+
+func TestDecide(t *testing.T) {
+	tests := []struct {
+		name      string
+		rules     Rules
+		msg       *parser.Message
+		doc       *parser.Document
+		prior     *Prior
+		outcome   Outcome
+		budget    string
+		ej        string
+		reasonHas string
+	}{
+		{name: "buyer SIRET is a budget, EJ in the XML", rules: casq, msg: msg("Facture", ""),
+			doc: invoiceDoc("20007189200026", "EJ-2026-1"), outcome: Deposit, budget: "Budget eau potable", ej: "EJ-2026-1"},
+		{name: "no EJ: ask the supplier", rules: casq, msg: msg("Facture", ""),
+			doc: invoiceDoc("20007189200067", ""), outcome: Ask, budget: "Budget principal"},
+		{name: "no EJ but one is not required", rules: Rules{Budgets: []Budget{{Name: "B", SIRET: "20007189200067"}}},
+			msg: msg("Facture", ""), doc: invoiceDoc("20007189200067", ""), outcome: Deposit, budget: "B"},
+		{name: "foreign buyer SIRET: hold", rules: casq, msg: msg("Facture", ""),
+			doc: invoiceDoc("52309874700042", "EJ-1"), outcome: Hold, reasonHas: "n'est aucun de nos budgets"},
+		{name: "no buyer SIRET, keyword in the subject", rules: casq, msg: msg("Facture réseau d'EAU POTABLE", ""),
+			doc: invoiceDoc("", "EJ-7"), outcome: Deposit, budget: "Budget eau potable", ej: "EJ-7"},
+		{name: "unknown establishment of our SIREN, keyword in the body", rules: casq, msg: msg("Facture", "Travaux d'assainissement rue X"),
+			doc: invoiceDoc("20007189200091", "EJ-7"), outcome: Deposit, budget: "Budget assainissement"},
+		{name: "two keywords: ambiguous, hold", rules: casq, msg: msg("Eau potable et assainissement", ""),
+			doc: invoiceDoc("", "EJ-7"), outcome: Hold, reasonHas: "ambigu"},
+		{name: "no SIRET, no keyword, no default: hold", rules: casq, msg: msg("Facture", ""),
+			doc: invoiceDoc("", "EJ-7"), outcome: Hold, reasonHas: "indéterminé"},
+		{name: "no SIRET, no keyword, default budget", rules: Rules{Budgets: casq.Budgets, DefaultBudget: "Budget principal"},
+			msg: msg("Facture", ""), doc: invoiceDoc("", "EJ-7"), outcome: Deposit, budget: "Budget principal"},
+		{name: "EJ in the XML and another in the mail: conflict, hold", rules: casq,
+			msg: &parser.Message{Subject: "Facture", Engagements: []parser.Candidate{{Value: "EJ-9", Evidence: "body"}}},
+			doc: invoiceDoc("20007189200067", "EJ-1"), outcome: Hold, reasonHas: "contradictoires"},
+		{name: "same EJ in the XML and in the mail", rules: casq,
+			msg: &parser.Message{Subject: "Facture", Engagements: []parser.Candidate{{Value: "ej-1", Evidence: "subject"}}},
+			doc: invoiceDoc("20007189200067", "EJ-1"), outcome: Deposit, ej: "EJ-1"},
+		{name: "EJ only in the mail: finance completes the deposit", rules: casq,
+			msg: &parser.Message{Subject: "Facture", Engagements: []parser.Candidate{{Value: "EJ-9", Evidence: "body"}}},
+			doc: invoiceDoc("20007189200067", ""), outcome: Hold, reasonHas: "absent de la facture"},
+		{name: "automatic message", rules: casq, msg: &parser.Message{Automatic: "Auto-Submitted: auto-replied"},
+			doc: invoiceDoc("20007189200067", "EJ-1"), outcome: Ignore},
+		{name: "already deposited", rules: casq, msg: msg("Facture", ""), doc: invoiceDoc("20007189200067", "EJ-1"),
+			prior: &Prior{Ref: "FAC-2026-000001", State: "deposited"}, outcome: Dup, reasonHas: "FAC-2026-000001"},
+		{name: "corrected invoice answering our request", rules: casq, msg: msg("Facture corrigée", ""), doc: invoiceDoc("20007189200067", "EJ-1"),
+			prior: &Prior{Ref: "FAC-2026-000001", State: PriorAwaitingSupplier}, outcome: Deposit, ej: "EJ-1"},
+		{name: "same invoice again, still without EJ", rules: casq, msg: msg("Facture", ""), doc: invoiceDoc("20007189200067", ""),
+			prior: &Prior{Ref: "FAC-2026-000001", State: PriorAwaitingSupplier}, outcome: Dup, reasonHas: "déjà été demandé"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Decide(tt.rules, Input{Message: tt.msg, Document: tt.doc, Prior: tt.prior})
+			if d.Outcome != tt.outcome {
+				t.Fatalf("outcome = %s (%s), want %s", d.Outcome, d.Reason, tt.outcome)
+			}
+			if tt.budget != "" && d.Budget != tt.budget {
+				t.Errorf("budget = %q, want %q", d.Budget, tt.budget)
+			}
+			if tt.ej != "" && d.Engagement != tt.ej {
+				t.Errorf("engagement = %q, want %q", d.Engagement, tt.ej)
+			}
+			if tt.reasonHas != "" && !strings.Contains(d.Reason, tt.reasonHas) {
+				t.Errorf("reason %q lacks %q", d.Reason, tt.reasonHas)
+			}
+			if d.Outcome == Deposit && (d.SIRET == "" || d.Syntax != SyntaxFacturX || d.Mode != "flux") {
+				t.Errorf("deposit decision incomplete: %+v", d)
+			}
+			if d.Reason == "" {
+				t.Errorf("decision without a reason: %+v", d)
+			}
+		})
+	}
+}
+
+func TestDecidePreflight(t *testing.T) {
+	long := invoiceDoc("20007189200067", "EJ-1")
+	long.Invoice.Number = "FACTURE-NUMERO-TROP-LONG-2026"
+	if d := Decide(casq, Input{Message: msg("", ""), Document: long}); d.Outcome != Hold || !strings.Contains(d.Reason, "20 caractères") {
+		t.Errorf("long number: %+v", d)
+	}
+	noSeller := invoiceDoc("20007189200067", "EJ-1")
+	noSeller.Invoice.Seller.SIRET = ""
+	if d := Decide(casq, Input{Message: msg("", ""), Document: noSeller}); d.Outcome != Hold {
+		t.Errorf("no seller SIRET: %+v", d)
+	}
+	ubl := invoiceDoc("20007189200067", "EJ-1")
+	ubl.Format = "ubl"
+	if d := Decide(casq, Input{Message: msg("", ""), Document: ubl}); d.Syntax != SyntaxUBL {
+		t.Errorf("ubl syntax = %q", d.Syntax)
+	}
+	zf1 := invoiceDoc("20007189200067", "EJ-1")
+	zf1.Format = "zugferd1"
+	if d := Decide(casq, Input{Message: msg("", ""), Document: zf1}); d.Outcome != Hold {
+		t.Errorf("ZUGFeRD 1.0: %+v", d)
+	}
+}
+
+func TestDecideMessage(t *testing.T) {
+	if d := DecideMessage(&parser.Message{Automatic: "Precedence: bulk"}); d.Outcome != Ignore {
+		t.Errorf("automatic: %+v", d)
+	}
+	if d := DecideMessage(&parser.Message{}); d.Outcome != Ignore || d.Reason == "" {
+		t.Errorf("no document: %+v", d)
+	}
+	plain := &parser.Message{Documents: []parser.Document{{Name: "facture.pdf", Format: "pdf", Sniffed: "application/pdf"}}}
+	if d := DecideMessage(plain); d.Outcome != Hold || !strings.Contains(d.Reason, "facture.pdf") {
+		t.Errorf("plain PDF: %+v", d)
+	}
+	broken := &parser.Message{Documents: []parser.Document{{Name: "facture.pdf", Error: "PDF tronqué"}}}
+	if d := DecideMessage(broken); d.Outcome != Hold || !strings.Contains(d.Reason, "illisible") {
+		t.Errorf("broken PDF: %+v", d)
+	}
+}
+
+func TestFold(t *testing.T) {
+	if got := fold("  EAU   Potable\té "); got != " eau potable e " {
+		t.Errorf("fold = %q", got)
+	}
+}
