@@ -201,6 +201,10 @@ func TestRoutesAndMalformed(t *testing.T) {
 	if resp, _ := h.post(pathDeposer, deposit([]byte("<a/>"), "a.xml", syntaxCII), map[string]string{"Content-Type": "text/plain"}); resp.StatusCode != 415 {
 		t.Fatalf("text/plain: %d", resp.StatusCode)
 	}
+	huge := append([]byte(`{"fichierFlux":"`), bytes.Repeat([]byte("A"), 2<<20)...)
+	if resp, out := h.post(pathDeposer, append(huge, `"}`...), nil); resp.StatusCode != 413 || out["codeRetour"] != float64(20001) {
+		t.Fatalf("oversized body: %d %v", resp.StatusCode, out)
+	}
 	if len(h.s.Deposits()) != 0 {
 		t.Fatal("a refused request was recorded")
 	}
