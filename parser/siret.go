@@ -29,19 +29,6 @@ func ValidSIRET(s string) bool {
 	return luhn(s)
 }
 
-// validSIREN reports whether s is a 9-digit Luhn-valid SIREN.
-func validSIREN(s string) bool {
-	if len(s) != 9 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return luhn(s)
-}
-
 // luhn checks the Luhn checksum of a string of ASCII digits.
 func luhn(s string) bool {
 	sum := 0

@@ -348,3 +348,22 @@ func TestConcurrentIngest(t *testing.T) {
 		t.Fatalf("%d messages, want 20", len(msgs))
 	}
 }
+
+func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	dir := t.TempDir()
+	errs := make(chan error, 4)
+	for i := 0; i < 4; i++ {
+		go func() {
+			s, err := Open(context.Background(), dir, Options{})
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -73,7 +73,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	go func() { done <- a.Run(runCtx) }()
 
 	waitCtx, cancelWait := context.WithTimeout(ctx, 45*time.Second)
-	werr := demo.WaitSettled(waitCtx, a, env, len(sams))
+	werr := demo.WaitSettled(waitCtx, a.Store(), env, len(sams))
 	cancelWait()
 	cancel()
 	if err := <-done; err != nil {

@@ -53,7 +53,7 @@ func runUntilSettled(t *testing.T, env *demo.Env, want int) {
 	done := make(chan error, 1)
 	go func() { done <- a.Run(runCtx) }()
 	waitCtx, cancelWait := context.WithTimeout(ctx, 30*time.Second)
-	werr := demo.WaitSettled(waitCtx, a, env, want)
+	werr := demo.WaitSettled(waitCtx, a.Store(), env, want)
 	cancelWait()
 	cancel()
 	if err := <-done; err != nil {

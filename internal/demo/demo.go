@@ -22,9 +22,9 @@ import (
 
 	"facteur/chorus/sandbox"
 	"facteur/config"
-	"facteur/internal/app"
 	"facteur/internal/samples"
 	"facteur/internal/smtpcapture"
+	"facteur/store"
 )
 
 // Credentials of the demo peers. They exist only in this process.
@@ -98,7 +98,7 @@ func Start(dir string, o Options) (*Env, error) {
 	}
 	go e.imap.Serve(e.imapLn)
 
-	e.Config, err = config.Parse([]byte(e.configTOML()))
+	e.Config, err = config.Parse([]byte(e.ConfigTOML()))
 	if err != nil {
 		e.Close()
 		return nil, fmt.Errorf("demo: configuration: %w", err)
@@ -106,9 +106,9 @@ func Start(dir string, o Options) (*Env, error) {
 	return e, nil
 }
 
-// configTOML is the demo configuration: the same schema as
+// ConfigTOML is the demo configuration: the same schema as
 // config.example.toml, pointing at the local peers.
-func (e *Env) configTOML() string {
+func (e *Env) ConfigTOML() string {
 	imapHost, imapPort, _ := net.SplitHostPort(e.imapLn.Addr().String())
 	smtpHost, smtpPort, _ := net.SplitHostPort(e.SMTP.Addr())
 	return fmt.Sprintf(`
@@ -282,15 +282,15 @@ func domain(addr string) string {
 // WaitSettled waits until Facteur has nothing left to do on its own for
 // want ingested messages: all parsed and settled, deposits answered by
 // Chorus Pro, replies sent, and every message filed out of the INBOX.
-func WaitSettled(ctx context.Context, a *app.App, e *Env, want int) error {
+func WaitSettled(ctx context.Context, st *store.Store, e *Env, want int) error {
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	for {
-		msgs, err := a.Store().Messages(ctx, want+10)
+		msgs, err := st.Messages(ctx, want+10)
 		if err != nil {
 			return err
 		}
-		p, err := a.Store().Pending(ctx)
+		p, err := st.Pending(ctx)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"facteur/internal/demo"
+	"facteur/store"
+)
+
+// TestMain lets tests run the real command in a child process: the test
+// binary re-executes itself with FACTEUR_TEST_MAIN=1.
+func TestMain(m *testing.M) {
+	if os.Getenv("FACTEUR_TEST_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestDemo(t *testing.T) {
+	code, out, errOut := runCLI(t, "demo")
+	if code != 0 {
+		t.Fatalf("demo exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"déposée et intégrée", "en attente du fournisseur", "ignorée", "CPP001",
+		"Numéro d'engagement manquant", "déposée sur Chorus Pro",
+		"2 flux déposé(s)", "3 réponse(s)", "0 message(s) restant(s)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestCheckConfig(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret")
+	if err := os.WriteFile(secret, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile(filepath.Join("..", "..", "config.example.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The example names systemd credentials and files of a real host; point
+	// every secret at a file of this test.
+	good := string(example)
+	for _, old := range []string{`{ credential = "mail-password" }`, `{ file = "/etc/facteur/chorus-client-secret" }`, `{ file = "/etc/facteur/chorus-technical-password" }`} {
+		good = strings.ReplaceAll(good, old, `{ file = "`+secret+`" }`)
+	}
+	goodPath := filepath.Join(dir, "good.toml")
+	os.WriteFile(goodPath, []byte(good), 0o600)
+	code, out, _ := runCLI(t, "check-config", goodPath)
+	if code != 0 || !strings.Contains(out, "OK") {
+		t.Fatalf("good config: exit %d\n%s", code, out)
+	}
+
+	bad := strings.Replace(good, `siret = "20007189200026"`, `siret = "20007189200027"`, 1)
+	bad = strings.Replace(bad, "port = 993", "port = 99999", 1)
+	bad = strings.Replace(bad, "[instance]", "[instance]\ncolour = \"blue\"", 1)
+	badPath := filepath.Join(dir, "bad.toml")
+	os.WriteFile(badPath, []byte(bad), 0o600)
+	code, out, _ = runCLI(t, "check-config", badPath)
+	if code != 2 {
+		t.Fatalf("bad config: exit %d, want 2\n%s", code, out)
+	}
+	for _, key := range []string{"instance.colour", "mailbox[0].port", "budget[1].siret"} {
+		if !strings.Contains(out, key) {
+			t.Errorf("problems lack %s:\n%s", key, out)
+		}
+	}
+
+	missing := strings.ReplaceAll(good, secret, filepath.Join(dir, "absent"))
+	missingPath := filepath.Join(dir, "missing.toml")
+	os.WriteFile(missingPath, []byte(missing), 0o600)
+	if code, out, _ := runCLI(t, "check-config", missingPath); code != 2 || !strings.Contains(out, "absent") {
+		t.Errorf("unreadable secret: exit %d\n%s", code, out)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	if code, _, _ := runCLI(t); code != 2 {
+		t.Errorf("no command: exit %d", code)
+	}
+	if code, _, errOut := runCLI(t, "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
+		t.Errorf("unknown command: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "run"); code != 2 || !strings.Contains(errOut, "--config") {
+		t.Errorf("run without config: exit %d %s", code, errOut)
+	}
+}
+
+// TestRunStopsCleanlyOnSIGTERM runs `facteur run` as a separate process
+// against the demo peers, lets it settle the sample mail, then sends
+// SIGTERM: it must stop cleanly (exit 0) and have done the work once.
+func TestRunStopsCleanlyOnSIGTERM(t *testing.T) {
+	dir := t.TempDir()
+	env, err := demo.Start(dir, demo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	sams, err := demo.Samples(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sams {
+		if err := env.Deliver(s.Mail.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfgPath := filepath.Join(dir, "facteur.toml")
+	if err := os.WriteFile(cfgPath, []byte(env.ConfigTOML()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command(os.Args[0], "run", "--config", cfgPath)
+	cmd.Env = append(os.Environ(), "FACTEUR_TEST_MAIN=1")
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st := openWhenReady(ctx, t, dir)
+	defer st.Close()
+	if err := demo.WaitSettled(ctx, st, env, len(sams)); err != nil {
+		cmd.Process.Kill()
+		t.Fatalf("%v\nstderr:\n%s", err, stderr.String())
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("facteur run exited with %v\nstderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("facteur run did not stop within 15 s of SIGTERM\nstderr:\n%s", stderr.String())
+	}
+	if n := len(env.Sandbox.Deposits()); n != 2 {
+		t.Errorf("%d deposits, want 2", n)
+	}
+	logs := stderr.String()
+	if !strings.Contains(logs, "msg=stopped") || strings.Contains(logs, "time=") {
+		t.Errorf("logs should end with a clean stop and carry no timestamps:\n%s", logs)
+	}
+}
+
+// openWhenReady opens the store once the child process has created it.
+func openWhenReady(ctx context.Context, t *testing.T, dir string) *store.Store {
+	t.Helper()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "facteur.db")); err == nil {
+			st, err := store.Open(ctx, dir, store.Options{})
+			if err == nil {
+				return st
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the store never appeared")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
