@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"os"
 	"reflect"
-	"slices"
 	"strings"
 	"time"
 
@@ -85,6 +84,13 @@ type Chorus struct {
 	TechnicalPassword Secret   `toml:"technical_password"` // required
 	Timeout           Duration `toml:"timeout"`            // default 60s
 	StatusPoll        string   `toml:"status_poll"`        // cron spec, default "@every 5m"
+	// PasswordSetOn is the date ("YYYY-MM-DD") the technical password was
+	// last changed; it expires 424 days later. Optional: no expiry warning
+	// without it. See [Chorus.PasswordSetOnDate].
+	PasswordSetOn    string   `toml:"password_set_on"`
+	StructureRefresh Duration `toml:"structure_refresh"` // recipient structure rules cache TTL, default 24h
+	SupplierID       int64    `toml:"supplier_id"`       // idFournisseur override; 0 = learn it from Chorus Pro
+	LifecyclePoll    string   `toml:"lifecycle_poll"`    // cron spec for invoice lifecycle polling, default "@every 6h"
 }
 
 // Budget is one of the public body's budgets, identified on Chorus Pro by
@@ -105,7 +111,8 @@ type Routing struct {
 // Engagement holds the engagement-number extraction options.
 type Engagement struct {
 	// Patterns are Go regexps, each with exactly one capture group (the
-	// number). Empty means [DefaultEngagementPatterns].
+	// number). Empty means the parser's default patterns (French first:
+	// "N° d'engagement : 24-00123", "bon de commande n° BC-2026-117", ...).
 	Patterns []string `toml:"patterns"`
 }
 
@@ -123,6 +130,12 @@ const (
 	DefaultSMTPTimeout     = 30 * time.Second
 	DefaultChorusTimeout   = 60 * time.Second
 	DefaultStatusPoll      = "@every 5m"
+)
+
+// Defaults of the Chorus Pro structure-rules cache and lifecycle polling.
+const (
+	DefaultStructureRefresh = 24 * time.Hour
+	DefaultLifecyclePoll    = "@every 6h"
 )
 
 // Problem is one thing wrong with a configuration, with the key path it
@@ -299,13 +312,13 @@ func (c *Config) applyDefaults() {
 		ch.Timeout.Duration = DefaultChorusTimeout
 	}
 	setDefault(&ch.StatusPoll, DefaultStatusPoll)
+	if ch.StructureRefresh.Duration == 0 {
+		ch.StructureRefresh.Duration = DefaultStructureRefresh
+	}
+	setDefault(&ch.LifecyclePoll, DefaultLifecyclePoll)
 
 	for i := range c.Budgets {
 		c.Budgets[i].SIRET = normalizeSIRET(c.Budgets[i].SIRET)
-	}
-
-	if len(c.Engagement.Patterns) == 0 {
-		c.Engagement.Patterns = slices.Clone(DefaultEngagementPatterns)
 	}
 }
 
@@ -327,4 +340,17 @@ func (c *Config) BudgetBySIRET(siret string) (Budget, bool) {
 		}
 	}
 	return Budget{}, false
+}
+
+// PasswordSetOnDate returns chorus.password_set_on as a date (midnight UTC),
+// and false when it is not set or not a valid date.
+func (ch Chorus) PasswordSetOnDate() (time.Time, bool) {
+	if ch.PasswordSetOn == "" {
+		return time.Time{}, false
+	}
+	d, err := time.Parse(time.DateOnly, strings.TrimSpace(ch.PasswordSetOn))
+	if err != nil {
+		return time.Time{}, false
+	}
+	return d, true
 }

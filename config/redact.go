@@ -139,6 +139,8 @@ func tomlValue(v reflect.Value) string {
 		return tomlString(x)
 	case int:
 		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
 	case []string:
 		q := make([]string, len(x))
 		for i, s := range x {

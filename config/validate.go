@@ -123,6 +123,18 @@ func (c *Config) validate() Problems {
 		ps.add("chorus.timeout", "must be positive")
 	}
 	checkCron(&ps, "chorus.status_poll", ch.StatusPoll)
+	checkCron(&ps, "chorus.lifecycle_poll", ch.LifecyclePoll)
+	if ch.PasswordSetOn != "" {
+		if _, ok := ch.PasswordSetOnDate(); !ok {
+			ps.add("chorus.password_set_on", "%q must be a date written YYYY-MM-DD", ch.PasswordSetOn)
+		}
+	}
+	if ch.StructureRefresh.Duration <= 0 {
+		ps.add("chorus.structure_refresh", "must be positive")
+	}
+	if ch.SupplierID < 0 {
+		ps.add("chorus.supplier_id", "must be positive (the supplier's idStructureCPP), or absent")
+	}
 
 	if len(c.Budgets) == 0 {
 		ps.add("budget", "at least one [[budget]] is required")

@@ -6,6 +6,7 @@
 //	facteur run --config FILE        the daemon
 //	facteur demo                     the whole flow on embedded defaults
 //	facteur check-config FILE        exit 0, or 2 listing every problem
+//	facteur inspect [--config FILE] PATH...
 //	facteur cases [--config FILE] [list|show REF]
 //	facteur sandbox [--listen ADDR]  the Chorus Pro sandbox alone
 package main
@@ -32,6 +33,8 @@ commands:
   run --config FILE           run the daemon
   demo [-v]                   run the whole flow on embedded defaults and print what happened
   check-config FILE           check a configuration file (exit 0, or 2 listing every problem)
+  inspect [--config FILE] PATH...
+                              parse .eml, .pdf, .xml files; one JSON object per line
   cases [--config FILE] [list [--state S]|show REF]
                               what finance staff ask: the cases and their states
   sandbox [--listen ADDR]     run the Chorus Pro sandbox alone on a loopback port
@@ -58,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdCases(rest, stdout, stderr)
 	case "sandbox":
 		return cmdSandbox(rest, stdout, stderr)
+	case "inspect":
+		return cmdInspect(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

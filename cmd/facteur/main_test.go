@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"facteur/internal/demo"
+	"facteur/internal/samples"
 	"facteur/store"
 )
 
@@ -182,5 +184,64 @@ func openWhenReady(ctx context.Context, t *testing.T, dir string) *store.Store {
 			t.Fatal("the store never appeared")
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+}
+
+func TestInspect(t *testing.T) {
+	dir := t.TempDir()
+	s := samples.DemoSuppliers()[0]
+	inv := s.Invoice("HSP-2026-7", "2026-11-02", samples.CASQBudgetEauPotable, "", "EJ-2026-000042")
+	pdf, err := samples.FacturX(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdfPath := filepath.Join(dir, "facture.pdf")
+	os.WriteFile(pdfPath, pdf, 0o600)
+	noEJ := s.Invoice("HSP-2026-8", "2026-11-02", samples.CASQBudgetEauPotable, "", "")
+	pdf2, _ := samples.FacturX(noEJ)
+	mail := samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "Facture HSP-2026-8",
+		Attachments: []samples.Attachment{{Name: "Facture HSP-2026-8.pdf", Data: pdf2}}}
+	emlPath := filepath.Join(dir, "message.eml")
+	os.WriteFile(emlPath, mail.Bytes(), 0o600)
+	env, err := demo.Start(dir, demo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	cfgPath := filepath.Join(dir, "facteur.toml")
+	os.WriteFile(cfgPath, []byte(env.ConfigTOML()), 0o600)
+
+	code, out, errOut := runCLI(t, "inspect", "--config", cfgPath, pdfPath, emlPath)
+	if code != 0 {
+		t.Fatalf("inspect exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2:\n%s", len(lines), out)
+	}
+	var first, second map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &second); err != nil {
+		t.Fatal(err)
+	}
+	doc := first["documents"].([]any)[0].(map[string]any)
+	invoice := doc["invoice"].(map[string]any)
+	if first["kind"] != "pdf" || doc["format"] != "facturx" || invoice["number"] != "HSP-2026-7" ||
+		invoice["order_reference"] != "EJ-2026-000042" || invoice["buyer_reference"] != nil ||
+		invoice["buyer"].(map[string]any)["siret"] != samples.CASQBudgetEauPotable {
+		t.Errorf("pdf line: %s", lines[0])
+	}
+	r := first["route"].(map[string]any)
+	if r["outcome"] != "deposit" || r["budget"] != "Budget eau potable" || r["mode"] != "flux" {
+		t.Errorf("pdf route: %v", r)
+	}
+	r2 := second["route"].(map[string]any)
+	if second["kind"] != "email" || r2["outcome"] != "ask" || r2["missing"] != "engagement" {
+		t.Errorf("eml line: %s", lines[1])
+	}
+	if code, _, _ := runCLI(t, "inspect", filepath.Join(dir, "absent.pdf")); code != 1 {
+		t.Errorf("missing file: exit %d, want 1", code)
 	}
 }

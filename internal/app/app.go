@@ -77,12 +77,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	for _, mb := range cfg.Mailboxes {
 		own = append(own, mb.Address)
 	}
-	rules := router.Rules{DefaultBudget: cfg.Routing.DefaultBudget}
-	for _, b := range cfg.Budgets {
-		// Until the structure rules are read from Chorus Pro, every budget
-		// of a public body is taken to require an engagement number.
-		rules.Budgets = append(rules.Budgets, router.Budget{Name: b.Name, SIRET: b.SIRET, Keywords: b.Keywords, EngagementRequired: true})
-	}
+	rules := Rules(cfg)
 	fromName := cfg.SMTP.FromName
 	if fromName == "" {
 		fromName = cfg.Instance.Name
@@ -124,6 +119,17 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		a.watchers = append(a.watchers, w)
 	}
 	return a, nil
+}
+
+// Rules are the routing rules a configuration describes.
+func Rules(cfg *config.Config) router.Rules {
+	rules := router.Rules{DefaultBudget: cfg.Routing.DefaultBudget}
+	for _, b := range cfg.Budgets {
+		// Until the structure rules are read from Chorus Pro, every budget
+		// of a public body is taken to require an engagement number.
+		rules.Budgets = append(rules.Budgets, router.Budget{Name: b.Name, SIRET: b.SIRET, Keywords: b.Keywords, EngagementRequired: true})
+	}
+	return rules
 }
 
 func newChorus(cfg *config.Config, log *slog.Logger) (*chorus.Client, error) {
