@@ -153,7 +153,7 @@ func (g *Gateway) Step(ctx context.Context) (bool, error) {
 	defer g.mu.Unlock()
 	worked := false
 	for _, f := range []func(context.Context) (int, error){
-		g.parseMessages, g.depositCases, g.pollFlows, g.settleMessages, g.sendReplies,
+		g.parseMessages, g.decideCases, g.depositCases, g.pollFlows, g.settleMessages, g.sendReplies,
 	} {
 		n, err := f(ctx)
 		if err != nil {

@@ -128,34 +128,90 @@ func (g *Gateway) openCase(tx *store.Tx, m store.Message, pm *parser.Message, do
 	if err != nil {
 		return "", err
 	}
+	return c.Ref, g.apply(tx, c, pm, dec)
+}
+
+// apply moves a case in state new as the router decided.
+func (g *Gateway) apply(tx *store.Tx, c store.Case, pm *parser.Message, dec router.Decision) error {
 	set := store.CaseFields{Budget: dec.Budget, RecipientSIRET: dec.SIRET, Engagement: dec.Engagement, Syntax: dec.Syntax}
 	switch dec.Outcome {
 	case router.Deposit:
 		if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseRouted, dec.Reason, set); err != nil {
-			return c.Ref, err
+			return err
 		}
 		// A corrected invoice replaces the one we asked about.
-		return c.Ref, tx.SupersedeAwaiting(c.ID, f.SupplierSIRET, f.InvoiceNumber, "remplacée par le dossier "+c.Ref)
+		return tx.SupersedeAwaiting(c.ID, c.SupplierSIRET, c.InvoiceNumber, "remplacée par le dossier "+c.Ref)
 	case router.Ask:
-		c.CaseFields.Budget, c.CaseFields.RecipientSIRET = dec.Budget, dec.SIRET
+		c.Budget, c.RecipientSIRET = dec.Budget, dec.SIRET
 		if why := g.replyRefusal(tx, pm); why != "" {
-			return c.Ref, tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason+" ; "+why, set)
+			return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason+" ; "+why, set)
 		}
 		if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseAwaitingSupplier, dec.Reason, set); err != nil {
-			return c.Ref, err
+			return err
 		}
 		kind := notifier.KindNeedEngagement
 		if dec.Missing == router.MissingInvoice {
 			kind = notifier.KindNeedInvoice
 		}
-		return c.Ref, g.enqueueReply(tx, c, pm, kind, "")
+		return g.enqueueReply(tx, c, pm, kind, "")
 	case router.Hold:
-		return c.Ref, tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason, set)
+		return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason, set)
 	case router.Dup:
-		return c.Ref, tx.MoveCase(c.ID, store.CaseNew, store.CaseDuplicate, dec.Reason, set)
+		return tx.MoveCase(c.ID, store.CaseNew, store.CaseDuplicate, dec.Reason, set)
 	default:
-		return c.Ref, tx.MoveCase(c.ID, store.CaseNew, store.CaseIgnored, dec.Reason, set)
+		return tx.MoveCase(c.ID, store.CaseNew, store.CaseIgnored, dec.Reason, set)
 	}
+}
+
+// decideCases decides again on the cases put back in state new by a person
+// (`facteur cases release`): the message is parsed again and the router
+// decides with what the store knows now.
+func (g *Gateway) decideCases(ctx context.Context) (int, error) {
+	cases, err := g.o.Store.DueCases(ctx, batch, store.CaseNew)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range cases {
+		log := g.log.With("case", c.Ref, "message", c.MessageID)
+		raw, err := g.o.Store.Raw(ctx, c.MessageID)
+		var pm *parser.Message
+		if err == nil {
+			pm, err = parser.Parse(raw, g.o.Parser)
+		}
+		var d *parser.Document
+		if err == nil && c.Document >= 0 {
+			if c.Document >= len(pm.Documents) || pm.Documents[c.Document].SHA256 != c.DocumentSHA {
+				err = fmt.Errorf("document %d du message introuvable", c.Document)
+			} else {
+				d = &pm.Documents[c.Document]
+			}
+		}
+		err = g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			if err != nil {
+				return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, "nouvel examen impossible : "+err.Error(), store.CaseFields{})
+			}
+			var dec router.Decision
+			if d == nil || !d.IsInvoice || d.Invoice == nil {
+				dec = router.DecideMessage(pm)
+			} else {
+				in := router.Input{Message: pm, Document: d}
+				prior, err := tx.LiveCaseFor(d.Invoice.Seller.SIRET, d.Invoice.Number)
+				if err != nil {
+					return err
+				}
+				if prior != nil && prior.ID != c.ID {
+					in.Prior = &router.Prior{Ref: prior.Ref, State: string(prior.State)}
+				}
+				dec = router.Decide(g.o.Rules, in)
+			}
+			return g.apply(tx, c, pm, dec)
+		})
+		if err != nil {
+			return 0, fmt.Errorf("gateway: case %s: %w", c.Ref, err)
+		}
+		log.Info("case decided again")
+	}
+	return len(cases), nil
 }
 
 var caseRefPattern = regexp.MustCompile(`\[([A-Z]{2,8}-\d{4}-\d{6})\]`)

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -88,9 +90,99 @@ func cmdCases(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return showCase(ctx, stdout, stderr, st, rest[0])
+	case "release", "reject", "retry":
+		return actOnCase(ctx, sub, rest, stdout, stderr, st)
 	}
-	fmt.Fprintf(stderr, "facteur cases: unknown subcommand %q (list, show)\n", sub)
+	fmt.Fprintf(stderr, "facteur cases: unknown subcommand %q (list, show, release, reject, retry)\n", sub)
 	return 2
+}
+
+// actOnCase carries out what a finance clerk decided about a case:
+//
+//	release REF               examine it again (after a configuration fix, or
+//	                          once Chorus Pro shows an uncertain deposit did not happen)
+//	release REF --flow NUM    Chorus Pro shows the invoice was deposited as flow NUM
+//	reject REF --reason TEXT  set it aside; Facteur will not deposit it
+//	retry REF                 send again the replies that could not be sent
+//
+// The daemon picks the change up at its next pass; the ledger records who
+// made it.
+func actOnCase(ctx context.Context, action string, args []string, stdout, stderr io.Writer, st *store.Store) int {
+	fs := flag.NewFlagSet("cases "+action, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	flow := fs.String("flow", "", "with release: the Chorus Pro flow number under which the invoice was found deposited")
+	reason := fs.String("reason", "", "with reject: why the case is set aside (required)")
+	if len(args) == 0 {
+		fmt.Fprintf(stderr, "usage: facteur cases %s REF [options]\n", action)
+		return 2
+	}
+	ref := args[0]
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	c, err := st.CaseByRef(ctx, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		fmt.Fprintf(stderr, "facteur cases: aucun dossier %s\n", ref)
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "facteur cases: %v\n", err)
+		return 1
+	}
+	who := operator()
+	var msg string
+	err = st.Update(ctx, func(tx *store.Tx) error {
+		switch action {
+		case "release":
+			if *flow != "" {
+				msg = fmt.Sprintf("Dossier %s : déposé sur Chorus Pro sous le flux %s ; son suivi reprend.", c.Ref, *flow)
+				return tx.MoveCase(c.ID, c.State, store.CaseDeposited, "dépôt constaté sur Chorus Pro par "+who,
+					store.CaseFields{FlowNumber: *flow})
+			}
+			msg = fmt.Sprintf("Dossier %s : remis à l'examen.", c.Ref)
+			return tx.MoveCase(c.ID, c.State, store.CaseNew, "remis à l'examen par "+who, store.CaseFields{})
+		case "reject":
+			if strings.TrimSpace(*reason) == "" {
+				return errors.New("--reason est obligatoire")
+			}
+			msg = fmt.Sprintf("Dossier %s : écarté.", c.Ref)
+			return tx.MoveCase(c.ID, c.State, store.CaseIgnored, "écarté par "+who+" : "+*reason, store.CaseFields{})
+		default: // retry
+			n, err := tx.RequeueFailedReplies(c.ID)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return errors.New("aucune réponse en échec pour ce dossier")
+			}
+			msg = fmt.Sprintf("Dossier %s : %d réponse(s) remise(s) en file d'envoi.", c.Ref, n)
+			return nil
+		}
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "facteur cases: %s : %v\n", c.Ref, frenchTransitionError(err, c.State))
+		return 1
+	}
+	fmt.Fprintln(stdout, msg)
+	return 0
+}
+
+// frenchTransitionError explains a refused action to a finance clerk.
+func frenchTransitionError(err error, from store.CaseState) error {
+	if strings.Contains(err.Error(), "is not allowed") {
+		return fmt.Errorf("action impossible sur un dossier « %s »", stateLabel(from))
+	}
+	return err
+}
+
+// operator names the person acting, for the ledger.
+func operator() string {
+	for _, v := range []string{"SUDO_USER", "USER", "LOGNAME"} {
+		if u := os.Getenv(v); u != "" {
+			return u
+		}
+	}
+	return "un opérateur"
 }
 
 func printCases(w io.Writer, cases []store.Case) int {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"facteur/internal/app"
 	"facteur/internal/demo"
 	"facteur/internal/samples"
 	"facteur/store"
@@ -243,5 +244,80 @@ func TestInspect(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "inspect", filepath.Join(dir, "absent.pdf")); code != 1 {
 		t.Errorf("missing file: exit %d, want 1", code)
+	}
+}
+
+// TestCasesWorkflow is what a finance clerk does: list the held cases,
+// release one after checking Chorus Pro, see it deposited, and fail to
+// reject a deposited invoice.
+func TestCasesWorkflow(t *testing.T) {
+	dir := t.TempDir()
+	env, err := demo.Start(dir, demo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	cfgPath := filepath.Join(dir, "facteur.toml")
+	os.WriteFile(cfgPath, []byte(env.ConfigTOML()), 0o600)
+
+	s := samples.DemoSuppliers()[1]
+	pdf, err := samples.FacturX(s.Invoice("VNT-2026-55", "2026-11-02", samples.CASQBudgetPrincipal, "", "EJ-2026-000055"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Deliver(samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "Facture VNT-2026-55",
+		Attachments: []samples.Attachment{{Name: "VNT-2026-55.pdf", Data: pdf}}}.Bytes())
+	env.Sandbox.FailNext("/cpro/factures/v1/deposer/flux", 503, 1) // the answer is lost: outcome unknown
+	settle(t, env, 1)
+
+	code, out, _ := runCLI(t, "cases", "--config", cfgPath, "list", "--state", "held")
+	if code != 0 || !strings.Contains(out, "VNT-2026-55") || !strings.Contains(out, "à examiner") {
+		t.Fatalf("list held: exit %d\n%s", code, out)
+	}
+	ref := strings.Fields(strings.Split(out, "\n")[1])[0]
+
+	code, out, errOut := runCLI(t, "cases", "--config", cfgPath, "release", ref)
+	if code != 0 || !strings.Contains(out, "remis à l'examen") {
+		t.Fatalf("release: exit %d %s %s", code, out, errOut)
+	}
+	settle(t, env, 1)
+	if n := len(env.Sandbox.Deposits()); n != 1 {
+		t.Fatalf("%d deposits after release, want 1", n)
+	}
+	code, out, _ = runCLI(t, "cases", "--config", cfgPath, "show", ref)
+	if code != 0 || !strings.Contains(out, "déposée et intégrée") || !strings.Contains(out, "remis à l'examen par") ||
+		!strings.Contains(out, "EJ-2026-000055") || !strings.Contains(out, "envoyée") {
+		t.Errorf("show: exit %d\n%s", code, out)
+	}
+	code, _, errOut = runCLI(t, "cases", "--config", cfgPath, "reject", ref, "--reason", "erreur")
+	if code != 1 || !strings.Contains(errOut, "action impossible") {
+		t.Errorf("reject of a deposited invoice: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "cases", "--config", cfgPath, "show", "FAC-2026-999999"); code != 1 || !strings.Contains(errOut, "aucun dossier") {
+		t.Errorf("unknown case: exit %d %s", code, errOut)
+	}
+}
+
+// settle runs the daemon's code over the demo environment until settled.
+func settle(t *testing.T, env *demo.Env, want int) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := app.New(ctx, env.Config, app.Options{GatewayPoll: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(runCtx) }()
+	waitCtx, cancelWait := context.WithTimeout(ctx, 20*time.Second)
+	werr := demo.WaitSettled(waitCtx, a.Store(), env, want)
+	cancelWait()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if werr != nil {
+		t.Fatal(werr)
 	}
 }
