@@ -248,7 +248,20 @@ func (g *Gateway) sendReplies(ctx context.Context) (int, error) {
 			err = g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.OutboxSent(it.ID) })
 		case notifier.IsPermanent(err):
 			log.Error("reply refused by the SMTP server", "err", err)
-			err = g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.OutboxFailed(it.ID, err.Error()) })
+			serr := err
+			err = g.o.Store.Update(ctx, func(tx *store.Tx) error {
+				if err := tx.OutboxFailed(it.ID, serr.Error()); err != nil {
+					return err
+				}
+				// A request the supplier never received leaves the invoice
+				// waiting for nothing: finance staff must take it up.
+				c, err := tx.Case(it.CaseID)
+				if err != nil || c.State != store.CaseAwaitingSupplier {
+					return err
+				}
+				return tx.MoveCase(c.ID, store.CaseAwaitingSupplier, store.CaseHeld,
+					"la demande n'a pas pu être envoyée au fournisseur : "+serr.Error(), store.CaseFields{})
+			})
 		default:
 			next := g.now().Add(backoff(it.Attempts+1, time.Minute, time.Hour))
 			log.Warn("reply not sent; will retry", "err", err, "next", next)

@@ -246,3 +246,65 @@ func TestSupplierAnswerWithEngagement(t *testing.T) {
 		t.Errorf("%d replies, want still 1", n)
 	}
 }
+
+func TestReplyRefusedPermanentlyHoldsTheCase(t *testing.T) {
+	h := newHarness(t, demo.Options{})
+	s := samples.DemoSuppliers()[1]
+	h.env.SMTP.Reject(s.Email, 550)
+	h.deliver(invoiceMail(t, "T-550", samples.CASQBudgetPrincipal, "", "", "Facture T-550", ""))
+	h.run()
+	c := h.onlyCase()
+	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "n'a pas pu être envoyée") {
+		t.Fatalf("case = %s %q; want held", c.State, c.Reason)
+	}
+	items, _ := h.app.Store().OutboxOfCase(h.ctx, c.ID)
+	if len(items) != 1 || items[0].State != store.OutboxFailed {
+		t.Fatalf("outbox = %+v", items)
+	}
+}
+
+func TestReplyRefusedTemporarilyIsRetried(t *testing.T) {
+	h := newHarness(t, demo.Options{})
+	s := samples.DemoSuppliers()[1]
+	h.env.SMTP.Reject(s.Email, 451)
+	h.deliver(invoiceMail(t, "T-451", samples.CASQBudgetPrincipal, "", "", "Facture T-451", ""))
+	h.run()
+	c := h.onlyCase()
+	items, _ := h.app.Store().OutboxOfCase(h.ctx, c.ID)
+	if c.State != store.CaseAwaitingSupplier || len(items) != 1 || items[0].State != store.OutboxQueued || items[0].Attempts != 1 {
+		t.Fatalf("case %s, outbox %+v; want awaiting with a queued reply and one failed attempt", c.State, items)
+	}
+	h.env.SMTP.Reject(s.Email, 0)
+	forceDue(t, h)
+	h.run()
+	items, _ = h.app.Store().OutboxOfCase(h.ctx, c.ID)
+	if items[0].State != store.OutboxSent || len(h.env.SMTP.Messages()) != 1 {
+		t.Fatalf("after the retry: %+v, %d messages", items[0], len(h.env.SMTP.Messages()))
+	}
+}
+
+func TestInvoiceFromBillingSystemIsDepositedNotAnswered(t *testing.T) {
+	h := newHarness(t, demo.Options{})
+	m := invoiceMail(t, "T-AUTO", samples.CASQBudgetPrincipal, "", "EJ-2026-9", "Facture T-AUTO", "")
+	m.From = "noreply@voirie-nord-travaux.example"
+	m.Headers = [][2]string{{"Auto-Submitted", "auto-generated"}}
+	h.deliver(m)
+	noEJ := invoiceMail(t, "T-AUTO2", samples.CASQBudgetPrincipal, "", "", "Facture T-AUTO2", "")
+	noEJ.Headers = [][2]string{{"Auto-Submitted", "auto-generated"}}
+	h.deliver(noEJ)
+	h.run()
+	cases, _ := h.app.Store().Cases(h.ctx, store.CaseFilter{})
+	states := map[string]store.CaseState{}
+	for _, c := range cases {
+		states[c.InvoiceNumber] = c.State
+		if c.NoReply == "" {
+			t.Errorf("case %s: no reason recorded for not answering", c.Ref)
+		}
+	}
+	if states["T-AUTO"] != store.CaseIntegrated || states["T-AUTO2"] != store.CaseHeld {
+		t.Fatalf("states = %v; want T-AUTO integrated, T-AUTO2 held (cannot ask an automatic sender)", states)
+	}
+	if n := len(h.env.SMTP.Messages()); n != 0 {
+		t.Fatalf("%d replies to automatic mail, want 0", n)
+	}
+}

@@ -36,25 +36,21 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 	raw, err := g.o.Store.Raw(ctx, m.ID)
 	if err != nil {
 		// The row is committed only after the bytes are fsynced; a missing
-		// spool file is an operator's problem, not the message's.
-		log.Error("spooled message unreadable", "err", err)
+		// spool file is an operator's problem (disk, backup restore), so it
+		// is retried; after a few attempts it is put in front of a person.
+		log.Error("spooled message unreadable", "err", err, "attempts", m.Attempts+1)
 		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
-			return tx.Retry(store.EntityMessage, m.ID, g.now().Add(backoff(m.Attempts+1, time.Minute, time.Hour)), err.Error())
+			if m.Attempts+1 < maxSpoolAttempts {
+				return tx.Retry(store.EntityMessage, m.ID, g.now().Add(backoff(m.Attempts+1, time.Minute, time.Hour)), err.Error())
+			}
+			return g.failMessage(tx, m.ID, "message reçu mais illisible dans le stockage local : "+err.Error())
 		})
 	}
 	pm, perr := parser.Parse(raw, g.o.Parser)
 	if perr != nil {
-		reason := "message illisible : " + perr.Error()
 		log.Warn("message unreadable", "err", perr)
 		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
-			c, err := tx.CreateCase(g.o.CasePrefix, m.ID, 0, store.CaseFields{})
-			if err != nil {
-				return err
-			}
-			if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, reason, store.CaseFields{}); err != nil {
-				return err
-			}
-			return tx.MessageFailed(m.ID, store.MessageReceived, reason)
+			return g.failMessage(tx, m.ID, "message illisible : "+perr.Error())
 		})
 	}
 	var opened []string
@@ -115,9 +111,26 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 	return nil
 }
 
+// maxSpoolAttempts bounds the reads of a message missing from the spool.
+const maxSpoolAttempts = 5
+
+// failMessage settles a received message that cannot be handled: a held
+// case makes it visible to finance staff (`facteur cases`), and the message
+// is filed for review.
+func (g *Gateway) failMessage(tx *store.Tx, msgID int64, reason string) error {
+	c, err := tx.CreateCase(g.o.CasePrefix, msgID, 0, store.CaseFields{})
+	if err != nil {
+		return err
+	}
+	if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, reason, store.CaseFields{}); err != nil {
+		return err
+	}
+	return tx.MessageFailed(msgID, store.MessageReceived, reason)
+}
+
 // openCase records a case and applies the router's decision to it.
 func (g *Gateway) openCase(tx *store.Tx, m store.Message, pm *parser.Message, docID int64, d *parser.Document, dec router.Decision) (string, error) {
-	f := store.CaseFields{SupplierEmail: replyAddress(pm).Address}
+	f := store.CaseFields{SupplierEmail: replyAddress(pm).Address, NoReply: g.replyRefusal(tx, pm)}
 	if d != nil && d.Invoice != nil {
 		inv := d.Invoice
 		f.SupplierName, f.SupplierSIRET = inv.Seller.Name, inv.Seller.SIRET
@@ -143,8 +156,8 @@ func (g *Gateway) apply(tx *store.Tx, c store.Case, pm *parser.Message, dec rout
 		return tx.SupersedeAwaiting(c.ID, c.SupplierSIRET, c.InvoiceNumber, "remplacée par le dossier "+c.Ref)
 	case router.Ask:
 		c.Budget, c.RecipientSIRET = dec.Budget, dec.SIRET
-		if why := g.replyRefusal(tx, pm); why != "" {
-			return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason+" ; "+why, set)
+		if c.NoReply != "" {
+			return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason+" ; "+c.NoReply, set)
 		}
 		if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseAwaitingSupplier, dec.Reason, set); err != nil {
 			return err
@@ -288,6 +301,11 @@ func (g *Gateway) replyRefusal(tx *store.Tx, pm *parser.Message) string {
 // enqueueReply composes a reply of a kind for a case and queues it in the
 // outbox, in the caller's transaction.
 func (g *Gateway) enqueueReply(tx *store.Tx, c store.Case, pm *parser.Message, kind notifier.Kind, reason string) error {
+	if c.NoReply != "" {
+		// RFC 3834: no automatic answer to automatic mail, no backscatter.
+		g.log.Info("no reply sent", "case", c.Ref, "kind", kind, "why", c.NoReply)
+		return nil
+	}
 	to := mail.Address{Address: c.SupplierEmail}
 	var origID, origSubject string
 	var origRefs []string

@@ -97,6 +97,16 @@ type Input struct {
 	Prior *Prior
 }
 
+// bounceOrAutoReply reports automatic mail whose attachments are never
+// invoices to deposit: delivery and disposition reports (they carry our own
+// or the supplier's returned message) and automatic replies (vacation).
+func bounceOrAutoReply(automatic string) bool {
+	a := strings.ToLower(automatic)
+	return strings.Contains(a, "delivery status") || strings.Contains(a, "disposition notification") ||
+		strings.HasPrefix(a, "report (") || strings.Contains(a, "auto-replied") ||
+		strings.HasPrefix(a, "x-autoreply") || strings.HasPrefix(a, "x-autorespond")
+}
+
 // DecideMessage decides on a message in which no invoice document was
 // found: ignore it (automatic message, nothing that looks like an invoice)
 // or hold it for a person.
@@ -114,8 +124,30 @@ func DecideMessage(m *parser.Message) Decision {
 		if d.Format == "zugferd1" {
 			return Decision{Outcome: Hold, Reason: fmt.Sprintf("« %s » est au format ZUGFeRD 1.0, que Chorus Pro n'accepte pas en dépôt de flux", d.Name)}
 		}
+		if mayHideInvoice(d) {
+			return Decision{Outcome: Hold, Reason: fmt.Sprintf("pièce jointe « %s » (%s) non lue par Facteur : à examiner", d.Name, d.Sniffed)}
+		}
 	}
 	return Decision{Outcome: Ignore, Reason: "aucune facture dans le message"}
+}
+
+// mayHideInvoice reports an attachment Facteur cannot read but that may be
+// an invoice: an archive, an Outlook winmail.dat or .msg, a scanned page.
+// Small inline images (logos, signatures) are not.
+func mayHideInvoice(d parser.Document) bool {
+	n := strings.ToLower(d.Name)
+	switch {
+	case d.IsInvoice || d.Format == "xml":
+		return false
+	case strings.HasSuffix(n, ".zip"), strings.HasSuffix(n, ".msg"), strings.HasSuffix(n, ".dat"),
+		strings.HasSuffix(n, ".tif"), strings.HasSuffix(n, ".tiff"),
+		d.Sniffed == "application/zip", d.Sniffed == "application/ms-tnef", d.Sniffed == "application/vnd.ms-tnef",
+		d.ContentType == "application/ms-tnef", d.ContentType == "application/vnd.ms-outlook":
+		return true
+	case strings.HasPrefix(d.Sniffed, "image/"):
+		return d.Size > 100<<10 // a scan, not a logo
+	}
+	return false
 }
 
 func looksLikeInvoiceFile(d parser.Document) bool {
@@ -126,9 +158,12 @@ func looksLikeInvoiceFile(d parser.Document) bool {
 // Decide decides on one invoice document of a message.
 func Decide(r Rules, in Input) Decision {
 	m, d := in.Message, in.Document
-	if m.Automatic != "" {
+	if bounceOrAutoReply(m.Automatic) {
 		return Decision{Outcome: Ignore, Reason: "message automatique (" + m.Automatic + ")"}
 	}
+	// Other automatic mail (a supplier's billing system, a no-reply sender)
+	// carrying an invoice is handled like any other: deposited when complete;
+	// the gateway never answers it.
 	if d == nil || !d.IsInvoice || d.Invoice == nil {
 		return DecideMessage(m)
 	}

@@ -69,8 +69,12 @@ func TestDecide(t *testing.T) {
 		{name: "EJ only in the mail: finance completes the deposit", rules: casq,
 			msg: &parser.Message{Subject: "Facture", Engagements: []parser.Candidate{{Value: "EJ-9", Evidence: "body"}}},
 			doc: invoiceDoc("20007189200067", ""), outcome: Hold, reasonHas: "absent de la facture"},
-		{name: "automatic message", rules: casq, msg: &parser.Message{Automatic: "Auto-Submitted: auto-replied"},
+		{name: "automatic reply", rules: casq, msg: &parser.Message{Automatic: "Auto-Submitted: auto-replied"},
 			doc: invoiceDoc("20007189200067", "EJ-1"), outcome: Ignore},
+		{name: "bounce returning an invoice", rules: casq, msg: &parser.Message{Automatic: "delivery status notification"},
+			doc: invoiceDoc("20007189200067", "EJ-1"), outcome: Ignore},
+		{name: "invoice sent by a billing system", rules: casq, msg: &parser.Message{Automatic: "Auto-Submitted: auto-generated"},
+			doc: invoiceDoc("20007189200067", "EJ-1"), outcome: Deposit, ej: "EJ-1"},
 		{name: "already deposited", rules: casq, msg: msg("Facture", ""), doc: invoiceDoc("20007189200067", "EJ-1"),
 			prior: &Prior{Ref: "FAC-2026-000001", State: "deposited"}, outcome: Dup, reasonHas: "FAC-2026-000001"},
 		{name: "corrected invoice answering our request", rules: casq, msg: msg("Facture corrigée", ""), doc: invoiceDoc("20007189200067", "EJ-1"),
@@ -146,5 +150,21 @@ func TestDecideMessage(t *testing.T) {
 func TestFold(t *testing.T) {
 	if got := fold("  EAU   Potable\té "); got != " eau potable e " {
 		t.Errorf("fold = %q", got)
+	}
+}
+
+func TestDecideMessageUnreadAttachments(t *testing.T) {
+	for _, d := range []parser.Document{
+		{Name: "winmail.dat", ContentType: "application/ms-tnef", Sniffed: "application/octet-stream"},
+		{Name: "factures.zip", Sniffed: "application/zip"},
+		{Name: "scan.jpg", Sniffed: "image/jpeg", Size: 800 << 10},
+	} {
+		if dec := DecideMessage(&parser.Message{Documents: []parser.Document{d}}); dec.Outcome != Hold || !strings.Contains(dec.Reason, d.Name) {
+			t.Errorf("%s: %+v", d.Name, dec)
+		}
+	}
+	logo := parser.Document{Name: "image001.png", Sniffed: "image/png", Size: 4 << 10}
+	if dec := DecideMessage(&parser.Message{Documents: []parser.Document{logo}}); dec.Outcome != Ignore {
+		t.Errorf("logo: %+v", dec)
 	}
 }

@@ -122,4 +122,7 @@ CREATE TABLE counters (
 	value INTEGER NOT NULL
 );
 `,
+	// 2: why no reply may be sent about a case (automatic sender, own
+	// address...), decided once when the case is opened.
+	`ALTER TABLE cases ADD COLUMN no_reply TEXT NOT NULL DEFAULT '';`,
 }

@@ -169,6 +169,8 @@ type CaseFields struct {
 	FlowNumber     string
 	DepositDate    string
 	FlowState      string
+	// NoReply says why no reply may be sent about the case ("" when one may).
+	NoReply string
 }
 
 // CreateCase opens a case in state new and gives it its reference
@@ -193,11 +195,11 @@ RETURNING value`, counter).Scan(&seq)
 	res, err := tx.exec(`
 INSERT INTO cases (ref, message_id, document_id, state, supplier_name, supplier_siret, supplier_email,
 	invoice_number, invoice_date, amount_with_vat, currency, budget, recipient_siret, engagement, syntax,
-	flow_number, deposit_date, flow_state, created_at, updated_at, next_attempt_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	flow_number, deposit_date, flow_state, no_reply, created_at, updated_at, next_attempt_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		ref, messageID, doc, CaseNew, f.SupplierName, f.SupplierSIRET, f.SupplierEmail,
 		f.InvoiceNumber, f.InvoiceDate, f.AmountWithVAT, f.Currency, f.Budget, f.RecipientSIRET, f.Engagement, f.Syntax,
-		f.FlowNumber, f.DepositDate, f.FlowState, now, now, now)
+		f.FlowNumber, f.DepositDate, f.FlowState, f.NoReply, now, now, now)
 	if err != nil {
 		return Case{}, fmt.Errorf("create case: %w", err)
 	}
@@ -244,6 +246,7 @@ func (f CaseFields) columns() map[string]string {
 		"invoice_number": f.InvoiceNumber, "invoice_date": f.InvoiceDate, "amount_with_vat": f.AmountWithVAT,
 		"currency": f.Currency, "budget": f.Budget, "recipient_siret": f.RecipientSIRET, "engagement": f.Engagement,
 		"syntax": f.Syntax, "flow_number": f.FlowNumber, "deposit_date": f.DepositDate, "flow_state": f.FlowState,
+		"no_reply": f.NoReply,
 	}
 }
 

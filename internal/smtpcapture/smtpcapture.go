@@ -25,10 +25,11 @@ type Message struct {
 
 // Server accepts mail on 127.0.0.1 and keeps it in memory.
 type Server struct {
-	srv  *smtp.Server
-	ln   net.Listener
-	mu   sync.Mutex
-	msgs []Message
+	srv    *smtp.Server
+	ln     net.Listener
+	mu     sync.Mutex
+	msgs   []Message
+	reject map[string]int // recipient → SMTP reply code
 }
 
 // Start listens on an ephemeral loopback port.
@@ -53,6 +54,17 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // Close stops the server.
 func (s *Server) Close() error { return s.srv.Close() }
+
+// Reject makes the server refuse a recipient with an SMTP reply code (e.g.
+// 550 permanent, 451 temporary); code 0 accepts it again.
+func (s *Server) Reject(rcpt string, code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reject == nil {
+		s.reject = map[string]int{}
+	}
+	s.reject[strings.ToLower(rcpt)] = code
+}
 
 // Messages returns a copy of the accepted messages, oldest first.
 func (s *Server) Messages() []Message {
@@ -81,6 +93,12 @@ func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if !strings.Contains(to, "@") {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "bad recipient address"}
+	}
+	x.s.mu.Lock()
+	code := x.s.reject[strings.ToLower(to)]
+	x.s.mu.Unlock()
+	if code != 0 {
+		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 1, 1}, Message: "recipient refused"}
 	}
 	x.to = append(x.to, to)
 	return nil
