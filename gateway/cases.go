@@ -55,16 +55,21 @@ func (g *Gateway) deposit(ctx context.Context, c store.Case) error {
 		})
 	}
 	if ctx.Err() != nil {
-		// Shutting down mid-call: leave the case depositing; Recover holds
-		// it at the next start so that a person checks Chorus Pro.
+		// Shutting down mid-call: the case stays depositing; the next start
+		// searches Chorus Pro for it before any new attempt.
 		return ctx.Err()
 	}
 	switch {
 	case chorus.MaybeDeposited(derr):
-		log.Error("deposit outcome unknown; held", "err", derr)
-		reason := "dépôt incertain (" + derr.Error() + ") : vérifier sur Chorus Pro avant tout nouveau dépôt"
+		// The deposit may have reached Chorus Pro: the case stays
+		// "depositing" and Chorus Pro is searched before anything else.
+		next := g.now().Add(verifyDelay(1))
+		log.Warn("deposit outcome unknown; Chorus Pro will be searched before any new attempt", "err", derr, "next", next)
 		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
-			return tx.MoveCase(c.ID, store.CaseDepositing, store.CaseHeld, reason, store.CaseFields{})
+			if err := tx.Note(store.EntityCase, c.ID, string(store.CaseDepositing), "dépôt incertain : "+derr.Error()); err != nil {
+				return err
+			}
+			return tx.Retry(store.EntityCase, c.ID, next, "dépôt incertain : "+derr.Error())
 		})
 	case chorus.IsTransient(derr):
 		// Nothing reached Chorus Pro (token failure, 429): try again later.

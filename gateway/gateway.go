@@ -7,7 +7,6 @@ package gateway
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/mail"
@@ -25,6 +24,15 @@ import (
 type Depositor interface {
 	DeposerFlux(ctx context.Context, r chorus.DepositRequest) (*chorus.DepositResult, error)
 	ConsulterCRDetaille(ctx context.Context, flowNumber string) (*chorus.FlowReport, error)
+	FindSupplierInvoice(ctx context.Context, number string, supplierID int64, supplierSIRET string, from, to time.Time) ([]chorus.InvoiceSummary, error)
+	FindInvoiceByFlow(ctx context.Context, flowNumber string) ([]chorus.InvoiceSummary, error)
+	ConsulterHistoriqueFacture(ctx context.Context, invoiceID int64) (*chorus.InvoiceHistory, error)
+}
+
+// RulesSource gives the routing rules of a recipient structure (the
+// structure rules cache of the Chorus Pro client).
+type RulesSource interface {
+	Get(ctx context.Context, siret string) (chorus.StructureRules, error)
 }
 
 // Sender sends one composed message over SMTP.
@@ -38,7 +46,16 @@ type Options struct {
 	Chorus Depositor
 	Mailer Sender
 	Rules  router.Rules
-	Parser parser.Options
+	// Structures, when set, refines Rules with what Chorus Pro says each
+	// budget's structure requires (engagement number, service code).
+	Structures RulesSource
+	Parser     parser.Options
+	// SupplierID narrows the duplicate searches on Chorus Pro
+	// (idFournisseur); 0 searches by invoice number and SIRET only.
+	SupplierID int64
+	// LifecyclePoll says when to ask Chorus Pro again about an integrated
+	// invoice's status; nil means every 6 hours.
+	LifecyclePoll func(time.Time) time.Time
 
 	CasePrefix   string       // "FAC"
 	Organisation string       // shown in replies
@@ -78,6 +95,9 @@ func New(o Options) *Gateway {
 	if o.RepliesPerSenderPerDay == 0 {
 		o.RepliesPerSenderPerDay = 10
 	}
+	if o.LifecyclePoll == nil {
+		o.LifecyclePoll = func(t time.Time) time.Time { return t.Add(6 * time.Hour) }
+	}
 	return &Gateway{o: o, log: o.Logger, wake: make(chan struct{}, 1)}
 }
 
@@ -89,24 +109,17 @@ func (g *Gateway) Wake() {
 	}
 }
 
-// Recover handles what a previous run left in the middle of an act: a case
+// Recover reports what a previous run left in the middle of an act: a case
 // found in "depositing" may or may not have reached Chorus Pro. It is never
-// deposited again blindly (invariant 2): it is held for a person to check.
-// Searching Chorus Pro for it automatically comes with the complete client.
+// deposited again blindly (invariant 2): the next Step searches Chorus Pro
+// for it first (verifyDeposits).
 func (g *Gateway) Recover(ctx context.Context) error {
 	cases, err := g.o.Store.DueCases(ctx, 1000, store.CaseDepositing)
 	if err != nil {
 		return err
 	}
 	for _, c := range cases {
-		reason := "dépôt interrompu (arrêt du service pendant l'envoi à Chorus Pro) : vérifier sur Chorus Pro avant tout nouveau dépôt"
-		g.log.Warn("case interrupted while depositing; held", "case", c.Ref, "message", c.MessageID)
-		err := g.o.Store.Update(ctx, func(tx *store.Tx) error {
-			return tx.MoveCase(c.ID, store.CaseDepositing, store.CaseHeld, reason, store.CaseFields{})
-		})
-		if err != nil {
-			return fmt.Errorf("gateway: recover case %s: %w", c.Ref, err)
-		}
+		g.log.Warn("case interrupted while depositing; Chorus Pro will be searched before any new deposit", "case", c.Ref, "message", c.MessageID)
 	}
 	return nil
 }
@@ -153,7 +166,7 @@ func (g *Gateway) Step(ctx context.Context) (bool, error) {
 	defer g.mu.Unlock()
 	worked := false
 	for _, f := range []func(context.Context) (int, error){
-		g.parseMessages, g.decideCases, g.depositCases, g.pollFlows, g.settleMessages, g.sendReplies,
+		g.parseMessages, g.decideCases, g.verifyDeposits, g.depositCases, g.pollFlows, g.followInvoices, g.settleMessages, g.sendReplies,
 	} {
 		n, err := f(ctx)
 		if err != nil {

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -101,25 +102,64 @@ func invoiceMail(t *testing.T, number, buyer, buyerRef, ej, subject, body string
 	}
 }
 
-func TestDepositOutcomeUnknownIsHeldNotRetried(t *testing.T) {
-	h := newHarness(t, demo.Options{})
-	h.env.Sandbox.FailNext("/cpro/factures/v1/deposer/flux", 503, 1)
-	h.deliver(invoiceMail(t, "T-503", samples.CASQBudgetPrincipal, "", "EJ-2026-1", "Facture T-503", ""))
-	h.run()
-	c := h.onlyCase()
-	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "vérifier sur Chorus Pro") {
-		t.Fatalf("case = %s %q; want held for a person to check", c.State, c.Reason)
+// runDue runs the daemon repeatedly with a clock past every backoff, until
+// nothing is due: the searches and retries of a deposit in doubt.
+func (h *harness) runDue(rounds int) {
+	h.t.Helper()
+	for i := 0; i < rounds; i++ {
+		forceDue(h.t, h)
+		h.run()
 	}
-	h.run()
-	if n := len(h.env.Sandbox.Deposits()); n != 0 {
-		t.Fatalf("%d deposits after an uncertain failure, want 0 (never a blind retry)", n)
-	}
-	if n := len(h.env.SMTP.Messages()); n != 0 {
-		t.Fatalf("%d replies for a held case, want 0", n)
-	}
-	if n := h.env.Count("Facteur/A-verifier"); n != 1 {
-		t.Errorf("%d messages in the review folder, want 1", n)
-	}
+}
+
+func TestDepositInDoubtIsSearchedBeforeAnyRetry(t *testing.T) {
+	t.Run("answer lost after the deposit was recorded", func(t *testing.T) {
+		h := newHarness(t, demo.Options{})
+		h.env.Sandbox.Inject(sandbox.Fault{Path: "/cpro/factures/v1/deposer/flux", Kind: sandbox.FaultCommitDrop, Count: 1})
+		h.deliver(invoiceMail(t, "T-DROP", samples.CASQBudgetPrincipal, "", "EJ-2026-1", "Facture T-DROP", ""))
+		h.run()
+		c := h.onlyCase()
+		if c.State != store.CaseDepositing || !strings.Contains(c.LastError, "incertain") {
+			t.Fatalf("after the lost answer: case %s %q; want depositing, in doubt", c.State, c.LastError)
+		}
+		h.runDue(3)
+		deps := h.env.Sandbox.Deposits()
+		if len(deps) != 1 {
+			t.Fatalf("%d deposits, want exactly 1", len(deps))
+		}
+		c = h.onlyCase()
+		if c.State != store.CaseIntegrated || c.FlowNumber != deps[0].FlowNumber {
+			t.Fatalf("case %s flow %q; want integrated under flow %s", c.State, c.FlowNumber, deps[0].FlowNumber)
+		}
+		if n := len(h.env.SMTP.Messages()); n != 1 {
+			t.Errorf("%d replies, want the one confirmation", n)
+		}
+	})
+	t.Run("request lost before reaching Chorus Pro", func(t *testing.T) {
+		h := newHarness(t, demo.Options{})
+		h.env.Sandbox.Inject(sandbox.Fault{Path: "/cpro/factures/v1/deposer/flux", Kind: sandbox.FaultDrop, Count: 1})
+		h.deliver(invoiceMail(t, "T-LOST", samples.CASQBudgetPrincipal, "", "EJ-2026-2", "Facture T-LOST", ""))
+		h.run()
+		if c := h.onlyCase(); c.State != store.CaseDepositing {
+			t.Fatalf("case %s; want depositing, in doubt", c.State)
+		}
+		h.runDue(8) // searched several times, not found, deposited again
+		if n := len(h.env.Sandbox.Deposits()); n != 1 {
+			t.Fatalf("%d deposits, want exactly 1", n)
+		}
+		c := h.onlyCase()
+		if c.State != store.CaseIntegrated {
+			t.Fatalf("case %s %q; want integrated", c.State, c.Reason)
+		}
+		l, _ := h.app.Store().Ledger(h.ctx, store.EntityCase, c.ID)
+		var searched bool
+		for _, e := range l {
+			searched = searched || strings.Contains(e.Note, "introuvable sur Chorus Pro")
+		}
+		if !searched {
+			t.Errorf("deposited again without the searches being recorded: %+v", l)
+		}
+	})
 }
 
 func TestDepositRefusedBeforeProcessingIsRetried(t *testing.T) {
@@ -160,55 +200,89 @@ func forceDue(t *testing.T, h *harness) {
 	t.Cleanup(func() { a.Close() })
 }
 
-func TestRejectedByChorusProIsAnswered(t *testing.T) {
+func TestStructureRulesCheckedBeforeDeposit(t *testing.T) {
 	structs := sandbox.CASQStructures()
 	structs[0].ServiceRequired = true
 	structs[0].Services = []string{"DST-VOIRIE"}
 	h := newHarness(t, demo.Options{Structures: structs})
-	h.deliver(invoiceMail(t, "T-REJ", samples.CASQBudgetPrincipal, "", "EJ-2026-3", "Facture T-REJ", ""))
+	h.deliver(invoiceMail(t, "T-SRV", samples.CASQBudgetPrincipal, "", "EJ-2026-3", "Facture T-SRV", ""))
+	h.deliver(invoiceMail(t, "T-SRV2", samples.CASQBudgetPrincipal, "DST-VOIRIE", "EJ-2026-4", "Facture T-SRV2", ""))
 	h.run()
+	cases, _ := h.app.Store().Cases(h.ctx, store.CaseFilter{})
+	states := map[string]store.Case{}
+	for _, c := range cases {
+		states[c.InvoiceNumber] = c
+	}
+	if c := states["T-SRV"]; c.State != store.CaseHeld || !strings.Contains(c.Reason, "code service") {
+		t.Errorf("T-SRV: %s %q; want held for the missing service code", c.State, c.Reason)
+	}
+	if c := states["T-SRV2"]; c.State != store.CaseIntegrated {
+		t.Errorf("T-SRV2: %s %q; want integrated", c.State, c.Reason)
+	}
+	if n := len(h.env.Sandbox.Deposits()); n != 1 {
+		t.Errorf("%d deposits, want 1 (the invalid one is never sent)", n)
+	}
+}
+
+func TestRejectedByChorusProIsAnswered(t *testing.T) {
+	h := newHarness(t, demo.Options{})
+	// The same invoice already reached Chorus Pro by another channel:
+	// Chorus Pro refuses the duplicate.
+	m := invoiceMail(t, "T-DUP", samples.CASQBudgetPrincipal, "", "EJ-2026-5", "Facture T-DUP", "")
+	first := invoiceMail(t, "T-DUP", samples.CASQBudgetPrincipal, "", "EJ-2026-5", "Facture T-DUP (copie)", "")
+	first.MessageID = "other-channel@voirie-nord-travaux.example"
+	h.deliver(first)
+	h.run()
+	if n := len(h.env.Sandbox.Deposits()); n != 1 {
+		t.Fatalf("setup: %d deposits", n)
+	}
+	// Forget it locally, as if it had been deposited by hand on the portal.
+	st := h.app.Store()
 	c := h.onlyCase()
-	if c.State != store.CaseRejected || c.FlowNumber == "" || c.Reason == "" {
-		t.Fatalf("case = %s flow=%q reason=%q; want rejected with Chorus Pro's reason", c.State, c.FlowNumber, c.Reason)
+	if err := st.Update(h.ctx, func(tx *store.Tx) error {
+		return tx.MoveCase(c.ID, store.CaseIntegrated, store.CaseHeld, "test", store.CaseFields{})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Update(h.ctx, func(tx *store.Tx) error {
+		return tx.MoveCase(c.ID, store.CaseHeld, store.CaseIgnored, "test", store.CaseFields{})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.deliver(m)
+	h.run()
+	cases, _ := st.Cases(h.ctx, store.CaseFilter{States: []store.CaseState{store.CaseRejected}})
+	if len(cases) != 1 || cases[0].FlowNumber == "" || cases[0].Reason == "" {
+		t.Fatalf("rejected cases = %+v; want one, with Chorus Pro's reason", cases)
 	}
 	replies := h.env.SMTP.Messages()
-	if len(replies) != 1 || !strings.Contains(string(replies[0].Data), "Subject: ") {
-		t.Fatalf("%d replies, want the rejection notice", len(replies))
+	last := string(replies[len(replies)-1].Data)
+	if !strings.Contains(last, "Subject: ") || len(replies) != 2 {
+		t.Fatalf("%d replies, want the confirmation then the rejection notice", len(replies))
 	}
 	if n := h.env.Count("Facteur/A-verifier"); n != 1 {
 		t.Errorf("%d messages in the review folder, want 1", n)
 	}
 }
 
-func TestInterruptedDepositIsHeldAtRestart(t *testing.T) {
+func TestInterruptedDepositIsSearchedAtRestart(t *testing.T) {
 	h := newHarness(t, demo.Options{})
-	h.env.Sandbox.FailNext("/cpro/factures/v1/deposer/flux", 429, 1)
+	// The deposit reaches Chorus Pro, and the daemon dies before the answer.
+	h.env.Sandbox.Inject(sandbox.Fault{Path: "/cpro/factures/v1/deposer/flux", Kind: sandbox.FaultCommitDrop, Count: 1})
 	h.deliver(invoiceMail(t, "T-CRASH", samples.CASQBudgetPrincipal, "", "EJ-2026-4", "Facture T-CRASH", ""))
 	h.run()
-	c := h.onlyCase()
-	if c.State != store.CaseRouted {
+	if c := h.onlyCase(); c.State != store.CaseDepositing {
 		t.Fatalf("case = %s", c.State)
 	}
-	// The gateway commits "depositing" before the HTTP call; the process
-	// dies during the call.
-	err := h.app.Store().Update(h.ctx, func(tx *store.Tx) error {
-		return tx.MoveCase(c.ID, store.CaseRouted, store.CaseDepositing, "dépôt", store.CaseFields{})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	h.restart()
-	forceDue(t, h)
 	if err := h.app.Gateway().Recover(h.ctx); err != nil {
 		t.Fatal(err)
 	}
-	h.run()
-	c = h.onlyCase()
-	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "vérifier sur Chorus Pro") {
-		t.Fatalf("case = %s %q; want held", c.State, c.Reason)
-	}
-	if n := len(h.env.Sandbox.Deposits()); n != 0 {
-		t.Fatalf("%d deposits: an interrupted deposit was retried blindly", n)
+	h.runDue(2)
+	deps := h.env.Sandbox.Deposits()
+	c := h.onlyCase()
+	if len(deps) != 1 || c.State != store.CaseIntegrated || c.FlowNumber != deps[0].FlowNumber {
+		t.Fatalf("%d deposits, case %s flow %q; want exactly one deposit and the case integrated under its flow", len(deps), c.State, c.FlowNumber)
 	}
 }
 
@@ -307,4 +381,59 @@ func TestInvoiceFromBillingSystemIsDepositedNotAnswered(t *testing.T) {
 	if n := len(h.env.SMTP.Messages()); n != 0 {
 		t.Fatalf("%d replies to automatic mail, want 0", n)
 	}
+}
+
+// TestExactlyOnceUnderTransientFaults deposits invoices while 30 % of the
+// Chorus Pro calls fail transiently (errors, lost requests, answers lost
+// after the deposit was recorded): every invoice ends deposited exactly once.
+func TestExactlyOnceUnderTransientFaults(t *testing.T) {
+	h := newHarness(t, demo.Options{})
+	const n = 12
+	for i := 0; i < n; i++ {
+		num := fmt.Sprintf("T-F%02d", i)
+		h.deliver(invoiceMail(t, num, samples.CASQBudgetPrincipal, "", "EJ-2026-1"+num[3:], "Facture "+num, ""))
+	}
+	for _, f := range []sandbox.Fault{
+		{Kind: sandbox.FaultStatus, Status: 503, Probability: 0.1},
+		{Kind: sandbox.FaultDrop, Probability: 0.1},
+		{Path: "/cpro/factures/v1/deposer/flux", Kind: sandbox.FaultCommitDrop, Probability: 0.1},
+		{Kind: sandbox.FaultStatus, Status: 429, Probability: 0.1},
+	} {
+		if err := h.env.Sandbox.Inject(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.run()
+	for round := 0; round < 40; round++ {
+		cases, _ := h.app.Store().Cases(h.ctx, store.CaseFilter{})
+		done := len(cases) == n
+		for _, c := range cases {
+			done = done && c.State == store.CaseIntegrated
+		}
+		if done {
+			break
+		}
+		h.runDue(1)
+	}
+	h.env.Sandbox.ClearFaults()
+	if applied := h.env.Sandbox.FaultsApplied(); applied == 0 {
+		t.Fatal("no fault was injected: the test proves nothing")
+	}
+	perNumber := map[string]int{}
+	for _, d := range h.env.Sandbox.Deposits() {
+		perNumber[d.InvoiceNumber]++
+	}
+	cases, _ := h.app.Store().Cases(h.ctx, store.CaseFilter{})
+	if len(cases) != n {
+		t.Fatalf("%d cases, want %d", len(cases), n)
+	}
+	for _, c := range cases {
+		if c.State != store.CaseIntegrated {
+			t.Errorf("case %s (%s): %s %q %q", c.Ref, c.InvoiceNumber, c.State, c.Reason, c.LastError)
+		}
+		if perNumber[c.InvoiceNumber] != 1 {
+			t.Errorf("invoice %s deposited %d times", c.InvoiceNumber, perNumber[c.InvoiceNumber])
+		}
+	}
+	t.Logf("%d faults injected", h.env.Sandbox.FaultsApplied())
 }

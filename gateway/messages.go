@@ -53,6 +53,7 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 			return g.failMessage(tx, m.ID, "message illisible : "+perr.Error())
 		})
 	}
+	rules := g.routingRules(ctx)
 	var opened []string
 	err = g.o.Store.Update(ctx, func(tx *store.Tx) error {
 		opened = opened[:0]
@@ -95,7 +96,7 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 			if prior != nil {
 				in.Prior = &router.Prior{Ref: prior.Ref, State: string(prior.State)}
 			}
-			dec := router.Decide(g.o.Rules, in)
+			dec := router.Decide(rules, in)
 			ref, err := g.openCase(tx, m, pm, docIDs[i], d, dec)
 			if err != nil {
 				return err
@@ -109,6 +110,38 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 	}
 	log.Info("message parsed", "from", pm.From.Addr, "documents", len(pm.Documents), "cases", strings.Join(opened, ", "))
 	return nil
+}
+
+// routingRules are the configured routing rules, refined by what Chorus Pro
+// says each budget's structure requires (cached, refreshed daily). When
+// Chorus Pro cannot be asked, the configured rules stand: they require an
+// engagement number, the safe side.
+func (g *Gateway) routingRules(ctx context.Context) router.Rules {
+	r := g.o.Rules
+	if g.o.Structures == nil {
+		return r
+	}
+	r.Budgets = append([]router.Budget(nil), r.Budgets...)
+	for i, b := range r.Budgets {
+		sr, err := g.o.Structures.Get(ctx, b.SIRET)
+		switch {
+		case err != nil:
+			g.log.Warn("structure rules unavailable; configured rules apply", "siret", b.SIRET, "err", err)
+			continue
+		case !sr.Known:
+			g.log.Warn("budget SIRET unknown to Chorus Pro; configured rules apply", "siret", b.SIRET, "budget", b.Name)
+			continue
+		}
+		b.EngagementRequired, b.ServiceRequired, b.EngagementOrService = sr.EngagementRequired, sr.ServiceRequired, sr.EJOrService
+		b.Services = nil
+		for _, s := range sr.Services {
+			if s.Active {
+				b.Services = append(b.Services, s.Code)
+			}
+		}
+		r.Budgets[i] = b
+	}
+	return r
 }
 
 // maxSpoolAttempts bounds the reads of a message missing from the spool.
@@ -199,6 +232,7 @@ func (g *Gateway) decideCases(ctx context.Context) (int, error) {
 				d = &pm.Documents[c.Document]
 			}
 		}
+		rules := g.routingRules(ctx)
 		err = g.o.Store.Update(ctx, func(tx *store.Tx) error {
 			if err != nil {
 				return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, "nouvel examen impossible : "+err.Error(), store.CaseFields{})
@@ -215,7 +249,7 @@ func (g *Gateway) decideCases(ctx context.Context) (int, error) {
 				if prior != nil && prior.ID != c.ID {
 					in.Prior = &router.Prior{Ref: prior.Ref, State: string(prior.State)}
 				}
-				dec = router.Decide(g.o.Rules, in)
+				dec = router.Decide(rules, in)
 			}
 			return g.apply(tx, c, pm, dec)
 		})

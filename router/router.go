@@ -55,6 +55,15 @@ type Budget struct {
 	// EngagementRequired: the recipient structure demands an engagement
 	// number (numeroEJDoitEtreRenseigne).
 	EngagementRequired bool
+	// ServiceRequired: it demands a service code, BT-10
+	// (codeServiceDoitEtreRenseigne).
+	ServiceRequired bool
+	// EngagementOrService: an engagement number or a service code will do
+	// (gestionNumeroEJOuCodeService).
+	EngagementOrService bool
+	// Services are the structure's active service codes, when known; a
+	// service code outside them would be refused by Chorus Pro.
+	Services []string
 }
 
 // Rules are the configured routing rules.
@@ -202,6 +211,13 @@ func Decide(r Rules, in Input) Decision {
 	}
 
 	dec := Decision{Outcome: Deposit, Mode: "flux", Budget: budget.Name, SIRET: budget.SIRET, Syntax: syntax}
+	service := strings.TrimSpace(inv.BuyerReference)
+	switch {
+	case service != "" && len(budget.Services) > 0 && !contains(budget.Services, service):
+		return hold(fmt.Sprintf("code service « %s » (BT-10) inconnu ou inactif sur Chorus Pro pour le %s", service, budget.Name))
+	case service == "" && budget.ServiceRequired && !budget.EngagementOrService:
+		return hold(fmt.Sprintf("Chorus Pro exige un code service (BT-10) pour le %s ; la facture n'en porte pas", budget.Name))
+	}
 	xml := strings.TrimSpace(inv.OrderReference)
 	others := otherCandidates(m, d, xml)
 	switch {
@@ -216,9 +232,11 @@ func Decide(r Rules, in Input) Decision {
 		// The number is in the e-mail, not in the file. Facteur never edits a
 		// supplier's file; depositing it needs the PDF mode with our own data.
 		return hold(fmt.Sprintf("numéro d'engagement %s donné dans le message mais absent de la facture : dépôt à compléter par les services financiers", quoteAll(others)))
-	case budget.EngagementRequired && awaiting:
+	case budget.EngagementOrService && service != "":
+		// The service code suffices for this recipient.
+	case (budget.EngagementRequired || budget.EngagementOrService) && awaiting:
 		return Decision{Outcome: Dup, Reason: fmt.Sprintf("facture %s déjà reçue sans numéro d'engagement ; celui-ci a déjà été demandé (dossier %s)", inv.Number, in.Prior.Ref)}
-	case budget.EngagementRequired:
+	case budget.EngagementRequired || budget.EngagementOrService:
 		return Decision{Outcome: Ask, Missing: MissingEngagement, Budget: budget.Name, SIRET: budget.SIRET, Syntax: syntax,
 			Reason: "numéro d'engagement absent de la facture ; demandé au fournisseur"}
 	}
@@ -227,6 +245,15 @@ func Decide(r Rules, in Input) Decision {
 }
 
 func hold(reason string) Decision { return Decision{Outcome: Hold, Reason: reason} }
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if strings.EqualFold(v, x) {
+			return true
+		}
+	}
+	return false
+}
 
 // chooseBudget applies the budget rule: the buyer SIRET when it is one of
 // ours; else, when the buyer is not another legal entity, the keywords, then

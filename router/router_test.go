@@ -168,3 +168,33 @@ func TestDecideMessageUnreadAttachments(t *testing.T) {
 		t.Errorf("logo: %+v", dec)
 	}
 }
+
+func TestDecideStructureRules(t *testing.T) {
+	b := Budget{Name: "Budget principal", SIRET: "20007189200067"}
+	withService := func(code, ej string) *parser.Document {
+		d := invoiceDoc("20007189200067", ej)
+		d.Invoice.BuyerReference = code
+		return d
+	}
+	tests := []struct {
+		name    string
+		budget  func(Budget) Budget
+		doc     *parser.Document
+		outcome Outcome
+	}{
+		{"service required and missing", func(b Budget) Budget { b.ServiceRequired = true; return b }, withService("", "EJ-1"), Hold},
+		{"service required and given", func(b Budget) Budget { b.ServiceRequired = true; return b }, withService("DST-VOIRIE", "EJ-1"), Deposit},
+		{"unknown service", func(b Budget) Budget { b.Services = []string{"DST-VOIRIE"}; return b }, withService("DST-EAU", "EJ-1"), Hold},
+		{"EJ or service: service suffices", func(b Budget) Budget { b.EngagementOrService = true; return b }, withService("DST-VOIRIE", ""), Deposit},
+		{"EJ or service: neither, ask", func(b Budget) Budget { b.EngagementOrService = true; return b }, withService("", ""), Ask},
+		{"nothing required", func(b Budget) Budget { return b }, withService("", ""), Deposit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Rules{Budgets: []Budget{tt.budget(b)}}
+			if d := Decide(r, Input{Message: msg("Facture", ""), Document: tt.doc}); d.Outcome != tt.outcome {
+				t.Errorf("outcome = %s (%s), want %s", d.Outcome, d.Reason, tt.outcome)
+			}
+		})
+	}
+}

@@ -81,6 +81,7 @@ type Case struct {
 	State      CaseState
 	Reason     string
 	CaseFields
+	InvoiceID int64 // identifiantFactureCPP, 0 until known
 	Attempts  int
 	LastError string
 	CreatedAt time.Time
@@ -96,7 +97,7 @@ type Case struct {
 const caseSelect = `SELECT c.id, c.ref, c.message_id, COALESCE(c.document_id, 0), c.state, c.reason,
 	c.supplier_name, c.supplier_siret, c.supplier_email, c.invoice_number, c.invoice_date, c.amount_with_vat,
 	c.currency, c.budget, c.recipient_siret, c.engagement, c.syntax, c.flow_number, c.deposit_date, c.flow_state,
-	c.no_reply, c.attempts, c.last_error, c.created_at, c.updated_at, COALESCE(d.idx, -1), COALESCE(d.sha256, ''),
+	c.no_reply, c.lifecycle, c.invoice_id, c.attempts, c.last_error, c.created_at, c.updated_at, COALESCE(d.idx, -1), COALESCE(d.sha256, ''),
 	m.subject, m.from_addr
 FROM cases c JOIN messages m ON m.id = c.message_id LEFT JOIN documents d ON d.id = c.document_id`
 
@@ -106,7 +107,7 @@ func scanCase(row interface{ Scan(...any) error }) (Case, error) {
 	err := row.Scan(&c.ID, &c.Ref, &c.MessageID, &c.DocumentID, &c.State, &c.Reason,
 		&c.SupplierName, &c.SupplierSIRET, &c.SupplierEmail, &c.InvoiceNumber, &c.InvoiceDate, &c.AmountWithVAT,
 		&c.Currency, &c.Budget, &c.RecipientSIRET, &c.Engagement, &c.Syntax, &c.FlowNumber, &c.DepositDate, &c.FlowState,
-		&c.NoReply, &c.Attempts, &c.LastError, &created, &updated, &c.Document, &c.DocumentSHA, &c.Subject, &c.From)
+		&c.NoReply, &c.Lifecycle, &c.InvoiceID, &c.Attempts, &c.LastError, &created, &updated, &c.Document, &c.DocumentSHA, &c.Subject, &c.From)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, ErrNotFound
 	}

@@ -125,4 +125,8 @@ CREATE TABLE counters (
 	// 2: why no reply may be sent about a case (automatic sender, own
 	// address...), decided once when the case is opened.
 	`ALTER TABLE cases ADD COLUMN no_reply TEXT NOT NULL DEFAULT '';`,
+	// 3: the invoice on Chorus Pro (identifiantFactureCPP) and its latest
+	// lifecycle status, followed after integration.
+	`ALTER TABLE cases ADD COLUMN invoice_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN lifecycle TEXT NOT NULL DEFAULT '';`,
 }

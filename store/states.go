@@ -33,6 +33,7 @@ const (
 	CaseDepositing       CaseState = "depositing"
 	CaseDeposited        CaseState = "deposited"
 	CaseIntegrated       CaseState = "integrated"
+	CasePaid             CaseState = "paid" // MISE_EN_PAIEMENT on Chorus Pro
 	CaseRejected         CaseState = "rejected"
 	CaseAwaitingSupplier CaseState = "awaiting_supplier"
 	CaseHeld             CaseState = "held"
@@ -60,11 +61,12 @@ var messageTransitions = map[MessageState][]MessageState{
 var caseTransitions = map[CaseState][]CaseState{
 	CaseNew:              {CaseRouted, CaseAwaitingSupplier, CaseHeld, CaseIgnored, CaseDuplicate},
 	CaseRouted:           {CaseDepositing, CaseAwaitingSupplier, CaseHeld},
-	CaseDepositing:       {CaseDeposited, CaseRouted, CaseHeld},
+	CaseDepositing:       {CaseDeposited, CaseIntegrated, CaseRouted, CaseHeld},
 	CaseDeposited:        {CaseIntegrated, CaseRejected, CaseHeld},
 	CaseAwaitingSupplier: {CaseNew, CaseHeld, CaseIgnored},
 	CaseHeld:             {CaseNew, CaseIgnored, CaseDeposited},
-	CaseIntegrated:       {},
+	CaseIntegrated:       {CasePaid, CaseRejected, CaseHeld},
+	CasePaid:             {},
 	CaseRejected:         {CaseNew},
 	CaseIgnored:          {CaseNew},
 	CaseDuplicate:        {},

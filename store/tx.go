@@ -171,6 +171,8 @@ type CaseFields struct {
 	FlowState      string
 	// NoReply says why no reply may be sent about the case ("" when one may).
 	NoReply string
+	// Lifecycle is the latest status of the invoice on Chorus Pro.
+	Lifecycle string
 }
 
 // CreateCase opens a case in state new and gives it its reference
@@ -246,7 +248,7 @@ func (f CaseFields) columns() map[string]string {
 		"invoice_number": f.InvoiceNumber, "invoice_date": f.InvoiceDate, "amount_with_vat": f.AmountWithVAT,
 		"currency": f.Currency, "budget": f.Budget, "recipient_siret": f.RecipientSIRET, "engagement": f.Engagement,
 		"syntax": f.Syntax, "flow_number": f.FlowNumber, "deposit_date": f.DepositDate, "flow_state": f.FlowState,
-		"no_reply": f.NoReply,
+		"no_reply": f.NoReply, "lifecycle": f.Lifecycle,
 	}
 }
 
@@ -490,4 +492,19 @@ func (tx *Tx) RequeueFailedReplies(caseID int64) (int, error) {
 		}
 	}
 	return len(ids), nil
+}
+
+// SetInvoiceID records the invoice's identifier on Chorus Pro
+// (identifiantFactureCPP).
+func (tx *Tx) SetInvoiceID(caseID, invoiceID int64) error {
+	if _, err := tx.exec("UPDATE cases SET invoice_id = ?, updated_at = ? WHERE id = ?", invoiceID, millis(tx.now), caseID); err != nil {
+		return fmt.Errorf("case %d: %w", caseID, err)
+	}
+	return nil
+}
+
+// Note records in the ledger a fact about an entity that does not change
+// its state (e.g. a new lifecycle status reported by Chorus Pro).
+func (tx *Tx) Note(entity Entity, id int64, state, note string) error {
+	return tx.ledger(entity, id, state, state, note)
 }

@@ -27,6 +27,8 @@ func stateLabel(s store.CaseState) string {
 		return "déposée, en traitement"
 	case store.CaseIntegrated:
 		return "déposée et intégrée"
+	case store.CasePaid:
+		return "mise en paiement"
 	case store.CaseRejected:
 		return "refusée par Chorus Pro"
 	case store.CaseAwaitingSupplier:
@@ -138,6 +140,11 @@ func actOnCase(ctx context.Context, action string, args []string, stdout, stderr
 				msg = fmt.Sprintf("Dossier %s : déposé sur Chorus Pro sous le flux %s ; son suivi reprend.", c.Ref, *flow)
 				return tx.MoveCase(c.ID, c.State, store.CaseDeposited, "dépôt constaté sur Chorus Pro par "+who,
 					store.CaseFields{FlowNumber: *flow})
+			}
+			if c.FlowNumber != "" {
+				// Already on Chorus Pro: resume following it, never deposit again.
+				msg = fmt.Sprintf("Dossier %s : le suivi sur Chorus Pro (flux %s) reprend.", c.Ref, c.FlowNumber)
+				return tx.MoveCase(c.ID, c.State, store.CaseDeposited, "suivi repris par "+who, store.CaseFields{})
 			}
 			msg = fmt.Sprintf("Dossier %s : remis à l'examen.", c.Ref)
 			return tx.MoveCase(c.ID, c.State, store.CaseNew, "remis à l'examen par "+who, store.CaseFields{})

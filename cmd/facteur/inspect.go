@@ -93,15 +93,16 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "configuration file: adds the routing decision")
+	textOnly := fs.Bool("text-only", false, "ignore the XML embedded in PDFs: read their visible text")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "usage: facteur inspect [--config FILE] PATH...")
+		fmt.Fprintln(stderr, "usage: facteur inspect [--text-only] [--config FILE] PATH...")
 		return 2
 	}
 	var rules *router.Rules
-	opts := parser.Options{}
+	opts := parser.Options{TextOnly: *textOnly}
 	if *cfgPath != "" {
 		cfg, ok := loadConfig(*cfgPath, stderr)
 		if !ok {

@@ -22,6 +22,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"facteur/config"
 	"facteur/internal/app"
@@ -162,6 +163,9 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	for _, w := range cfg.Warnings() {
+		fmt.Fprintf(stdout, "warning: %s\n", w)
+	}
+	if w := app.PasswordWarning(cfg, time.Now()); w != "" {
 		fmt.Fprintf(stdout, "warning: %s\n", w)
 	}
 	fmt.Fprintf(stdout, "%s: OK (%d mailbox(es), %d budget(s))\n", args[0], len(cfg.Mailboxes), len(cfg.Budgets))

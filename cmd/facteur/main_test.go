@@ -248,7 +248,7 @@ func TestInspect(t *testing.T) {
 }
 
 // TestCasesWorkflow is what a finance clerk does: list the held cases,
-// release one after checking Chorus Pro, see it deposited, and fail to
+// release one once the cause is fixed, see it deposited, and fail to
 // reject a deposited invoice.
 func TestCasesWorkflow(t *testing.T) {
 	dir := t.TempDir()
@@ -267,7 +267,7 @@ func TestCasesWorkflow(t *testing.T) {
 	}
 	env.Deliver(samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "Facture VNT-2026-55",
 		Attachments: []samples.Attachment{{Name: "VNT-2026-55.pdf", Data: pdf}}}.Bytes())
-	env.Sandbox.FailNext("/cpro/factures/v1/deposer/flux", 503, 1) // the answer is lost: outcome unknown
+	env.Sandbox.FailNext("/cpro/factures/v1/deposer/flux", 400, 1) // refused: held for a person
 	settle(t, env, 1)
 
 	code, out, _ := runCLI(t, "cases", "--config", cfgPath, "list", "--state", "held")

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"facteur/chorus"
 	"facteur/config"
 	"facteur/gateway"
@@ -82,27 +84,43 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if fromName == "" {
 		fromName = cfg.Instance.Name
 	}
+	lifecycle, err := cron.ParseStandard(cfg.Chorus.LifecyclePoll)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("chorus lifecycle_poll: %w", err)
+	}
 	a.gateway = gateway.New(gateway.Options{
 		Store: st, Chorus: chorusClient, Mailer: mailer, Rules: rules,
-		Parser:       parser.Options{EngagementPatterns: patterns},
-		CasePrefix:   cfg.Instance.CasePrefix,
-		Organisation: cfg.Instance.Name,
-		From:         mail.Address{Name: fromName, Address: cfg.SMTP.From},
-		EnvelopeFrom: cfg.SMTP.EnvelopeFrom,
-		Bcc:          cfg.SMTP.Bcc,
-		OwnAddresses: own,
-		Logger:       log.With("component", "gateway"),
-		OnSettled:    a.triggerWatchers,
+		Structures:    chorus.NewRulesCache(chorusClient, cfg.Chorus.StructureRefresh.Duration, log.With("component", "chorus")),
+		SupplierID:    cfg.Chorus.SupplierID,
+		LifecyclePoll: lifecycle.Next,
+		Parser:        parser.Options{EngagementPatterns: patterns},
+		CasePrefix:    cfg.Instance.CasePrefix,
+		Organisation:  cfg.Instance.Name,
+		From:          mail.Address{Name: fromName, Address: cfg.SMTP.From},
+		EnvelopeFrom:  cfg.SMTP.EnvelopeFrom,
+		Bcc:           cfg.SMTP.Bcc,
+		OwnAddresses:  own,
+		Logger:        log.With("component", "gateway"),
+		OnSettled:     a.triggerWatchers,
 	})
 	for _, mb := range cfg.Mailboxes {
-		password, err := mb.Password.Resolve()
+		var password, clientSecret string
+		if mb.Auth == imapwatch.AuthXOAUTH2 {
+			clientSecret, err = mb.OAuth2.ClientSecret.Resolve()
+		} else {
+			password, err = mb.Password.Resolve()
+		}
 		if err != nil {
 			st.Close()
-			return nil, fmt.Errorf("mailbox %s: password: %w", mb.Name, err)
+			return nil, fmt.Errorf("mailbox %s: secret: %w", mb.Name, err)
 		}
 		w, err := imapwatch.New(imapwatch.Options{
 			Name: mb.Name, Addr: net.JoinHostPort(mb.Host, strconv.Itoa(mb.Port)), Security: mb.Security,
 			Username: mb.Username, Password: password, CAFile: mb.CAFile, Folder: mb.Folder,
+			TLSInsecureSkipVerify: mb.TLSInsecureSkipVerify, Auth: mb.Auth,
+			OAuth2: imapwatch.OAuth2{TokenURL: mb.OAuth2.TokenURL, ClientID: mb.OAuth2.ClientID,
+				ClientSecret: clientSecret, Scope: mb.OAuth2.Scope},
 			Folders: map[store.Disposition]string{
 				store.DispositionProcessed: mb.ProcessedFolder,
 				store.DispositionReview:    mb.ReviewFolder,
@@ -228,6 +246,11 @@ func (a *App) Run(ctx context.Context) error {
 			cancel()
 		}
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.watchPassword(ctx)
+	}()
 	a.log.Info("facteur running", "mailboxes", len(a.watchers), "data_dir", a.cfg.Instance.DataDir)
 	wg.Wait()
 	close(errs)
@@ -243,4 +266,40 @@ func (a *App) Close() error {
 		w.Close()
 	}
 	return a.store.Close()
+}
+
+// PasswordWarning returns, in English for the operator, a warning when the
+// Chorus Pro technical password expires within 30 days or has expired
+// (it must be changed every 424 days), or "".
+func PasswordWarning(cfg *config.Config, now time.Time) string {
+	setOn, ok := cfg.Chorus.PasswordSetOnDate()
+	if !ok {
+		return ""
+	}
+	warn, expiry := chorus.PasswordNeedsWarning(setOn, now)
+	if !warn {
+		return ""
+	}
+	days := int(expiry.Sub(now).Hours() / 24)
+	if days < 0 {
+		return fmt.Sprintf("the Chorus Pro technical password expired on %s: deposits will fail until it is changed and chorus.password_set_on updated", expiry.Format("2006-01-02"))
+	}
+	return fmt.Sprintf("the Chorus Pro technical password expires on %s (in %d days): have the structure's main manager change it, then update chorus.password_set_on", expiry.Format("2006-01-02"), days)
+}
+
+// watchPassword warns once a day while the technical password is close to
+// its expiry.
+func (a *App) watchPassword(ctx context.Context) {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		if w := PasswordWarning(a.cfg, time.Now()); w != "" {
+			a.log.Warn("chorus technical password", "warning", w)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

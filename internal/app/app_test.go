@@ -323,3 +323,26 @@ func TestCrashBetweenSpoolAndCommit(t *testing.T) {
 		t.Errorf("%d replies, want 3", n)
 	}
 }
+
+func TestPasswordWarning(t *testing.T) {
+	env, _ := startEnv(t)
+	cfg := *env.Config
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	if w := app.PasswordWarning(&cfg, now); w != "" {
+		t.Errorf("no date configured: %q", w)
+	}
+	for _, tt := range []struct {
+		setOn string
+		warn  string
+	}{
+		{"2026-01-01", ""},           // expires 2027-02-29 → no: 424 days later is 2027-02-28/03-01
+		{"2025-10-20", "expires on"}, // expires 2026-12-18: within 30 days
+		{"2025-09-01", "expired on"}, // expired 2026-10-30
+	} {
+		cfg.Chorus.PasswordSetOn = tt.setOn
+		w := app.PasswordWarning(&cfg, now)
+		if tt.warn == "" && w != "" || tt.warn != "" && !strings.Contains(w, tt.warn) {
+			t.Errorf("set on %s: warning %q, want %q", tt.setOn, w, tt.warn)
+		}
+	}
+}
