@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -436,4 +437,29 @@ func TestExactlyOnceUnderTransientFaults(t *testing.T) {
 		}
 	}
 	t.Logf("%d faults injected", h.env.Sandbox.FaultsApplied())
+}
+
+func TestOversizeMessageIsHeldAndFiledForReview(t *testing.T) {
+	env, err := demo.Start(t.TempDir(), demo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	env.Config.Mailboxes[0].MaxMessageSize = 64 << 10
+	h := &harness{t: t, env: env, ctx: context.Background()}
+	h.restart()
+	m := invoiceMail(t, "T-BIG", samples.CASQBudgetPrincipal, "", "EJ-2026-8", "Facture T-BIG avec annexes", "")
+	m.Attachments = append(m.Attachments, samples.Attachment{Name: "annexe.bin", Data: bytes.Repeat([]byte("x"), 200<<10)})
+	h.deliver(m)
+	h.run()
+	c := h.onlyCase()
+	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "taille maximale") || c.Subject != "Facture T-BIG avec annexes" {
+		t.Fatalf("case %s %q subject %q; want held with the size reason", c.State, c.Reason, c.Subject)
+	}
+	if n := len(env.Sandbox.Deposits()); n != 0 {
+		t.Fatalf("%d deposits", n)
+	}
+	if n := env.Count("Facteur/A-verifier"); n != 1 {
+		t.Errorf("%d messages in the review folder, want the original", n)
+	}
 }

@@ -1,11 +1,13 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"mime"
 	"net/mail"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,6 +78,15 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 			if d.IsInvoice && d.Invoice != nil {
 				invoices = append(invoices, i)
 			}
+		}
+		if size := oversize(raw); size != "" {
+			// imapwatch did not download a message over the size limit: it
+			// ingested a stub naming it; the original waits in the mailbox.
+			dec := router.Decision{Outcome: router.Hold, Reason: fmt.Sprintf(
+				"message de %s, au-delà de la taille maximale : non téléchargé, à traiter directement dans la boîte aux lettres", size)}
+			ref, err := g.openCase(tx, m, pm, 0, nil, dec)
+			opened = append(opened, ref+" "+string(dec.Outcome))
+			return err
 		}
 		if len(invoices) == 0 {
 			if handled, err := g.supplierAnswer(tx, m, pm, &opened); handled || err != nil {
@@ -370,6 +381,22 @@ func (g *Gateway) enqueueReply(tx *store.Tx, c store.Case, pm *parser.Message, k
 		Recipients: r.Recipients(), Subject: subjectOf(raw), Raw: raw,
 	})
 	return err
+}
+
+// oversize returns, in readable form, the size of the original message
+// when raw is the stub imapwatch ingests in place of a message over the
+// size limit (header X-Facteur-Oversize), and "" otherwise.
+func oversize(raw []byte) string {
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return ""
+	}
+	v := strings.TrimSpace(msg.Header.Get("X-Facteur-Oversize"))
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.1f Mo", float64(n)/(1<<20))
 }
 
 // subjectOf returns the decoded Subject of a composed message.
