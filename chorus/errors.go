@@ -17,7 +17,7 @@ var ErrInvalidRequest = errors.New("invalid request")
 // business error codeRetour ≠ 0, a pre-flight failure) will not succeed without
 // a change of request or configuration.
 type Error struct {
-	Op         string // "token", "deposer/flux", "consulterCRDetaille"
+	Op         string // "token", "deposer/flux", "consulterCRDetaille", "soumettre", "structures/rechercher"…
 	HTTPStatus int    // 0 when no HTTP answer was received
 	Code       int    // codeRetour of a business error, 0 otherwise
 	Label      string // libelle, OAuth error description, or a short explanation
@@ -54,15 +54,15 @@ func IsTransient(err error) bool {
 	return errors.As(err, &e) && e.Transient
 }
 
-// MaybeDeposited reports whether an error returned by DeposerFlux leaves the
-// deposit in doubt: the request may have reached Chorus Pro and created a flow
+// MaybeDeposited reports whether an error returned by DeposerFlux or
+// Soumettre leaves the deposit in doubt: the request may have reached Chorus Pro and created a flow
 // although no flow number came back (timeout, connection cut, 5xx, malformed
 // answer). The caller must then look the invoice up before depositing it again
 // (reference §2.15 step 4): Chorus Pro refuses a second invoice with the same
 // number from the same supplier.
 func MaybeDeposited(err error) bool {
 	var e *Error
-	if !errors.As(err, &e) || e.Op != opDeposer || !e.Transient {
+	if !errors.As(err, &e) || (e.Op != opDeposer && e.Op != opSoumettre) || !e.Transient {
 		return false
 	}
 	// A token failure has Op "token": nothing was sent to deposer/flux.

@@ -17,6 +17,13 @@ type DepositRequest struct {
 	File     []byte
 	FileName string // nomFichier, with its extension (.pdf, .xml)
 	Syntax   string // syntaxeFlux, e.g. SyntaxFacturX
+
+	// Optional routing data read from the file by the caller. When set,
+	// they are checked before the call (CheckInvoiceNumber, ValidSIRET):
+	// Chorus Pro would reject the flow later, after a wasted deposit.
+	InvoiceNumber string
+	SellerSIRET   string
+	BuyerSIRET    string
 }
 
 // DepositResult is the acknowledgement of deposerFluxFacture. It only means
@@ -108,6 +115,18 @@ func (c *Client) checkDeposit(r DepositRequest) error {
 	}
 	if int64(len(r.File)) > c.maxFileSize {
 		return fail("the file is %d bytes, more than the %d allowed", len(r.File), c.maxFileSize)
+	}
+	if r.InvoiceNumber != "" {
+		if err := CheckInvoiceNumber(r.InvoiceNumber); err != nil {
+			return fail("%v", err)
+		}
+	}
+	for _, s := range []struct{ what, v string }{{"seller SIRET", r.SellerSIRET}, {"buyer SIRET", r.BuyerSIRET}} {
+		if s.v != "" {
+			if err := CheckSIRET(s.what, s.v); err != nil {
+				return fail("%v", err)
+			}
+		}
 	}
 	// One invoice per flow: archives (.zip, .tar.gz) are not sent by this client.
 	if xmlFlow {

@@ -56,6 +56,23 @@ type Mailbox struct {
 	ReviewFolder    string   `toml:"review_folder"`    // default "Facteur/A-verifier"
 	IgnoredFolder   string   `toml:"ignored_folder"`   // default "Facteur/Ignorees"
 	MaxMessageSize  ByteSize `toml:"max_message_size"` // default 40 MiB
+
+	Auth   string        `toml:"auth"`   // "password" (default) | "xoauth2"
+	OAuth2 MailboxOAuth2 `toml:"oauth2"` // [mailbox.oauth2], for auth = "xoauth2" only
+	// TLSInsecureSkipVerify disables certificate verification (tests
+	// against throwaway servers only; a warning is logged at every
+	// connection). Prefer ca_file.
+	TLSInsecureSkipVerify bool `toml:"tls_insecure_skip_verify"`
+}
+
+// MailboxOAuth2 is the OAuth2 client-credentials grant used with SASL
+// XOAUTH2 (Microsoft 365 app-only access: application permission
+// IMAP.AccessAsApp).
+type MailboxOAuth2 struct {
+	TokenURL     string `toml:"token_url"`     // required; https (http only towards loopback)
+	ClientID     string `toml:"client_id"`     // required
+	ClientSecret Secret `toml:"client_secret"` // required
+	Scope        string `toml:"scope"`         // default "https://outlook.office365.com/.default"
 }
 
 // SMTP is the submission server used to send replies.
@@ -127,6 +144,8 @@ const (
 	DefaultReviewFolder    = "Facteur/A-verifier"
 	DefaultIgnoredFolder   = "Facteur/Ignorees"
 	DefaultMaxMessageSize  = 40 * MiB
+	DefaultMailboxAuth     = "password"
+	DefaultOAuth2Scope     = "https://outlook.office365.com/.default"
 	DefaultSMTPTimeout     = 30 * time.Second
 	DefaultChorusTimeout   = 60 * time.Second
 	DefaultStatusPoll      = "@every 5m"
@@ -286,6 +305,10 @@ func (c *Config) applyDefaults() {
 		setDefault(&m.IgnoredFolder, DefaultIgnoredFolder)
 		if m.MaxMessageSize == 0 {
 			m.MaxMessageSize = DefaultMaxMessageSize
+		}
+		setDefault(&m.Auth, DefaultMailboxAuth)
+		if m.Auth == "xoauth2" {
+			setDefault(&m.OAuth2.Scope, DefaultOAuth2Scope)
 		}
 	}
 

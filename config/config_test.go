@@ -799,3 +799,75 @@ func TestShapeFillMatchesDecoder(t *testing.T) {
 		t.Errorf("%d mailboxes", len(decoded.Mailboxes))
 	}
 }
+
+func TestMailboxAuth(t *testing.T) {
+	c := mustParse(t, minimal)
+	if m := c.Mailboxes[0]; m.Auth != "password" || m.TLSInsecureSkipVerify || m.OAuth2 != (MailboxOAuth2{}) {
+		t.Errorf("defaults: auth %q, insecure %v, oauth2 %+v", m.Auth, m.TLSInsecureSkipVerify, m.OAuth2)
+	}
+
+	oauth := strings.Replace(minimal, `password = { value = "imap-secret" }`, `auth = "xoauth2"
+tls_insecure_skip_verify = true
+[mailbox.oauth2]
+token_url = "https://login.microsoftonline.com/tenant/oauth2/v2.0/token"
+client_id = "app-id"
+client_secret = { file = "/etc/facteur/imap-oauth2-secret" }`, 1)
+	c = mustParse(t, oauth)
+	m := c.Mailboxes[0]
+	if m.Auth != "xoauth2" || !m.TLSInsecureSkipVerify || m.OAuth2.ClientID != "app-id" ||
+		m.OAuth2.ClientSecret.File != "/etc/facteur/imap-oauth2-secret" || m.OAuth2.Scope != DefaultOAuth2Scope {
+		t.Errorf("xoauth2 mailbox: %+v", m)
+	}
+	// The client secret is checked like any other; no password is needed.
+	ps := c.CheckSecrets()
+	wantKeys(t, ps, map[string]string{"mailbox[0].oauth2.client_secret": "no such file"})
+	for _, p := range ps {
+		if p.Key == "mailbox[0].password" {
+			t.Errorf("password required with xoauth2: %v", p)
+		}
+	}
+	// The redacted dump shows the secret's source and reads back.
+	out := c.Redacted()
+	if !strings.Contains(out, `client_secret = { file = "/etc/facteur/imap-oauth2-secret" }`) || !strings.Contains(out, "tls_insecure_skip_verify = true") {
+		t.Errorf("Redacted():\n%s", out)
+	}
+	if back, err := Parse([]byte(out)); err != nil || back.Redacted() != out {
+		t.Errorf("Parse(Redacted()): %v", err)
+	}
+	inline := strings.Replace(oauth, `{ file = "/etc/facteur/imap-oauth2-secret" }`, `{ value = "tr3s-secret" }`, 1)
+	if out := mustParse(t, inline).Redacted(); strings.Contains(out, "tr3s-secret") {
+		t.Errorf("Redacted() shows the client secret:\n%s", out)
+	}
+
+	ps = problems(t, strings.Replace(minimal, `password = { value = "imap-secret" }`, `auth = "oauth"
+tls_insecure_skip_verify = "yes"
+[mailbox.oauth2]
+client_id = "x"
+scope = ""`, 1))
+	wantKeys(t, ps, map[string]string{
+		"mailbox[0].auth":                     `"oauth" must be one of "password", "xoauth2"`,
+		"mailbox[0].tls_insecure_skip_verify": "must be a boolean",
+	})
+	ps = problems(t, strings.Replace(minimal, `password = { value = "imap-secret" }`, `password = { value = "imap-secret" }
+auth = "xoauth2"
+[mailbox.oauth2]
+token_url = "http://login.example/token"
+scope = " "`, 1))
+	wantKeys(t, ps, map[string]string{
+		"mailbox[0].oauth2.token_url":     "must be https",
+		"mailbox[0].oauth2.client_id":     "required",
+		"mailbox[0].oauth2.client_secret": "required",
+		"mailbox[0].oauth2.scope":         "must not be blank",
+		"mailbox[0].password":             "not used",
+	})
+	ps = problems(t, strings.Replace(minimal, `password = { value = "imap-secret" }`, `auth = "xoauth2"`, 1))
+	wantKeys(t, ps, map[string]string{"mailbox[0].oauth2.token_url": "required"})
+	ps = problems(t, strings.Replace(minimal, `password = { value = "imap-secret" }`, `password = { value = "imap-secret" }
+[mailbox.oauth2]
+client_id = "x"`, 1))
+	wantKeys(t, ps, map[string]string{"mailbox[0].oauth2": `only used with auth = "xoauth2"`})
+	ps = problems(t, strings.Replace(minimal, `host = "imap.mairie.example"`, "host = \"127.0.0.1\"\nsecurity = \"plain\"\ntls_insecure_skip_verify = true", 1))
+	wantKeys(t, ps, map[string]string{"mailbox[0].tls_insecure_skip_verify": "meaningless"})
+	// A loopback token endpoint may be plain http (tests, local proxies).
+	mustParse(t, strings.Replace(oauth, "https://login.microsoftonline.com/tenant/oauth2/v2.0/token", "http://127.0.0.1:8080/token", 1))
+}

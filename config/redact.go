@@ -19,7 +19,10 @@ type secretRef struct {
 func (c *Config) secrets() []secretRef {
 	var refs []secretRef
 	for i, m := range c.Mailboxes {
-		refs = append(refs, secretRef{fmt.Sprintf("mailbox[%d].password", i), m.Password, true})
+		refs = append(refs, secretRef{fmt.Sprintf("mailbox[%d].password", i), m.Password, m.Auth != "xoauth2"})
+		if m.Auth == "xoauth2" {
+			refs = append(refs, secretRef{fmt.Sprintf("mailbox[%d].oauth2.client_secret", i), m.OAuth2.ClientSecret, true})
+		}
 	}
 	refs = append(refs,
 		secretRef{"smtp.password", c.SMTP.Password, c.SMTP.Username != ""},
@@ -141,6 +144,18 @@ func tomlValue(v reflect.Value) string {
 		return strconv.Itoa(x)
 	case int64:
 		return strconv.FormatInt(x, 10)
+	case bool:
+		return strconv.FormatBool(x)
+	case MailboxOAuth2:
+		// An inline table; its secret shown as its source only.
+		var parts []string
+		t := v.Type()
+		for i := range t.NumField() {
+			if name := tomlName(t.Field(i)); name != "" {
+				parts = append(parts, name+" = "+tomlValue(v.Field(i)))
+			}
+		}
+		return "{ " + strings.Join(parts, ", ") + " }"
 	case []string:
 		q := make([]string, len(x))
 		for i, s := range x {

@@ -86,6 +86,13 @@ func checkShape(path string, v any, rv reflect.Value, ps *Problems) {
 			return
 		}
 		rv.SetInt(n)
+	case reflect.Bool:
+		b, ok := v.(bool)
+		if !ok {
+			ps.add(path, "must be %s, not %s", describeType(t), describeValue(v))
+			return
+		}
+		rv.SetBool(b)
 	default:
 		// Not used by Config; keep the walker honest if a field is added.
 		ps.add(path, "unsupported configuration type %s", t)
@@ -153,6 +160,8 @@ func describeType(t reflect.Type) string {
 		return "a string"
 	case reflect.Int, reflect.Int64:
 		return "an integer"
+	case reflect.Bool:
+		return "a boolean (true or false)"
 	case reflect.Struct:
 		return "a table"
 	case reflect.Slice:

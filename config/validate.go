@@ -55,7 +55,35 @@ func (c *Config) validate() Problems {
 		}
 		checkHost(&ps, key, m.Host, m.Security, "tls", "starttls", "plain")
 		checkPort(&ps, key+".port", m.Port)
-		checkSecret(&ps, key+".password", m.Password, true)
+		checkEnum(&ps, key+".auth", m.Auth, "password", "xoauth2")
+		checkSecret(&ps, key+".password", m.Password, m.Auth == "password")
+		if o := m.OAuth2; m.Auth == "xoauth2" {
+			okey := key + ".oauth2"
+			switch {
+			case o.TokenURL == "":
+				ps.add(okey+".token_url", "required with auth = \"xoauth2\" (e.g. https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token)")
+			default:
+				checkHTTPURL(&ps, okey+".token_url", o.TokenURL)
+				if u, err := url.Parse(o.TokenURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+					ps.add(okey+".token_url", "%q must be https (http only towards a loopback host)", o.TokenURL)
+				}
+			}
+			if strings.TrimSpace(o.ClientID) == "" {
+				ps.add(okey+".client_id", "required with auth = \"xoauth2\" (the application (client) id)")
+			}
+			checkSecret(&ps, okey+".client_secret", o.ClientSecret, true)
+			if strings.TrimSpace(o.Scope) == "" {
+				ps.add(okey+".scope", "must not be blank")
+			}
+			if m.Password.IsSet() {
+				ps.add(key+".password", "not used with auth = \"xoauth2\"; remove it")
+			}
+		} else if o != (MailboxOAuth2{}) {
+			ps.add(key+".oauth2", "only used with auth = \"xoauth2\"")
+		}
+		if m.TLSInsecureSkipVerify && m.Security == "plain" {
+			ps.add(key+".tls_insecure_skip_verify", "meaningless with security = \"plain\" (no TLS)")
+		}
 		folders := []struct{ key, name string }{
 			{"folder", m.Folder},
 			{"processed_folder", m.ProcessedFolder},

@@ -1,6 +1,15 @@
 // Package sandbox is an in-process fake of the Chorus Pro API behind PISTE,
 // faithful to shared/reference/chorus-pro-api.md as far as Facteur uses it:
-// the OAuth2 token endpoint, deposerFluxFacture and consulterCRDetaille.
+// the OAuth2 token endpoint, deposerFluxFacture, consulterCRDetaille,
+// deposerPdfFacture, ajouterFichierDansSysteme, soumettreFacture, the four
+// structure operations, the supplier- and recipient-side invoice searches,
+// consulterHistoriqueFacture and recupererStructuresActivesPourFournisseur.
+//
+// Integrated flows and submitted invoices become invoices with a lifecycle
+// that progresses on the sandbox clock (Options.LifecycleStep), with
+// configurable fates (Options.Fates, SetFate, ForceStatus). Faults can be
+// injected per endpoint, by count or by seeded probability (Inject): HTTP
+// errors, hangs, slow answers, dropped connections, and "commit then drop".
 //
 // The sandbox reads the deposited invoices itself (Factur-X PDF, CII, UBL),
 // processes them asynchronously in simulated time (Options.ProcessingDelay,
@@ -24,9 +33,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mrand "math/rand/v2"
 	"mime"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path"
 	"strings"
 	"sync"
@@ -89,6 +100,34 @@ type Structure struct {
 	EngagementRequired bool     // numeroEJDoitEtreRenseigne: BT-13 mandatory
 	ServiceRequired    bool     // codeServiceDoitEtreRenseigne: BT-10 mandatory
 	Services           []string // active service codes; when not empty, a BT-10 must be one of them
+
+	ID                 int64     // idStructureCPP; 0 = assigned by the sandbox
+	EJOrService        bool      // gestionNumeroEJOuCodeService: an EJ or a service code
+	PaymentNotReported bool      // statutMiseEnPaiementNestPasRemonte
+	Inactive           bool      // statut INACTIVE
+	ServiceList        []Service // services with their own flags, in addition to Services
+}
+
+// Service is a service of a recipient structure.
+type Service struct {
+	Code, Name         string
+	ID                 int64 // idService; 0 = assigned by the sandbox
+	Inactive           bool
+	EngagementRequired bool // consulterServiceStructure parametres.numeroEngagement
+}
+
+// Supplier is a supplier structure the technical user is attached to
+// (recupererStructuresActivesPourFournisseur, soumettreFacture's idFournisseur).
+type Supplier struct {
+	ID          int64 // idStructureCPP = idFournisseur
+	SIRET, Name string
+
+	attached bool // false for sellers only seen in deposited flows
+}
+
+// DefaultSuppliers returns the supplier of the reference's examples.
+func DefaultSuppliers() []Supplier {
+	return []Supplier{{ID: 31544902, SIRET: "84512367800011", Name: "ATELIER VERT PAYSAGE SARL"}}
 }
 
 // CASQStructures returns the four budgets of the Agglomération du
@@ -115,6 +154,20 @@ type Options struct {
 	Logger                 *slog.Logger     // nil → discard
 	Addr                   string           // listen address, loopback only; default "127.0.0.1:0"
 	MaxFileSize            int64            // largest deposited file; default 10 MiB (codeRetour 20001 above)
+
+	Suppliers []Supplier // the technical user's supplier structures; nil → DefaultSuppliers()
+	// Lifecycle is the path of invoice statuses; nil → DefaultLifecycle().
+	// An invoice moves one step every LifecycleStep of sandbox time; 0
+	// keeps it at the first status (unless forced).
+	Lifecycle     []string
+	LifecycleStep time.Duration
+	Fates         map[string]Fate // by invoice number: how its lifecycle ends (see SetFate)
+	Faults        []Fault         // injected from the start (see Inject)
+	Seed          uint64          // seed of the fault-probability generator; 0 → 1
+	// SupplierSearchNoResultCode makes rechercher/fournisseur answer
+	// codeRetour 20000 (TRA_MSG_00.015) when nothing matches, instead of
+	// an empty list: which one Chorus Pro does is UNCONFIRMED.
+	SupplierSearchNoResultCode bool
 }
 
 // Deposit is a flow as the sandbox recorded it.
@@ -133,6 +186,7 @@ type techError struct{ code, message, nature string }
 
 type flow struct {
 	Deposit
+	invoiced bool // its invoice was created (see materialize)
 	at       time.Time
 	iface    string
 	verdict  string // terminal state decided at deposit time
@@ -148,20 +202,25 @@ type Server struct {
 	ln       net.Listener
 	srv      *http.Server
 	url      string
-	services map[string]Structure
+	services map[string]Structure // recipients by SIRET
+	routes   map[string]func(http.ResponseWriter, []byte, *slog.Logger)
 
-	mu      sync.Mutex
-	tokens  map[string]time.Time // access token → expiry
-	flows   []*flow
-	byNum   map[string]*flow
-	counter int64
-	faults  []fault
-}
+	mu            sync.Mutex
+	tokens        map[string]time.Time // access token → expiry
+	flows         []*flow
+	byNum         map[string]*flow
+	counter       int64
+	faults        []Fault
+	faultsApplied int
+	rng           *mrand.Rand
 
-type fault struct {
-	path   string // "" = any API path
-	status int
-	left   int
+	recipients  map[int64]*recipient // by idStructureCPP
+	suppliers   map[string]*Supplier // by SIRET: configured, plus sellers seen in flows
+	invoices    []*invoice
+	invoiceSeq  int64
+	attachments map[int64]attachment
+	attachSeq   int64
+	fates       map[string]Fate
 }
 
 // Start checks opts, listens on a loopback address and serves the API.
@@ -235,17 +294,59 @@ func newServer(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{
-		opts:     opts,
-		loc:      parisLocation(),
-		services: make(map[string]Structure),
-		tokens:   make(map[string]time.Time),
-		byNum:    make(map[string]*flow),
-		counter:  0,
+	if opts.Suppliers == nil {
+		opts.Suppliers = DefaultSuppliers()
 	}
-	for _, st := range opts.Structures {
-		st.Services = append([]string(nil), st.Services...)
-		s.services[st.SIRET] = st
+	if opts.Lifecycle == nil {
+		opts.Lifecycle = DefaultLifecycle()
+	}
+	if opts.LifecycleStep < 0 {
+		return nil, errors.New("sandbox: options: negative lifecycle step")
+	}
+	if opts.Seed == 0 {
+		opts.Seed = 1
+	}
+	s := &Server{
+		opts:        opts,
+		loc:         parisLocation(),
+		services:    make(map[string]Structure),
+		tokens:      make(map[string]time.Time),
+		byNum:       make(map[string]*flow),
+		counter:     0,
+		rng:         mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
+		recipients:  make(map[int64]*recipient),
+		suppliers:   make(map[string]*Supplier),
+		attachments: make(map[int64]attachment),
+		attachSeq:   90412376,
+		invoiceSeq:  142987654,
+		fates:       make(map[string]Fate),
+	}
+	if err := s.loadDirectory(opts.Structures, opts.Suppliers); err != nil {
+		return nil, err
+	}
+	for num, f := range opts.Fates {
+		s.fates[num] = f
+	}
+	for _, f := range opts.Faults {
+		if err := f.normalize(); err != nil {
+			return nil, err
+		}
+		s.faults = append(s.faults, f)
+	}
+	s.routes = map[string]func(http.ResponseWriter, []byte, *slog.Logger){
+		pathDeposer:                 s.serveDeposer,
+		pathCR:                      s.serveCR,
+		pathDeposerPDF:              s.serveDeposerPDF,
+		pathAjouterFichier:          s.serveAjouterFichier,
+		pathSoumettre:               s.serveSoumettre,
+		pathRechercherStructure:     s.serveRechercherStructure,
+		pathConsulterStructure:      s.serveConsulterStructure,
+		pathRechercherServices:      s.serveRechercherServices,
+		pathConsulterService:        s.serveConsulterService,
+		pathRechercherFournisseur:   s.serveRechercherFournisseur,
+		pathRechercherRecipiendaire: s.serveRechercherRecipiendaire,
+		pathHistorique:              s.serveHistorique,
+		pathStructuresActives:       s.serveStructuresActives,
 	}
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s, nil
@@ -282,16 +383,6 @@ func (s *Server) ExpireTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.tokens)
-}
-
-// FailNext makes the next n API requests to apiPath ("" for any API path,
-// e.g. "/cpro/factures/v1/deposer/flux") fail with the given HTTP status
-// (e.g. 503 or 429) before any processing: fault injection for tests of the
-// retry logic. The token endpoint is not affected.
-func (s *Server) FailNext(apiPath string, status, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, fault{path: apiPath, status: status, left: n})
 }
 
 // Deposits returns copies of the recorded flows, oldest first, with their
@@ -331,12 +422,12 @@ func (s *Server) stateOf(f *flow, now time.Time) string {
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	log := s.opts.Logger.With("method", r.Method, "path", r.URL.Path)
-	switch r.URL.Path {
-	case pathToken:
+	if r.URL.Path == pathToken {
 		s.serveToken(w, r, log)
 		return
-	case pathDeposer, pathCR:
-	default:
+	}
+	route, known := s.routes[r.URL.Path]
+	if !known {
 		log.Debug("sandbox: unknown route")
 		writeJSON(w, http.StatusNotFound, map[string]any{"httpCode": "404", "httpMessage": "Not Found", "moreInformation": "no resource at this path"})
 		return
@@ -358,18 +449,50 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
-	if status := s.takeFault(r.URL.Path); status != 0 {
-		log.Debug("sandbox: injected fault", "status", status)
-		writeJSON(w, status, map[string]any{"httpCode": fmt.Sprint(status), "httpMessage": http.StatusText(status)})
-		return
+	fault, faulty := s.takeFault(r.URL.Path)
+	out := w
+	var commitDrop bool
+	if faulty {
+		log.Debug("sandbox: injected fault", "kind", fault.Kind, "status", fault.Status, "delay", fault.Delay)
+		switch fault.Kind {
+		case FaultStatus:
+			writeJSON(w, fault.Status, map[string]any{"httpCode": fmt.Sprint(fault.Status), "httpMessage": http.StatusText(fault.Status)})
+			return
+		case FaultHang:
+			t := time.NewTimer(fault.Delay)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+			}
+			writeJSON(w, http.StatusGatewayTimeout, map[string]any{"httpCode": "504", "httpMessage": "Gateway Timeout"})
+			return
+		case FaultDrop:
+			dropConnection(w)
+			return
+		case FaultSlow:
+			// The request is processed even if the client has given up.
+			time.Sleep(fault.Delay)
+		case FaultCommitDrop:
+			commitDrop = true
+			out = httptest.NewRecorder()
+		}
 	}
+	if commitDrop {
+		defer dropConnection(w)
+	}
+	w = out
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		writeJSON(w, http.StatusUnsupportedMediaType, map[string]any{"httpCode": "415", "httpMessage": "Unsupported Media Type"})
 		return
 	}
 	// Room for the base64 of the largest file (4/3) plus the JSON around it;
 	// a file just above the limit still gets the business error 20001.
-	maxBody := s.opts.MaxFileSize/3*4 + 1<<20
+	limit := s.opts.MaxFileSize
+	if (r.URL.Path == pathAjouterFichier || r.URL.Path == pathDeposerPDF) && limit < maxAttachment {
+		limit = maxAttachment
+	}
+	maxBody := limit/3*4 + 1<<20
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -380,25 +503,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, businessError(codeMalformedBody, "Lecture de la requête impossible."))
 		return
 	}
-	switch r.URL.Path {
-	case pathDeposer:
-		s.serveDeposer(w, body, log)
-	case pathCR:
-		s.serveCR(w, body, log)
-	}
-}
-
-func (s *Server) takeFault(p string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := range s.faults {
-		f := &s.faults[i]
-		if f.left > 0 && (f.path == "" || f.path == p) {
-			f.left--
-			return f.status
-		}
-	}
-	return 0
+	route(w, body, log)
 }
 
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, log *slog.Logger) {
@@ -658,35 +763,15 @@ func (s *Server) judge(f *flow, inv invoiceData, readErr error) {
 	if inv.SellerSIRET == "" {
 		add("L'identifiant du fournisseur n'est pas renseigné (élément %s).", el.seller)
 	}
-	st, known := s.services[inv.BuyerSIRET]
-	switch {
-	case inv.BuyerSIRET == "":
+	if inv.BuyerSIRET == "" {
 		add("L'identifiant du destinataire n'est pas renseigné (élément %s).", el.buyer)
-	case !known:
-		add("Le destinataire %s n'est pas une structure publique connue de Chorus Pro (élément %s).", inv.BuyerSIRET, el.buyer)
-	default:
-		if st.EngagementRequired && inv.OrderReference == "" {
-			add("Le numéro d'engagement juridique est obligatoire pour le destinataire %s et n'est pas renseigné (élément %s).", st.SIRET, el.order)
-		}
-		if utf8.RuneCountInString(inv.OrderReference) > 50 {
-			add("Le numéro d'engagement juridique « %s » dépasse 50 caractères (élément %s).", inv.OrderReference, el.order)
-		}
-		switch {
-		case st.ServiceRequired && inv.BuyerReference == "":
-			add("Le code service exécutant est obligatoire pour le destinataire %s et n'est pas renseigné (élément %s).", st.SIRET, el.service)
-		case inv.BuyerReference != "" && (st.ServiceRequired || len(st.Services) > 0) && !contains(st.Services, inv.BuyerReference):
-			// UNCONFIRMED: how Chorus Pro treats a service code sent to a
-			// structure that declares no services; the sandbox accepts it.
-			add("Le code service exécutant « %s » n'existe pas ou n'est pas actif pour le destinataire %s (élément %s).", inv.BuyerReference, st.SIRET, el.service)
-		}
+	} else {
+		reasons = append(reasons, s.routingErrors(inv.BuyerSIRET, inv.OrderReference, inv.BuyerReference, el)...)
 	}
 	if inv.Number != "" && inv.SellerSIRET != "" {
-		for _, prev := range s.flows {
-			if prev.verdict == StateIntegrated && prev.SellerSIRET == inv.SellerSIRET && prev.InvoiceNumber == inv.Number {
-				add("La facture n° %s du fournisseur %s a déjà été déposée (flux %s) : le numéro de facture doit être unique par fournisseur (élément %s).",
-					inv.Number, inv.SellerSIRET, prev.FlowNumber, el.number)
-				break
-			}
+		if prev := s.duplicateOf(inv.SellerSIRET, inv.Number); prev != "" {
+			add("La facture n° %s du fournisseur %s a déjà été déposée (%s) : le numéro de facture doit être unique par fournisseur (élément %s).",
+				inv.Number, inv.SellerSIRET, prev, el.number)
 		}
 	}
 	if len(reasons) == 0 {

@@ -177,7 +177,7 @@ func TestAuthChecks(t *testing.T) {
 
 func TestRoutesAndMalformed(t *testing.T) {
 	h := start(t, 0)
-	if resp, _ := h.post("/cpro/factures/v1/soumettre", map[string]any{}, nil); resp.StatusCode != 404 {
+	if resp, _ := h.post("/cpro/factures/v1/recycler", map[string]any{}, nil); resp.StatusCode != 404 {
 		t.Fatalf("unknown route: %d", resp.StatusCode)
 	}
 	req, _ := http.NewRequest(http.MethodGet, h.s.URL()+pathDeposer, nil)
