@@ -30,6 +30,7 @@ type Config struct {
 	Budgets    []Budget   `toml:"budget"` // [[budget]], at least one
 	Routing    Routing    `toml:"routing"`
 	Engagement Engagement `toml:"engagement"`
+	Metrics    Metrics    `toml:"metrics"`
 }
 
 // Instance describes the public body running Facteur.
@@ -123,6 +124,13 @@ type Routing struct {
 	// DefaultBudget is an optional budget name, used only when the buyer
 	// SIRET is not ours and no keyword matches.
 	DefaultBudget string `toml:"default_budget"`
+}
+
+// Metrics is the operator's HTTP endpoint: Prometheus metrics on /metrics
+// and a health check on /healthz.
+type Metrics struct {
+	// Listen is a host:port, e.g. "127.0.0.1:9464"; empty disables it.
+	Listen string `toml:"listen"`
 }
 
 // Engagement holds the engagement-number extraction options.

@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/robfig/cron/v3"
@@ -29,6 +30,16 @@ func (c *Config) validate() Problems {
 		ps.add("instance.case_prefix", "%q must be 2 to 8 upper-case letters A-Z", in.CasePrefix)
 	}
 	checkEnum(&ps, "instance.log_level", in.LogLevel, "debug", "info", "warn", "error")
+
+	if l := c.Metrics.Listen; l != "" {
+		if host, port, err := net.SplitHostPort(l); err != nil || port == "" {
+			ps.add("metrics.listen", "%q must be host:port, e.g. \"127.0.0.1:9464\"", l)
+		} else if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+			ps.add("metrics.listen", "port %q must be between 1 and 65535", port)
+		} else if host == "" {
+			ps.add("metrics.listen", "name the address to listen on (e.g. 127.0.0.1:%s); an empty host would expose the metrics on every interface", port)
+		}
+	}
 
 	if len(c.Mailboxes) == 0 {
 		ps.add("mailbox", "at least one [[mailbox]] is required")

@@ -307,3 +307,51 @@ func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (
 	}
 	return out, nil
 }
+
+// Counts are the numbers of messages, cases and replies in each state.
+type Counts struct {
+	Messages map[MessageState]int
+	Cases    map[CaseState]int
+	Outbox   map[OutboxState]int
+}
+
+// Counts counts the rows of each state (for metrics).
+func (s *Store) Counts(ctx context.Context) (Counts, error) {
+	c := Counts{Messages: map[MessageState]int{}, Cases: map[CaseState]int{}, Outbox: map[OutboxState]int{}}
+	for _, q := range []struct {
+		table string
+		put   func(state string, n int)
+	}{
+		{"messages", func(st string, n int) { c.Messages[MessageState(st)] = n }},
+		{"cases", func(st string, n int) { c.Cases[CaseState(st)] = n }},
+		{"outbox", func(st string, n int) { c.Outbox[OutboxState(st)] = n }},
+	} {
+		rows, err := s.db.QueryContext(ctx, "SELECT state, COUNT(*) FROM "+q.table+" GROUP BY state")
+		if err != nil {
+			return c, fmt.Errorf("store: counts: %w", err)
+		}
+		for rows.Next() {
+			var st string
+			var n int
+			if err := rows.Scan(&st, &n); err != nil {
+				rows.Close()
+				return c, fmt.Errorf("store: counts: %w", err)
+			}
+			q.put(st, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return c, fmt.Errorf("store: counts: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}

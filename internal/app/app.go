@@ -226,7 +226,17 @@ func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, len(a.watchers)+1)
+	errs := make(chan error, len(a.watchers)+2)
+	if addr := a.cfg.Metrics.Listen; addr != "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.serveMetrics(ctx, addr); err != nil {
+				errs <- err
+				cancel()
+			}
+		}()
+	}
 	for _, w := range a.watchers {
 		wg.Add(1)
 		go func() {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net/http"
+	"net/http/httptest"
 	"net/mail"
 	"os"
 	"strings"
@@ -345,4 +347,64 @@ func TestPasswordWarning(t *testing.T) {
 			t.Errorf("set on %s: warning %q, want %q", tt.setOn, w, tt.warn)
 		}
 	}
+}
+
+func TestMetricsAndHealth(t *testing.T) {
+	env, sams := startEnv(t)
+	for _, s := range sams {
+		if err := env.Deliver(s.Mail.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runUntilSettled(t, env, len(sams))
+	cfg := *env.Config
+	cfg.Chorus.PasswordSetOn = time.Now().AddDate(0, 0, -410).Format("2006-01-02") // expires in 14 days
+	a, err := app.New(context.Background(), &cfg, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+
+	body := get(t, srv.URL+"/metrics", 200)
+	for _, want := range []string{
+		`facteur_cases{state="integrated"} 2`, `facteur_cases{state="awaiting_supplier"} 1`,
+		`facteur_replies{state="sent"} 3`, `facteur_messages{state="done"} 4`, "facteur_store_up 1",
+		"facteur_chorus_password_expiry_timestamp_seconds", "go_goroutines",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	health := get(t, srv.URL+"/healthz", 200)
+	if !strings.Contains(health, `"status":"warning"`) || !strings.Contains(health, "expires on") {
+		t.Errorf("health with a password expiring soon: %s", health)
+	}
+
+	cfg.Chorus.PasswordSetOn = time.Now().AddDate(0, 0, -500).Format("2006-01-02")
+	expired, err := app.New(context.Background(), &cfg, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer expired.Close()
+	srv2 := httptest.NewServer(expired.Handler())
+	defer srv2.Close()
+	if h := get(t, srv2.URL+"/healthz", 503); !strings.Contains(h, `"status":"failing"`) {
+		t.Errorf("health with an expired password: %s", h)
+	}
+}
+
+func get(t *testing.T, url string, status int) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != status {
+		t.Fatalf("GET %s: %d, want %d: %s", url, resp.StatusCode, status, b)
+	}
+	return string(b)
 }

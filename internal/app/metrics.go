@@ -1,0 +1,167 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"facteur/chorus"
+	"facteur/store"
+)
+
+// storeCollector reads the state counts from the store at scrape time, so
+// that the figures are those of the database, whatever restarted when.
+type storeCollector struct {
+	st       *store.Store
+	messages *prometheus.Desc
+	cases    *prometheus.Desc
+	outbox   *prometheus.Desc
+	up       *prometheus.Desc
+}
+
+func newStoreCollector(st *store.Store) *storeCollector {
+	return &storeCollector{
+		st:       st,
+		messages: prometheus.NewDesc("facteur_messages", "Ingested messages, by state.", []string{"state"}, nil),
+		cases:    prometheus.NewDesc("facteur_cases", "Invoice cases, by state.", []string{"state"}, nil),
+		outbox:   prometheus.NewDesc("facteur_replies", "Replies to suppliers, by state.", []string{"state"}, nil),
+		up:       prometheus.NewDesc("facteur_store_up", "1 when the database answered the scrape.", nil, nil),
+	}
+}
+
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.messages
+	ch <- c.cases
+	ch <- c.outbox
+	ch <- c.up
+}
+
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := c.st.Counts(ctx)
+	if err != nil {
+		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 0)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 1)
+	for st, n := range counts.Messages {
+		ch <- prometheus.MustNewConstMetric(c.messages, prometheus.GaugeValue, float64(n), string(st))
+	}
+	for st, n := range counts.Cases {
+		ch <- prometheus.MustNewConstMetric(c.cases, prometheus.GaugeValue, float64(n), string(st))
+	}
+	for st, n := range counts.Outbox {
+		ch <- prometheus.MustNewConstMetric(c.outbox, prometheus.GaugeValue, float64(n), string(st))
+	}
+}
+
+// passwordCollector exports the expiry of the Chorus Pro technical
+// password (changed every 424 days), when its date is configured.
+type passwordCollector struct {
+	a      *App
+	expiry *prometheus.Desc
+}
+
+func (c *passwordCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.expiry }
+
+func (c *passwordCollector) Collect(ch chan<- prometheus.Metric) {
+	setOn, ok := c.a.cfg.Chorus.PasswordSetOnDate()
+	if !ok {
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(c.expiry, prometheus.GaugeValue, float64(chorus.PasswordExpiry(setOn).Unix()))
+}
+
+// Handler serves /metrics (Prometheus) and /healthz for operators.
+func (a *App) Handler() http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		newStoreCollector(a.store),
+		&passwordCollector{a: a, expiry: prometheus.NewDesc("facteur_chorus_password_expiry_timestamp_seconds",
+			"When the Chorus Pro technical password expires (chorus.password_set_on + 424 days).", nil, nil)},
+	)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", a.serveHealth)
+	return mux
+}
+
+// Health is the answer of /healthz.
+type Health struct {
+	Status   string            `json:"status"` // "ok", "warning" or "failing"
+	Checks   map[string]string `json:"checks"`
+	Warnings []string          `json:"warnings,omitempty"`
+}
+
+// health checks what an operator must know now: the database answers, the
+// technical password is valid, the work is not piling up.
+func (a *App) health(ctx context.Context) Health {
+	h := Health{Status: "ok", Checks: map[string]string{}}
+	fail := func(k, v string) { h.Checks[k], h.Status = v, "failing" }
+	warn := func(k, v string) {
+		h.Checks[k] = "warning"
+		h.Warnings = append(h.Warnings, v)
+		if h.Status == "ok" {
+			h.Status = "warning"
+		}
+	}
+	if err := a.store.Ping(ctx); err != nil {
+		fail("store", err.Error())
+	} else {
+		h.Checks["store"] = "ok"
+	}
+	h.Checks["chorus_password"] = "ok"
+	if setOn, ok := a.cfg.Chorus.PasswordSetOnDate(); ok {
+		now := time.Now()
+		if w, expiry := chorus.PasswordNeedsWarning(setOn, now); w {
+			if now.After(expiry) {
+				fail("chorus_password", PasswordWarning(a.cfg, now))
+			} else {
+				warn("chorus_password", PasswordWarning(a.cfg, now))
+			}
+		}
+	} else {
+		h.Checks["chorus_password"] = "unknown (chorus.password_set_on not set)"
+	}
+	return h
+}
+
+func (a *App) serveHealth(w http.ResponseWriter, r *http.Request) {
+	h := a.health(r.Context())
+	w.Header().Set("Content-Type", "application/json")
+	if h.Status == "failing" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	json.NewEncoder(w).Encode(h)
+}
+
+// serveMetrics serves Handler on the configured address until ctx ends.
+func (a *App) serveMetrics(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	a.log.Info("metrics and health served", "addr", ln.Addr().String())
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	return nil
+}
