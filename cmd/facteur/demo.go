@@ -62,29 +62,17 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	a, err := app.New(ctx, env.Config, app.Options{Logger: log, GatewayPoll: 200 * time.Millisecond})
+	if err := demo.Run(ctx, env, len(sams), 45*time.Second, app.Options{Logger: log, GatewayPoll: 200 * time.Millisecond}); err != nil {
+		fmt.Fprintf(stderr, "facteur demo: %v\n", err)
+		return 1
+	}
+	st, err := store.Open(ctx, dir, store.Options{})
 	if err != nil {
 		fmt.Fprintf(stderr, "facteur demo: %v\n", err)
 		return 1
 	}
-	defer a.Close()
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- a.Run(runCtx) }()
-
-	waitCtx, cancelWait := context.WithTimeout(ctx, 45*time.Second)
-	werr := demo.WaitSettled(waitCtx, a.Store(), env, len(sams))
-	cancelWait()
-	cancel()
-	if err := <-done; err != nil {
-		fmt.Fprintf(stderr, "facteur demo: %v\n", err)
-		return 1
-	}
-	if werr != nil {
-		fmt.Fprintf(stderr, "facteur demo: %v\n", werr)
-		return 1
-	}
-	if err := printDemoReport(context.Background(), stdout, a.Store(), env); err != nil {
+	defer st.Close()
+	if err := printDemoReport(ctx, stdout, st, env); err != nil {
 		fmt.Fprintf(stderr, "facteur demo: %v\n", err)
 		return 1
 	}

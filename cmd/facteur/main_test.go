@@ -301,23 +301,7 @@ func TestCasesWorkflow(t *testing.T) {
 // settle runs the daemon's code over the demo environment until settled.
 func settle(t *testing.T, env *demo.Env, want int) {
 	t.Helper()
-	ctx := context.Background()
-	a, err := app.New(ctx, env.Config, app.Options{GatewayPoll: 50 * time.Millisecond})
-	if err != nil {
+	if err := demo.Run(context.Background(), env, want, 20*time.Second, app.Options{GatewayPoll: 50 * time.Millisecond}); err != nil {
 		t.Fatal(err)
-	}
-	defer a.Close()
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- a.Run(runCtx) }()
-	waitCtx, cancelWait := context.WithTimeout(ctx, 20*time.Second)
-	werr := demo.WaitSettled(waitCtx, a.Store(), env, want)
-	cancelWait()
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if werr != nil {
-		t.Fatal(werr)
 	}
 }

@@ -45,24 +45,9 @@ func startEnv(t *testing.T) (*demo.Env, []demo.Sample) {
 // runUntilSettled runs a fresh App over env until everything is settled.
 func runUntilSettled(t *testing.T, env *demo.Env, want int) {
 	t.Helper()
-	ctx := context.Background()
-	a, err := app.New(ctx, env.Config, app.Options{Logger: testLogger(t), GatewayPoll: 100 * time.Millisecond})
-	if err != nil {
+	if err := demo.Run(context.Background(), env, want, 30*time.Second,
+		app.Options{Logger: testLogger(t), GatewayPoll: 100 * time.Millisecond}); err != nil {
 		t.Fatal(err)
-	}
-	defer a.Close()
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- a.Run(runCtx) }()
-	waitCtx, cancelWait := context.WithTimeout(ctx, 30*time.Second)
-	werr := demo.WaitSettled(waitCtx, a.Store(), env, want)
-	cancelWait()
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	if werr != nil {
-		t.Fatal(werr)
 	}
 }
 

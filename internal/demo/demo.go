@@ -22,6 +22,7 @@ import (
 
 	"facteur/chorus/sandbox"
 	"facteur/config"
+	"facteur/internal/app"
 	"facteur/internal/samples"
 	"facteur/internal/smtpcapture"
 	"facteur/store"
@@ -304,4 +305,26 @@ func WaitSettled(ctx context.Context, st *store.Store, e *Env, want int) error {
 		case <-t.C:
 		}
 	}
+}
+
+// Run runs Facteur (the code of `facteur run`) over the environment until
+// want messages are settled (WaitSettled) or timeout passes, then stops it
+// cleanly.
+func Run(ctx context.Context, e *Env, want int, timeout time.Duration, o app.Options) error {
+	a, err := app.New(ctx, e.Config, o)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(runCtx) }()
+	waitCtx, cancelWait := context.WithTimeout(ctx, timeout)
+	werr := WaitSettled(waitCtx, a.Store(), e, want)
+	cancelWait()
+	cancel()
+	if err := <-done; err != nil {
+		return err
+	}
+	return werr
 }
