@@ -463,3 +463,21 @@ func TestOversizeMessageIsHeldAndFiledForReview(t *testing.T) {
 		t.Errorf("%d messages in the review folder, want the original", n)
 	}
 }
+
+func TestNoReplyWhenDMARCFails(t *testing.T) {
+	h := newHarness(t, demo.Options{})
+	m := invoiceMail(t, "T-SPOOF", samples.CASQBudgetPrincipal, "", "", "Facture T-SPOOF", "")
+	m.Headers = [][2]string{
+		{"Authentication-Results", "mx.casq.fr; spf=fail smtp.mailfrom=voirie-nord-travaux.example; dmarc=fail (p=none) header.from=voirie-nord-travaux.example"},
+		{"Authentication-Results", "forged.example; dmarc=pass header.from=voirie-nord-travaux.example"},
+	}
+	h.deliver(m)
+	h.run()
+	c := h.onlyCase()
+	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "dmarc=fail") {
+		t.Fatalf("case %s %q; want held: the request cannot be sent", c.State, c.Reason)
+	}
+	if n := len(h.env.SMTP.Messages()); n != 0 {
+		t.Fatalf("%d replies to a message failing DMARC", n)
+	}
+}

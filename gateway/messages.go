@@ -56,6 +56,7 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 		})
 	}
 	rules := g.routingRules(ctx)
+	auth := authFailure(raw)
 	var opened []string
 	err = g.o.Store.Update(ctx, func(tx *store.Tx) error {
 		opened = opened[:0]
@@ -84,7 +85,7 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 			// ingested a stub naming it; the original waits in the mailbox.
 			dec := router.Decision{Outcome: router.Hold, Reason: fmt.Sprintf(
 				"message de %s, au-delà de la taille maximale : non téléchargé, à traiter directement dans la boîte aux lettres", size)}
-			ref, err := g.openCase(tx, m, pm, 0, nil, dec)
+			ref, err := g.openCase(tx, m, pm, auth, 0, nil, dec)
 			opened = append(opened, ref+" "+string(dec.Outcome))
 			return err
 		}
@@ -93,7 +94,7 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 				return err
 			}
 			dec := router.DecideMessage(pm)
-			ref, err := g.openCase(tx, m, pm, 0, nil, dec)
+			ref, err := g.openCase(tx, m, pm, auth, 0, nil, dec)
 			opened = append(opened, ref+" "+string(dec.Outcome))
 			return err
 		}
@@ -108,7 +109,7 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 				in.Prior = &router.Prior{Ref: prior.Ref, State: string(prior.State)}
 			}
 			dec := router.Decide(rules, in)
-			ref, err := g.openCase(tx, m, pm, docIDs[i], d, dec)
+			ref, err := g.openCase(tx, m, pm, auth, docIDs[i], d, dec)
 			if err != nil {
 				return err
 			}
@@ -173,8 +174,8 @@ func (g *Gateway) failMessage(tx *store.Tx, msgID int64, reason string) error {
 }
 
 // openCase records a case and applies the router's decision to it.
-func (g *Gateway) openCase(tx *store.Tx, m store.Message, pm *parser.Message, docID int64, d *parser.Document, dec router.Decision) (string, error) {
-	f := store.CaseFields{SupplierEmail: replyAddress(pm).Address, NoReply: g.replyRefusal(tx, pm)}
+func (g *Gateway) openCase(tx *store.Tx, m store.Message, pm *parser.Message, auth string, docID int64, d *parser.Document, dec router.Decision) (string, error) {
+	f := store.CaseFields{SupplierEmail: replyAddress(pm).Address, NoReply: g.replyRefusal(tx, pm, auth)}
 	if d != nil && d.Invoice != nil {
 		inv := d.Invoice
 		f.SupplierName, f.SupplierSIRET = inv.Seller.Name, inv.Seller.SIRET
@@ -324,11 +325,13 @@ func replyAddress(pm *parser.Message) mail.Address {
 
 // replyRefusal says why no reply may be sent to a message ("" when one may):
 // RFC 3834 and our own rules against loops and backscatter.
-func (g *Gateway) replyRefusal(tx *store.Tx, pm *parser.Message) string {
+func (g *Gateway) replyRefusal(tx *store.Tx, pm *parser.Message, auth string) string {
 	to := replyAddress(pm)
 	switch {
 	case pm.Automatic != "":
 		return "message automatique : pas de réponse"
+	case auth != "":
+		return "authentification de l'expéditeur en échec (" + auth + ") : pas de réponse, l'adresse a pu être usurpée"
 	case pm.ReturnPath == "<>":
 		return "expéditeur nul : pas de réponse"
 	case to.Address == "" || !strings.Contains(to.Address, "@"):
@@ -397,6 +400,34 @@ func oversize(raw []byte) string {
 		return ""
 	}
 	return fmt.Sprintf("%.1f Mo", float64(n)/(1<<20))
+}
+
+// authFailure returns the failed check ("dmarc=fail", "compauth=fail")
+// when the topmost Authentication-Results field, the one our own receiving
+// server added, says the sender's domain did not authenticate the message;
+// "" otherwise. Answering such a message could send our reply to the victim
+// of a forgery (backscatter). Fields further down were written by other
+// servers, possibly the forger's, and are not trusted.
+func authFailure(raw []byte) string {
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return ""
+	}
+	fields := msg.Header["Authentication-Results"]
+	if len(fields) == 0 {
+		return ""
+	}
+	top := strings.ToLower(fields[0])
+	for _, check := range []string{"dmarc=fail", "compauth=fail"} {
+		if i := strings.Index(top, check); i >= 0 && (i == 0 || !isTokenChar(top[i-1])) {
+			return check
+		}
+	}
+	return ""
+}
+
+func isTokenChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
 }
 
 // subjectOf returns the decoded Subject of a composed message.
