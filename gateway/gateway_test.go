@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -192,8 +193,14 @@ func TestDepositRefusedBeforeProcessingIsRetried(t *testing.T) {
 // forceDue reopens the store with a clock past every backoff.
 func forceDue(t *testing.T, h *harness) {
 	t.Helper()
+	forceDueBy(t, h, 3*time.Hour)
+}
+
+// forceDueBy reopens the store with a clock ahead by d.
+func forceDueBy(t *testing.T, h *harness, d time.Duration) {
+	t.Helper()
 	h.app.Close()
-	a, err := app.New(h.ctx, h.env.Config, app.Options{Store: store.Options{Now: func() time.Time { return time.Now().Add(3 * time.Hour) }}})
+	a, err := app.New(h.ctx, h.env.Config, app.Options{Store: store.Options{Now: func() time.Time { return time.Now().Add(d) }}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -480,4 +487,64 @@ func TestNoReplyWhenDMARCFails(t *testing.T) {
 	if n := len(h.env.SMTP.Messages()); n != 0 {
 		t.Fatalf("%d replies to a message failing DMARC", n)
 	}
+}
+
+// TestLifecycleFollowedToTheEnd follows integrated invoices on Chorus Pro:
+// paid, rejected by the recipient (the supplier is told why), suspended
+// (in front of finance staff); every status change is in the ledger.
+func TestLifecycleFollowedToTheEnd(t *testing.T) {
+	var offset atomic.Int64
+	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	h := newHarness(t, demo.Options{SandboxNow: clock, LifecycleStep: time.Hour})
+	h.env.Sandbox.SetFate("T-REJ", sandbox.Fate{Status: "REJETEE", Comment: "Le service fait n'a pas été constaté."})
+	h.env.Sandbox.SetFate("T-SUS", sandbox.Fate{Status: "SUSPENDUE"})
+	for _, num := range []string{"T-PAY", "T-REJ", "T-SUS"} {
+		h.deliver(invoiceMail(t, num, samples.CASQBudgetPrincipal, "", "EJ-2026-7"+num[2:], "Facture "+num, ""))
+	}
+	h.run()
+	for _, c := range h.cases() {
+		if c.State != store.CaseIntegrated || c.InvoiceID == 0 || c.Lifecycle == "" {
+			t.Fatalf("after the deposit: %s %s invoice id %d status %q", c.InvoiceNumber, c.State, c.InvoiceID, c.Lifecycle)
+		}
+	}
+	offset.Store(int64(12 * time.Hour)) // the sandbox's invoices move on
+	forceDueBy(t, h, 7*time.Hour)       // the next lifecycle poll is due
+	h.run()
+	got := map[string]store.Case{}
+	for _, c := range h.cases() {
+		got[c.InvoiceNumber] = c
+	}
+	if c := got["T-PAY"]; c.State != store.CasePaid || c.Lifecycle != "MISE_EN_PAIEMENT" {
+		t.Errorf("T-PAY: %s %q", c.State, c.Lifecycle)
+	}
+	if c := got["T-REJ"]; c.State != store.CaseRejected || !strings.Contains(c.Reason, "service fait") {
+		t.Errorf("T-REJ: %s %q", c.State, c.Reason)
+	}
+	if c := got["T-SUS"]; c.State != store.CaseHeld || !strings.Contains(c.Reason, "SUSPENDUE") {
+		t.Errorf("T-SUS: %s %q", c.State, c.Reason)
+	}
+	var rejection bool
+	for _, m := range h.env.SMTP.Messages() {
+		rejection = rejection || strings.Contains(string(m.Data), "T-REJ") && strings.Contains(string(m.Data), "refus")
+	}
+	if !rejection {
+		t.Errorf("the supplier of T-REJ was not told")
+	}
+	l, _ := h.app.Store().Ledger(h.ctx, store.EntityCase, got["T-PAY"].ID)
+	var notes []string
+	for _, e := range l {
+		notes = append(notes, e.Note)
+	}
+	if joined := strings.Join(notes, " | "); !strings.Contains(joined, "statut Chorus Pro : MISE_EN_PAIEMENT") {
+		t.Errorf("ledger lacks the status change: %s", joined)
+	}
+}
+
+func (h *harness) cases() []store.Case {
+	h.t.Helper()
+	cases, err := h.app.Store().Cases(h.ctx, store.CaseFilter{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return cases
 }

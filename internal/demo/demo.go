@@ -53,6 +53,11 @@ type Env struct {
 type Options struct {
 	// Structures known to the Chorus Pro sandbox; nil → the four CASQ budgets.
 	Structures []sandbox.Structure
+	// SandboxNow is the sandbox's clock (nil: the real one) and
+	// LifecycleStep how long an invoice stays in each status on it (0:
+	// invoices stay DEPOSEE).
+	SandboxNow    func() time.Time
+	LifecycleStep time.Duration
 }
 
 // Start starts the peers and writes the configuration; the store will live
@@ -65,7 +70,7 @@ func Start(dir string, o Options) (*Env, error) {
 	var err error
 	e.Sandbox, err = sandbox.Start(sandbox.Options{
 		ClientID: clientID, ClientSecret: clientSecret, Login: techLogin, Password: techPassword,
-		Structures: o.Structures,
+		Structures: o.Structures, Now: o.SandboxNow, LifecycleStep: o.LifecycleStep,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("demo: sandbox: %w", err)
