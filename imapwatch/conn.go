@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -26,7 +27,20 @@ type session struct {
 	delim   rune            // hierarchy delimiter, 0 when flat
 	move    bool            // MOVE advertised
 	uidplus bool            // UIDPLUS advertised (UID EXPUNGE)
+	idle    bool            // IDLE advertised (or IMAP4rev2)
 	exists  map[string]bool // destination folders known to exist (server names)
+
+	// updates receives a value when the server announces EXISTS outside a
+	// SELECT (new mail, mostly while idling). Buffered(1), never blocks
+	// the client's reader.
+	updates chan struct{}
+	// renewAt is when an OAuth2 session should be replaced by one with a
+	// fresh token (zero: never). Some servers (Exchange Online) end a
+	// session once its token expires.
+	renewAt time.Time
+	// justChecked: the connection has just proved alive (IDLE ended
+	// with OK), so the next cycle skips its NOOP.
+	justChecked bool
 }
 
 // alive reports whether the connection still answers (NOOP).
@@ -73,9 +87,16 @@ func isLoopbackHost(host string) bool {
 }
 
 // tlsConfig returns the TLS configuration for host: system roots plus the
-// certificates of CAFile.
+// certificates of CAFile; no verification at all with
+// TLSInsecureSkipVerify (logged as a warning at every connection).
 func (w *Watcher) tlsConfig(host string) (*tls.Config, error) {
 	cfg := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	if w.opts.TLSInsecureSkipVerify {
+		w.log.Warn("TLS CERTIFICATE VERIFICATION DISABLED (tls_insecure_skip_verify): the connection can be intercepted; use ca_file instead",
+			"addr", w.opts.Addr)
+		cfg.InsecureSkipVerify = true
+		return cfg, nil
+	}
 	if w.opts.CAFile == "" {
 		return cfg, nil // nil RootCAs: system roots
 	}
@@ -105,7 +126,24 @@ func (w *Watcher) connect(ctx context.Context) (*session, error) {
 	dctx, cancel := context.WithTimeout(ctx, w.opts.DialTimeout)
 	defer cancel()
 	dialer := &net.Dialer{Timeout: w.opts.DialTimeout, KeepAlive: 30 * time.Second}
-	copts := &imapclient.Options{Dialer: dialer}
+	updates := make(chan struct{}, 1)
+	copts := &imapclient.Options{
+		Dialer: dialer,
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			// Called by the client's reader: never call the client here.
+			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+				if d.NumMessages != nil {
+					if w.onNews != nil {
+						w.onNews(time.Now())
+					}
+					select {
+					case updates <- struct{}{}:
+					default:
+					}
+				}
+			},
+		},
+	}
 
 	var c *imapclient.Client
 	switch w.opts.Security {
@@ -158,7 +196,7 @@ func (w *Watcher) connect(ctx context.Context) (*session, error) {
 	}
 
 	stop := context.AfterFunc(dctx, func() { c.Close() })
-	s, err := w.setup(c)
+	s, err := w.setup(dctx, c)
 	if !stop() {
 		err = errors.Join(err, dctx.Err())
 	}
@@ -166,18 +204,29 @@ func (w *Watcher) connect(ctx context.Context) (*session, error) {
 		c.Close()
 		return nil, fmt.Errorf("imapwatch: mailbox %s: %w", w.opts.Name, err)
 	}
-	w.log.Info("imap connected", "addr", w.opts.Addr, "security", w.opts.Security,
-		"move", s.move, "uidplus", s.uidplus)
+	s.updates = updates
+	s.justChecked = true
+	w.mu.Lock()
+	w.connects++
+	first := w.connects == 1
+	w.mu.Unlock()
+	level := slog.LevelDebug // a reconnection is logged by Run, once
+	if first {
+		level = slog.LevelInfo
+	}
+	w.log.Log(ctx, level, "imap connected", "addr", w.opts.Addr, "security", w.opts.Security, "auth", w.opts.Auth,
+		"move", s.move, "uidplus", s.uidplus, "idle", s.idle)
 	return s, nil
 }
 
 // setup waits for the greeting, authenticates and reads the capabilities
 // and the hierarchy delimiter.
-func (w *Watcher) setup(c *imapclient.Client) (*session, error) {
+func (w *Watcher) setup(ctx context.Context, c *imapclient.Client) (*session, error) {
 	if err := c.WaitGreeting(); err != nil {
 		return nil, fmt.Errorf("greeting: %w", err)
 	}
-	if err := w.authenticate(c); err != nil {
+	renewAt, err := w.authenticate(ctx, c)
+	if err != nil {
 		return nil, err
 	}
 	caps := c.Caps()
@@ -188,7 +237,9 @@ func (w *Watcher) setup(c *imapclient.Client) (*session, error) {
 		c:       c,
 		move:    caps.Has(imap.CapMove),
 		uidplus: caps.Has(imap.CapUIDPlus),
+		idle:    caps.Has(imap.CapIdle) || caps.Has(imap.CapIMAP4rev2),
 		exists:  make(map[string]bool),
+		renewAt: renewAt,
 	}
 	// LIST "" "" gives the hierarchy delimiter.
 	list, err := c.List("", "", nil).Collect()
@@ -201,21 +252,48 @@ func (w *Watcher) setup(c *imapclient.Client) (*session, error) {
 	return s, nil
 }
 
-// authenticate logs in: SASL PLAIN when the server advertises it, else
-// LOGIN. (OAuth2 / XOAUTH2 will be one more case here.)
-func (w *Watcher) authenticate(c *imapclient.Client) error {
+// authenticate logs in, with SASL XOAUTH2 and a client-credentials token
+// (Auth "xoauth2"), else SASL PLAIN when the server advertises it, else
+// LOGIN. For XOAUTH2 it returns when the session should be renewed.
+func (w *Watcher) authenticate(ctx context.Context, c *imapclient.Client) (time.Time, error) {
 	caps := c.Caps()
+	if w.opts.Auth == AuthXOAUTH2 {
+		tok, err := w.tokens.token(ctx)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if !caps.Has(imap.AuthCap(xoauth2Mech)) {
+			w.log.Warn("server does not advertise AUTH=XOAUTH2; trying it anyway")
+		}
+		if err := c.Authenticate(newXOAUTH2Client(w.opts.Username, tok.value, w.log)); err != nil {
+			// The token may have been revoked: fetch a new one next time.
+			w.tokens.invalidate(tok.value)
+			return time.Time{}, authError(err, "authenticate XOAUTH2 as %q", w.opts.Username)
+		}
+		return tok.renewAt, nil
+	}
 	if caps.Has(imap.AuthCap(sasl.Plain)) {
 		if err := c.Authenticate(sasl.NewPlainClient("", w.opts.Username, w.opts.Password)); err != nil {
-			return fmt.Errorf("authenticate PLAIN as %q: %w", w.opts.Username, err)
+			return time.Time{}, authError(err, "authenticate PLAIN as %q", w.opts.Username)
 		}
-		return nil
+		return time.Time{}, nil
 	}
 	if caps.Has(imap.CapLoginDisabled) {
-		return errors.New("login: server advertises LOGINDISABLED and no AUTH=PLAIN")
+		return time.Time{}, errors.New("login: server advertises LOGINDISABLED and no AUTH=PLAIN")
 	}
 	if err := c.Login(w.opts.Username, w.opts.Password).Wait(); err != nil {
-		return fmt.Errorf("login as %q: %w", w.opts.Username, err)
+		return time.Time{}, authError(err, "login as %q", w.opts.Username)
 	}
-	return nil
+	return time.Time{}, nil
+}
+
+// authError wraps err with what was tried, and with ErrAuth when the server
+// refused (rather than the connection failing).
+func authError(err error, format string, args ...any) error {
+	what := fmt.Sprintf(format, args...)
+	var imapErr *imap.Error
+	if errors.As(err, &imapErr) {
+		return fmt.Errorf("%w: %s: %w", ErrAuth, what, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }

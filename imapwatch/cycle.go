@@ -93,36 +93,60 @@ func (w *Watcher) ingestNew(ctx context.Context, s *session, sel *imap.SelectDat
 	}
 	w.log.Debug("new messages", "count", len(uids), "from_uid", uint32(uids[0]), "uidvalidity", uidValidity)
 
+	// The checkpoint is saved at the end of each batch (and when the cycle
+	// stops early), not after each message: a crash re-fetches at most one
+	// batch, which Ingest's idempotence turns into no-ops.
+	done := imap.UID(0)
+	defer func() {
+		if done != 0 {
+			// Saved even when ctx is done (shutdown): progress is kept.
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), logoutTimeout)
+			defer cancel()
+			if err := w.advance(sctx, uidValidity, done); err != nil {
+				w.log.Warn("checkpoint not saved", "err", err)
+			}
+		}
+	}()
 	for batch := range slices.Chunk(uids, batchSize) {
-		sizes, err := w.fetchSizes(s, batch)
+		metas, err := w.fetchMeta(s, uidValidity, batch)
 		if err != nil {
 			return err
 		}
-		for _, uid := range batch {
-			size, ok := sizes[uid]
-			if !ok {
+		// Bodies are fetched one message per command, pipelined: the FETCH
+		// of the next message is sent before the current one is ingested,
+		// so that the transfer overlaps the store's fsyncs. At most one
+		// FETCH is in flight.
+		var next *imapclient.FetchCommand
+		start := func(i int) {
+			next = nil
+			if i < len(batch) {
+				if m := metas[batch[i]]; m != nil && m.RFC822Size <= w.opts.MaxMessageSize {
+					next = s.c.Fetch(imap.UIDSetNum(m.UID), &imap.FetchOptions{
+						UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}},
+					})
+				}
+			}
+		}
+		start(0)
+		for i, uid := range batch {
+			meta, ok := metas[uid]
+			var raw []byte
+			switch {
+			case !ok:
 				// Expunged since the SEARCH: a UID is never reused under
 				// the same UIDVALIDITY, so it can be passed.
-				w.log.Debug("message vanished before fetch", "uid", uint32(uid))
-				if err := w.advance(ctx, uidValidity, uid); err != nil {
-					return err
-				}
-				continue
-			}
-			var raw []byte
-			if size > w.opts.MaxMessageSize {
-				raw, err = w.oversize(s, uid, size)
-			} else {
-				raw, err = w.fetchBody(s, uid, size)
+			case meta.RFC822Size > w.opts.MaxMessageSize:
+				raw, err = w.oversize(s, meta, meta.RFC822Size)
+			default:
+				raw, err = w.readBody(s, next, meta)
 			}
 			if err != nil {
 				return err
 			}
+			start(i + 1)
 			if raw == nil {
 				w.log.Debug("message vanished before fetch", "uid", uint32(uid))
-				if err := w.advance(ctx, uidValidity, uid); err != nil {
-					return err
-				}
+				done = uid
 				continue
 			}
 			stats.Fetched++
@@ -130,18 +154,24 @@ func (w *Watcher) ingestNew(ctx context.Context, s *session, sel *imap.SelectDat
 				Mailbox: w.opts.Name, UIDValidity: uidValidity, UID: uint32(uid), Raw: raw,
 			})
 			if err != nil {
+				if next != nil {
+					next.Close() // drain the pipelined FETCH
+				}
 				return fmt.Errorf("imapwatch: mailbox %s: ingest uid %d: %w", w.opts.Name, uid, err)
 			}
 			if created {
 				stats.Ingested++
-				w.log.Info("message ingested", "uid", uint32(uid), "uidvalidity", uidValidity, "size", len(raw), "message_id", id)
+				w.log.Info("message ingested", "uid", uint32(uid), "uidvalidity", uidValidity, "size", len(raw),
+					"message_id", id, "attachments", len(attachments(meta.BodyStructure)))
 			} else {
 				w.log.Debug("message already known", "uid", uint32(uid), "uidvalidity", uidValidity, "message_id", id)
 			}
-			if err := w.advance(ctx, uidValidity, uid); err != nil {
-				return err
-			}
+			done = uid
 		}
+		if err := w.advance(ctx, uidValidity, done); err != nil {
+			return err
+		}
+		done = 0
 	}
 	return nil
 }
@@ -154,33 +184,78 @@ func (w *Watcher) advance(ctx context.Context, uidValidity uint32, uid imap.UID)
 	return nil
 }
 
-// fetchSizes returns the RFC822.SIZE of each message of batch that still
-// exists.
-func (w *Watcher) fetchSizes(s *session, batch []imap.UID) (map[imap.UID]int64, error) {
-	msgs, err := s.c.Fetch(imap.UIDSetNum(batch...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
-	if err != nil {
-		return nil, fmt.Errorf("imapwatch: mailbox %s: fetch sizes of uid %d-%d: %w",
-			w.opts.Name, batch[0], batch[len(batch)-1], err)
-	}
-	sizes := make(map[imap.UID]int64, len(msgs))
-	for _, m := range msgs {
-		if m.UID != 0 {
-			sizes[m.UID] = m.RFC822Size
-		}
-	}
-	return sizes, nil
+// structureError reports that a FETCH of BODYSTRUCTURE failed in a way
+// that is not a server refusal: most likely a response the client could
+// not parse (go-imap #659: unescaped quotes from a broken server), which
+// also ends the connection. The cycle is retried on a new connection with
+// the batch fetched without BODYSTRUCTURE.
+type structureError struct {
+	uidValidity uint32
+	from, to    imap.UID
+	err         error
 }
 
-// fetchBody downloads one message (BODY.PEEK[], so \Seen is untouched),
-// reading the literal as it streams in. It returns nil, nil when the
-// message no longer exists. A body bigger than MaxMessageSize (the server
-// announced a smaller RFC822.SIZE) is replaced by the oversize stub.
-func (w *Watcher) fetchBody(s *session, uid imap.UID, size int64) ([]byte, error) {
-	section := &imap.FetchItemBodySection{Peek: true}
-	cmd := s.c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{
-		UID:         true,
-		BodySection: []*imap.FetchItemBodySection{section},
-	})
+func (e *structureError) Error() string {
+	return fmt.Sprintf("fetch metadata of uid %d-%d: %v", e.from, e.to, e.err)
+}
+
+func (e *structureError) Unwrap() error { return e.err }
+
+// uidRange is an inclusive range of UIDs under one UIDVALIDITY.
+type uidRange struct {
+	uidValidity uint32
+	from, to    imap.UID
+}
+
+// fetchMeta fetches the cheap part of each message of batch that still
+// exists: UID, RFC822.SIZE, INTERNALDATE, ENVELOPE and BODYSTRUCTURE, in
+// one command. For a batch where BODYSTRUCTURE once failed to parse, only
+// UID, RFC822.SIZE and INTERNALDATE are asked for.
+func (w *Watcher) fetchMeta(s *session, uidValidity uint32, batch []imap.UID) (map[imap.UID]*imapclient.FetchMessageBuffer, error) {
+	opts := &imap.FetchOptions{UID: true, RFC822Size: true, InternalDate: true}
+	plain := w.structureBroken(uidValidity, batch)
+	if !plain {
+		opts.Envelope = true
+		opts.BodyStructure = &imap.FetchItemBodyStructure{Extended: true}
+	}
+	msgs, err := s.c.Fetch(imap.UIDSetNum(batch...), opts).Collect()
+	if err != nil {
+		var imapErr *imap.Error
+		if !plain && !errors.As(err, &imapErr) {
+			return nil, &structureError{uidValidity: uidValidity, from: batch[0], to: batch[len(batch)-1], err: err}
+		}
+		return nil, fmt.Errorf("imapwatch: mailbox %s: fetch metadata of uid %d-%d: %w",
+			w.opts.Name, batch[0], batch[len(batch)-1], err)
+	}
+	metas := make(map[imap.UID]*imapclient.FetchMessageBuffer, len(msgs))
+	for _, m := range msgs {
+		if m.UID != 0 {
+			metas[m.UID] = m
+		}
+	}
+	return metas, nil
+}
+
+// structureBroken reports whether a UID of batch is in a range where
+// BODYSTRUCTURE failed to parse.
+func (w *Watcher) structureBroken(uidValidity uint32, batch []imap.UID) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, r := range w.noStructure {
+		if r.uidValidity == uidValidity && batch[0] <= r.to && batch[len(batch)-1] >= r.from {
+			return true
+		}
+	}
+	return false
+}
+
+// readBody reads the answer to cmd, a UID FETCH (UID BODY.PEEK[]) of one
+// message (BODY.PEEK, so \Seen is untouched), reading the literal as it
+// streams in. It returns nil, nil when the message no longer exists. A
+// body bigger than MaxMessageSize (the server announced a smaller
+// RFC822.SIZE) is replaced by the oversize stub.
+func (w *Watcher) readBody(s *session, cmd *imapclient.FetchCommand, meta *imapclient.FetchMessageBuffer) ([]byte, error) {
+	uid, size := meta.UID, meta.RFC822Size
 	var (
 		raw      []byte
 		found    bool
@@ -218,7 +293,7 @@ func (w *Watcher) fetchBody(s *session, uid imap.UID, size int64) ([]byte, error
 	}
 	if tooBig > 0 {
 		w.log.Warn("message body bigger than its announced size", "uid", uint32(uid), "announced", size, "size", tooBig)
-		return w.oversize(s, uid, tooBig)
+		return w.oversize(s, meta, tooBig)
 	}
 	if !found {
 		return nil, nil
@@ -229,24 +304,33 @@ func (w *Watcher) fetchBody(s *session, uid imap.UID, size int64) ([]byte, error
 	return raw, nil
 }
 
-// oversize fetches the envelope of a message too big to download and
-// returns the stub ingested in its place, or nil, nil when the message no
-// longer exists.
-func (w *Watcher) oversize(s *session, uid imap.UID, size int64) ([]byte, error) {
+// oversize returns the stub ingested in place of a message too big to
+// download (or nil, nil when the message no longer exists). The envelope
+// comes from meta, or from a FETCH when meta has none.
+func (w *Watcher) oversize(s *session, meta *imapclient.FetchMessageBuffer, size int64) ([]byte, error) {
+	uid := meta.UID
+	atts := attachments(meta.BodyStructure)
 	w.log.Warn("message too big, not downloaded: ingesting a stub with X-Facteur-Oversize",
-		"uid", uint32(uid), "size", size, "max", w.opts.MaxMessageSize)
-	msgs, err := s.c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{
-		UID: true, Envelope: true, InternalDate: true,
-	}).Collect()
-	if err != nil {
-		return nil, fmt.Errorf("imapwatch: mailbox %s: fetch envelope of uid %d: %w", w.opts.Name, uid, err)
-	}
-	for _, m := range msgs {
-		if m.UID == uid {
-			return oversizeStub(m.Envelope, m.InternalDate, size, w.opts.MaxMessageSize, w.opts.Folder)
+		"uid", uint32(uid), "size", size, "max", w.opts.MaxMessageSize, "attachments", attachmentNames(atts))
+	env, date := meta.Envelope, meta.InternalDate
+	if env == nil {
+		msgs, err := s.c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{
+			UID: true, Envelope: true, InternalDate: true,
+		}).Collect()
+		if err != nil {
+			return nil, fmt.Errorf("imapwatch: mailbox %s: fetch envelope of uid %d: %w", w.opts.Name, uid, err)
+		}
+		found := false
+		for _, m := range msgs {
+			if m.UID == uid {
+				env, date, found = m.Envelope, m.InternalDate, true
+			}
+		}
+		if !found {
+			return nil, nil
 		}
 	}
-	return nil, nil
+	return oversizeStub(env, date, size, w.opts.MaxMessageSize, w.opts.Folder, atts)
 }
 
 // oversizeStub builds the message ingested in place of one bigger than the
@@ -257,10 +341,11 @@ func (w *Watcher) oversize(s *session, uid imap.UID, size int64) ([]byte, error)
 // The stub is an RFC 5322 text/plain message carrying the original From,
 // Sender, Reply-To, To, Cc, Subject, Date, Message-ID and In-Reply-To (from
 // the IMAP ENVELOPE; Date falls back to INTERNALDATE), plus the header
-// "X-Facteur-Oversize: <size in bytes>". It depends only on these inputs,
+// "X-Facteur-Oversize: <size in bytes>", and its text lists the attachments
+// read from BODYSTRUCTURE (names decoded). It depends only on these inputs,
 // so fetching the same message again yields the same bytes and the store's
 // content-hash deduplication still applies.
-func oversizeStub(env *imap.Envelope, internalDate time.Time, size, limit int64, folder string) ([]byte, error) {
+func oversizeStub(env *imap.Envelope, internalDate time.Time, size, limit int64, folder string, atts []attachment) ([]byte, error) {
 	if env == nil {
 		env = &imap.Envelope{}
 	}
@@ -309,6 +394,12 @@ func oversizeStub(env *imap.Envelope, internalDate time.Time, size, limit int64,
 	fmt.Fprintf(wr, "Ce message, d’une taille de %s octets, dépasse la taille maximale acceptée par Facteur (%s octets).\r\n",
 		groupDigits(size), groupDigits(limit))
 	fmt.Fprintf(wr, "Il n’a pas été téléchargé et demeure dans le dossier « %s » de la boîte aux lettres.\r\n", cleanText(folder))
+	if len(atts) > 0 {
+		fmt.Fprintf(wr, "\r\nPièces jointes annoncées par le serveur :\r\n")
+		for _, a := range atts {
+			fmt.Fprintf(wr, "- %s (%s, environ %s octets)\r\n", a.name, a.mediaType, groupDigits(a.size))
+		}
+	}
 	if err := wr.Close(); err != nil {
 		return nil, fmt.Errorf("imapwatch: oversize stub: %w", err)
 	}

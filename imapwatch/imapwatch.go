@@ -2,17 +2,51 @@
 //
 // A Watcher keeps one IMAP session per mailbox. Each cycle selects the
 // watched folder, checks UIDVALIDITY against the checkpoint kept by the
-// store, fetches the messages whose UID is above the checkpoint (in bounded
-// batches, one body at a time) and hands their raw bytes to Store.Ingest.
-// The checkpoint advances only after a message is durably ingested. Then the
-// cycle files the messages the store reports as settled: each one is moved
-// to the folder of its disposition.
+// store, finds the messages whose UID is above the checkpoint (UID SEARCH),
+// fetches the cheap part of them first (UID, RFC822.SIZE, INTERNALDATE,
+// ENVELOPE, BODYSTRUCTURE, in batches of 200 UIDs), then each body with its
+// own BODY.PEEK[] (pipelined one ahead), and hands the raw bytes to
+// Store.Ingest. A message over MaxMessageSize is not downloaded: a stub
+// naming its attachments is ingested instead. The checkpoint never passes a
+// message that is not durably ingested; it is saved at the end of each
+// batch and when a cycle stops early. Then the cycle files the messages the
+// store reports as settled: each one is moved to the folder of its
+// disposition.
 //
 // The package decides nothing about invoices: it only moves bytes into the
 // store and messages between folders when the store says so.
 //
-// Cycles run on a cron schedule (robfig/cron/v3 syntax, descriptors such as
-// "@every 1m" allowed) or on demand (Trigger), never two at once.
+// Run keeps the session open. When the server has IDLE, Run waits in IDLE
+// between cycles and starts a cycle as soon as the server announces new
+// mail. IDLE is interrupted at least every LivenessInterval (default 30 s)
+// to check that the connection still answers (DONE, then NOOP, each within
+// LivenessTimeout), so that a dead connection is noticed within a minute,
+// and never lasts longer than IdleRestart (default 25 min, below the
+// 29 minutes after which servers may drop an idle client). Cycles also run
+// on a cron schedule (robfig/cron/v3 syntax, descriptors such as
+// "@every 1m" allowed), the safety net and the only trigger on servers
+// without IDLE, and on demand (Trigger). Never two cycles at once.
+//
+// A failed cycle drops the connection; Run reconnects after a jittered
+// exponential backoff between ReconnectMin and ReconnectMax. Each outage is
+// logged once when it starts (warning; error for an authentication
+// failure), once more at error level when the backoff reaches its cap, and
+// once when the mailbox is reachable again.
+//
+// # Acknowledgement
+//
+// A message counts as received once Store.Ingest has returned: only then
+// does the checkpoint move past its UID, and only a settled message (its
+// outcome committed by the store) is ever moved out of the watched folder.
+// Nothing is flagged or deleted otherwise.
+//
+// # Authentication
+//
+// Auth "password" uses SASL PLAIN when offered, else LOGIN. Auth "xoauth2"
+// gets a token with the OAuth2 client-credentials grant (Microsoft 365
+// app-only access), caches it, renews it before it expires, and replaces
+// the session before its token expires (Exchange Online ends sessions whose
+// token expired).
 package imapwatch
 
 import (
@@ -20,7 +54,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -36,13 +72,33 @@ const (
 	DefaultSchedule       = "@every 1m"
 	DefaultMaxMessageSize = 40 << 20
 	DefaultDialTimeout    = 30 * time.Second
+
+	DefaultIdleRestart      = 25 * time.Minute
+	DefaultLivenessInterval = 30 * time.Second
+	DefaultLivenessTimeout  = 20 * time.Second
+	DefaultReconnectMin     = time.Second
+	DefaultReconnectMax     = 5 * time.Minute
 )
+
+// Authentication methods (Options.Auth).
+const (
+	AuthPassword = "password"
+	AuthXOAUTH2  = "xoauth2"
+)
+
+// maxStructureRetries bounds the reconnections of one cycle after
+// BODYSTRUCTURE responses the client could not read.
+const maxStructureRetries = 5
 
 // batchSize bounds the number of UIDs named in one FETCH or SEARCH command.
 const batchSize = 200
 
 // ErrClosed is returned by Cycle after Close.
 var ErrClosed = errors.New("imapwatch: watcher closed")
+
+// ErrAuth marks errors of authentication (wrong password, rejected or
+// unobtainable OAuth2 token): retrying will not help until someone acts.
+var ErrAuth = errors.New("authentication failed")
 
 // Store is the part of the store a Watcher uses. *store.Store satisfies it.
 type Store interface {
@@ -67,6 +123,13 @@ type Options struct {
 
 	Username, Password string
 	CAFile             string // PEM roots added to the system roots; optional
+	// TLSInsecureSkipVerify disables certificate verification. For tests
+	// against throwaway servers only: a warning is logged at every
+	// connection. Prefer CAFile.
+	TLSInsecureSkipVerify bool
+
+	Auth   string // AuthPassword (default) or AuthXOAUTH2
+	OAuth2 OAuth2 // with AuthXOAUTH2: TokenURL, ClientID and ClientSecret required
 
 	Folder string // watched folder, default "INBOX"
 	// Folders maps each disposition to its destination folder, with "/" as
@@ -80,6 +143,19 @@ type Options struct {
 	// default 30 s. (Each later command has the client's own timeouts:
 	// 30 s for a response, 5 min for a literal.)
 	DialTimeout time.Duration
+
+	// DisableIdle makes Run poll on Schedule only, even when the server
+	// has IDLE.
+	DisableIdle bool
+	// IdleRestart is the longest an IDLE command lasts; default 25 min.
+	IdleRestart time.Duration
+	// LivenessInterval is how often an idle connection is checked;
+	// default 30 s. LivenessTimeout bounds each answer of that check
+	// (and the server's acknowledgement of IDLE); default 20 s.
+	LivenessInterval, LivenessTimeout time.Duration
+	// ReconnectMin and ReconnectMax bound the backoff between failed
+	// cycles; defaults 1 s and 5 min.
+	ReconnectMin, ReconnectMax time.Duration
 
 	Logger   *slog.Logger
 	OnIngest func() // called after a cycle that ingested ≥1 new message; may be nil
@@ -99,12 +175,19 @@ type Watcher struct {
 	log      *slog.Logger
 	schedule cron.Schedule
 
-	sem     chan struct{} // held by the running cycle
+	tokens *tokenSource // with AuthXOAUTH2
+	// onNews, when set (benchmarks), is called by the client's reader when
+	// the server announces EXISTS; it must not block.
+	onNews func(time.Time)
+
+	sem     chan struct{} // held by the running cycle, or by IDLE
 	trigger chan struct{} // buffered(1): a cycle was requested
 
-	mu     sync.Mutex
-	sess   *session // nil when not connected
-	closed bool
+	mu          sync.Mutex
+	sess        *session // nil when not connected
+	closed      bool
+	connects    int        // successful connections so far
+	noStructure []uidRange // where BODYSTRUCTURE could not be read
 }
 
 // New checks opts, applies defaults and returns a Watcher. It does no I/O.
@@ -146,6 +229,23 @@ func New(opts Options, st Store) (*Watcher, error) {
 	if opts.DialTimeout <= 0 {
 		opts.DialTimeout = DefaultDialTimeout
 	}
+	setDuration(&opts.IdleRestart, DefaultIdleRestart)
+	setDuration(&opts.LivenessInterval, DefaultLivenessInterval)
+	setDuration(&opts.LivenessTimeout, DefaultLivenessTimeout)
+	setDuration(&opts.ReconnectMin, DefaultReconnectMin)
+	setDuration(&opts.ReconnectMax, DefaultReconnectMax)
+	opts.ReconnectMax = max(opts.ReconnectMax, opts.ReconnectMin)
+	switch opts.Auth {
+	case "":
+		opts.Auth = AuthPassword
+	case AuthPassword:
+	case AuthXOAUTH2:
+		if err := checkOAuth2(opts.OAuth2); err != nil {
+			return nil, fmt.Errorf("imapwatch: mailbox %s: oauth2: %w", opts.Name, err)
+		}
+	default:
+		return nil, fmt.Errorf("imapwatch: mailbox %s: unknown auth %q (want %s or %s)", opts.Name, opts.Auth, AuthPassword, AuthXOAUTH2)
+	}
 	folders := make(map[store.Disposition]string, len(opts.Folders))
 	for d, f := range opts.Folders {
 		if f = strings.TrimSpace(f); f != "" {
@@ -157,14 +257,43 @@ func New(opts Options, st Store) (*Watcher, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Watcher{
+	w := &Watcher{
 		opts:     opts,
 		st:       st,
 		log:      logger.With("mailbox", opts.Name),
 		schedule: sched,
 		sem:      make(chan struct{}, 1),
 		trigger:  make(chan struct{}, 1),
-	}, nil
+	}
+	if opts.Auth == AuthXOAUTH2 {
+		w.tokens = newTokenSource(opts.OAuth2, w.log)
+	}
+	return w, nil
+}
+
+func setDuration(d *time.Duration, def time.Duration) {
+	if *d <= 0 {
+		*d = def
+	}
+}
+
+// checkOAuth2 checks the settings of the client-credentials grant. The
+// token URL must be https, except towards a loopback host.
+func checkOAuth2(o OAuth2) error {
+	u, err := url.Parse(o.TokenURL)
+	switch {
+	case o.TokenURL == "":
+		return errors.New("token URL required")
+	case err != nil:
+		return fmt.Errorf("token URL: %w", err)
+	case u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname())):
+		return fmt.Errorf("token URL %q: want https (http only towards a loopback host)", o.TokenURL)
+	case o.ClientID == "":
+		return errors.New("client id required")
+	case o.ClientSecret == "":
+		return errors.New("client secret required")
+	}
+	return nil
 }
 
 // Cycle runs one cycle: connect if needed, select the folder, ingest new
@@ -175,8 +304,15 @@ func New(opts Options, st Store) (*Watcher, error) {
 func (w *Watcher) Cycle(ctx context.Context) (CycleStats, error) {
 	select {
 	case w.sem <- struct{}{}:
-	case <-ctx.Done():
-		return CycleStats{}, ctx.Err()
+	default:
+		// A cycle runs, or Run idles: wake Run so it stops idling. The
+		// channel's queue then hands the session to this call first.
+		w.Trigger()
+		select {
+		case w.sem <- struct{}{}:
+		case <-ctx.Done():
+			return CycleStats{}, ctx.Err()
+		}
 	}
 	stats, err := w.cycleLocked(ctx)
 	<-w.sem
@@ -187,15 +323,47 @@ func (w *Watcher) Cycle(ctx context.Context) (CycleStats, error) {
 }
 
 func (w *Watcher) cycleLocked(ctx context.Context) (CycleStats, error) {
+	var total CycleStats
+	for attempt := 0; ; attempt++ {
+		stats, err := w.cycleOnce(ctx)
+		total.Fetched += stats.Fetched
+		total.Ingested += stats.Ingested
+		total.Filed += stats.Filed
+		var se *structureError
+		if !errors.As(err, &se) {
+			return total, err
+		}
+		if attempt == maxStructureRetries {
+			return total, fmt.Errorf("imapwatch: mailbox %s: %w", w.opts.Name, err)
+		}
+		// The connection is gone with the unreadable response: go on from
+		// the checkpoint on a new one, without BODYSTRUCTURE for this batch.
+		w.log.Warn("BODYSTRUCTURE unreadable: fetching these messages without it",
+			"from_uid", uint32(se.from), "to_uid", uint32(se.to), "err", se.err)
+		w.mu.Lock()
+		w.noStructure = append(w.noStructure, uidRange{uidValidity: se.uidValidity, from: se.from, to: se.to})
+		w.mu.Unlock()
+	}
+}
+
+// cycleOnce runs one cycle on the current session, connecting first if
+// needed.
+func (w *Watcher) cycleOnce(ctx context.Context) (CycleStats, error) {
 	w.mu.Lock()
 	closed, s := w.closed, w.sess
 	w.mu.Unlock()
 	if closed {
 		return CycleStats{}, ErrClosed
 	}
-	if s != nil && !s.alive(ctx) {
+	if s != nil && !s.renewAt.IsZero() && !time.Now().Before(s.renewAt) {
+		w.log.Debug("oauth2 token due for renewal: replacing the session")
+		w.dropSession(s)
+		s.logout()
+		s = nil
+	}
+	if s != nil && !s.justChecked && !s.alive(ctx) {
 		w.log.Info("imap connection lost, reconnecting")
-		s.close()
+		w.dropSession(s)
 		s = nil
 	}
 	if s == nil {
@@ -211,6 +379,12 @@ func (w *Watcher) cycleLocked(ctx context.Context) (CycleStats, error) {
 		}
 		w.sess = s
 		w.mu.Unlock()
+	}
+	s.justChecked = false
+	// News announced before this cycle is handled by it.
+	select {
+	case <-s.updates:
+	default:
 	}
 
 	// The client has no context support: closing the connection is what
@@ -245,47 +419,111 @@ func (w *Watcher) Trigger() {
 	}
 }
 
-// Run runs a first cycle at once, then one at each time of the schedule and
-// one after each Trigger, until ctx is done. Cycle errors are logged, not
-// returned. Run returns nil once ctx is done and the running cycle (which
-// ctx interrupts) has ended. Call Close afterwards to log out.
+// Run runs a first cycle at once, then waits (in IDLE when the server
+// has it) and runs a cycle when new mail is announced, at each time of the
+// schedule and after each Trigger, until ctx is done. Failures are logged
+// and retried with backoff, not returned. Run returns nil once ctx is done
+// and the running cycle (which ctx interrupts) has ended, or when the
+// Watcher is closed. Call Close afterwards to log out.
 func (w *Watcher) Run(ctx context.Context) error {
-	w.log.Info("imap watcher started", "addr", w.opts.Addr, "folder", w.opts.Folder, "schedule", w.opts.Schedule)
-	w.runCycle(ctx)
-	for {
-		next := w.schedule.Next(time.Now())
-		timer := time.NewTimer(time.Until(next))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			w.log.Info("imap watcher stopped")
+	w.log.Info("imap watcher started", "addr", w.opts.Addr, "folder", w.opts.Folder, "schedule", w.opts.Schedule,
+		"idle", !w.opts.DisableIdle)
+	var out outage
+	for ctx.Err() == nil {
+		start := time.Now()
+		stats, err := w.Cycle(ctx)
+		switch {
+		case ctx.Err() != nil:
+			w.log.Debug("imap cycle interrupted by shutdown", "err", err)
+			continue
+		case errors.Is(err, ErrClosed):
+			w.log.Info("imap watcher closed")
 			return nil
-		case <-timer.C:
-		case <-w.trigger:
-			timer.Stop()
+		case err != nil:
+			delay := out.failed(w, err, stats)
+			t := time.NewTimer(delay)
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			}
+			t.Stop()
+			continue
 		}
-		w.runCycle(ctx)
+		out.recovered(w)
+		switch {
+		case stats != CycleStats{}:
+			w.log.Info("imap cycle done", "fetched", stats.Fetched, "ingested", stats.Ingested,
+				"filed", stats.Filed, "duration", time.Since(start).Round(time.Millisecond))
+		default:
+			w.log.Debug("imap cycle done, nothing to do", "duration", time.Since(start).Round(time.Millisecond))
+		}
+		if err := w.wait(ctx); err != nil && ctx.Err() == nil {
+			// The next cycle reconnects at once; the backoff applies only
+			// if that fails too.
+			w.log.Warn("imap connection lost, reconnecting", "err", err)
+			out.lost()
+		}
+	}
+	w.log.Info("imap watcher stopped")
+	return nil
+}
+
+// outage tracks consecutive failures for backoff and logging.
+type outage struct {
+	failures int
+	since    time.Time
+	capped   bool // the error line for "still failing" was written
+	lostConn bool // the outage began with a connection lost (already logged)
+}
+
+// failed records a failed cycle, logs it when it is news, and returns the
+// delay before the next attempt: exponential from ReconnectMin, capped at
+// ReconnectMax, jittered down by up to a half.
+func (o *outage) failed(w *Watcher, err error, stats CycleStats) time.Duration {
+	o.failures++
+	if o.failures == 1 {
+		o.since = time.Now()
+	}
+	d := w.opts.ReconnectMin
+	for i := 1; i < o.failures && d < w.opts.ReconnectMax; i++ {
+		d *= 2
+	}
+	capped := d >= w.opts.ReconnectMax
+	d = min(d, w.opts.ReconnectMax)
+	d -= rand.N(d/2 + 1)
+
+	attrs := []any{"err", err, "attempt", o.failures, "retry_in", d.Round(time.Millisecond),
+		"fetched", stats.Fetched, "ingested", stats.Ingested, "filed", stats.Filed}
+	switch {
+	case o.failures == 1 && errors.Is(err, ErrAuth):
+		w.log.Error("imap cycle failed: authentication refused", attrs...)
+	case o.failures == 1 && !o.lostConn:
+		w.log.Warn("imap cycle failed", attrs...)
+	case capped && !o.capped:
+		o.capped = true
+		w.log.Error("imap cycle failed: mailbox unreachable, still retrying",
+			append(attrs, "down_since", o.since.Format(time.RFC3339))...)
+	default:
+		w.log.Debug("imap cycle failed again", attrs...)
+	}
+	return d
+}
+
+// lost records a connection lost while waiting (logged by the caller).
+func (o *outage) lost() {
+	o.lostConn = true
+	if o.failures == 0 {
+		o.since = time.Now()
 	}
 }
 
-func (w *Watcher) runCycle(ctx context.Context) {
-	if ctx.Err() != nil {
-		return
+// recovered records a successful cycle, logging the end of an outage.
+func (o *outage) recovered(w *Watcher) {
+	if o.failures > 0 {
+		w.log.Info("imap mailbox reachable again", "failed_attempts", o.failures,
+			"down_for", time.Since(o.since).Round(time.Second))
 	}
-	start := time.Now()
-	stats, err := w.Cycle(ctx)
-	switch {
-	case err != nil && ctx.Err() != nil:
-		w.log.Debug("imap cycle interrupted by shutdown", "err", err)
-	case err != nil:
-		w.log.Error("imap cycle failed", "err", err,
-			"fetched", stats.Fetched, "ingested", stats.Ingested, "filed", stats.Filed)
-	case stats != CycleStats{}:
-		w.log.Info("imap cycle done", "fetched", stats.Fetched, "ingested", stats.Ingested,
-			"filed", stats.Filed, "duration", time.Since(start).Round(time.Millisecond))
-	default:
-		w.log.Debug("imap cycle done, nothing to do", "duration", time.Since(start).Round(time.Millisecond))
-	}
+	*o = outage{}
 }
 
 // Close logs out (or, while a cycle runs, cuts the connection). Later

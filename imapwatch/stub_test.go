@@ -29,11 +29,11 @@ func FuzzOversizeStub(f *testing.F) {
 			To:        []imap.Address{{Mailbox: "accueil.comptabilite", Host: "casq.fr"}},
 			InReplyTo: []string{msgID},
 		}
-		raw, err := oversizeStub(env, time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC), size, 1024, "INBOX")
+		raw, err := oversizeStub(env, time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC), size, 1024, "INBOX", nil)
 		if err != nil {
 			t.Fatalf("oversizeStub: %v", err)
 		}
-		raw2, _ := oversizeStub(env, time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC), size, 1024, "INBOX")
+		raw2, _ := oversizeStub(env, time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC), size, 1024, "INBOX", nil)
 		if !bytes.Equal(raw, raw2) {
 			t.Fatal("stub not deterministic")
 		}

@@ -42,7 +42,7 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{
 		"déposée et intégrée", "en attente du fournisseur", "ignorée", "CPP001",
 		"Numéro d'engagement manquant", "déposée sur Chorus Pro",
-		"2 flux déposé(s)", "3 réponse(s)", "0 message(s) restant(s)",
+		"3 flux déposé(s)", "4 réponse(s)", "0 message(s) restant(s)", "Budget circuit automobile",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
@@ -161,8 +161,8 @@ func TestRunStopsCleanlyOnSIGTERM(t *testing.T) {
 		cmd.Process.Kill()
 		t.Fatalf("facteur run did not stop within 15 s of SIGTERM\nstderr:\n%s", stderr.String())
 	}
-	if n := len(env.Sandbox.Deposits()); n != 2 {
-		t.Errorf("%d deposits, want 2", n)
+	if n := len(env.Sandbox.Deposits()); n != 3 {
+		t.Errorf("%d deposits, want 3", n)
 	}
 	logs := stderr.String()
 	if !strings.Contains(logs, "msg=stopped") || strings.Contains(logs, "time=") {

@@ -96,17 +96,22 @@ func TestEndToEnd(t *testing.T) {
 
 	// Deposits reached Chorus Pro with the right recipient and engagement.
 	deps := env.Sandbox.Deposits()
-	if len(deps) != 2 {
-		t.Fatalf("%d deposits, want 2: %+v", len(deps), deps)
+	if len(deps) != 3 {
+		t.Fatalf("%d deposits, want 3: %+v", len(deps), deps)
 	}
-	want := map[string]string{"20007189200067": "EJ-2026-003154", "20007189200026": "EJ-2026-004217"}
+	want := map[string]string{"20007189200067": "EJ-2026-003154", "20007189200026": "EJ-2026-004217", "20007189200059": "EJ-2026-005120"}
+	syntax := map[string]string{"20007189200059": "IN_DP_E1_UBL_INVOICE"}
 	for _, d := range deps {
 		if ej, ok := want[d.BuyerSIRET]; !ok || d.OrderReference != ej {
 			t.Errorf("deposit %s: recipient %s engagement %q", d.FlowNumber, d.BuyerSIRET, d.OrderReference)
 		}
 		delete(want, d.BuyerSIRET)
-		if d.Syntax != "IN_DP_E2_CII_FACTURX" || d.State != "IN_INTEGRE" || !strings.HasSuffix(d.FileName, ".pdf") {
-			t.Errorf("deposit %+v", d)
+		wantSyntax, ext := "IN_DP_E2_CII_FACTURX", ".pdf"
+		if s, ok := syntax[d.BuyerSIRET]; ok {
+			wantSyntax, ext = s, ".xml"
+		}
+		if d.Syntax != wantSyntax || d.State != "IN_INTEGRE" || !strings.HasSuffix(d.FileName, ext) {
+			t.Errorf("deposit %s: syntax %s state %s file %s", d.FlowNumber, d.Syntax, d.State, d.FileName)
 		}
 	}
 	if len(want) != 0 {
@@ -119,8 +124,8 @@ func TestEndToEnd(t *testing.T) {
 		byID["<"+s.Mail.MessageID+">"] = s
 	}
 	replies := env.SMTP.Messages()
-	if len(replies) != 3 {
-		t.Fatalf("%d replies, want 3", len(replies))
+	if len(replies) != 4 {
+		t.Fatalf("%d replies, want 4", len(replies))
 	}
 	kinds := map[string]int{}
 	for _, r := range replies {
@@ -169,7 +174,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("unexpected reply %q", subj)
 		}
 	}
-	if kinds["confirmation"] != 2 || kinds["request"] != 1 {
+	if kinds["confirmation"] != 3 || kinds["request"] != 1 {
 		t.Errorf("replies = %v", kinds)
 	}
 
@@ -178,8 +183,8 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("%d messages still in INBOX", n)
 	}
 	processed, ignored := env.Count("Facteur/Traitees"), env.Count("Facteur/Ignorees")
-	if processed != 3 || ignored != 1 {
-		t.Errorf("processed folder %d, ignored folder %d; want 3 and 1", processed, ignored)
+	if processed != 4 || ignored != 1 {
+		t.Errorf("processed folder %d, ignored folder %d; want 4 and 1", processed, ignored)
 	}
 
 	// Running the worker again over the same mailbox deposits and replies
@@ -205,11 +210,11 @@ func TestEndToEnd(t *testing.T) {
 	// The automatic reply has no attachment, hence no random boundary: its
 	// bytes are the same and it is recognised, not ingested again.
 	runUntilSettled(t, env, 2*len(sams)-1)
-	if n := len(env.Sandbox.Deposits()); n != 2 {
-		t.Errorf("after the runs again: %d deposits, want still 2", n)
+	if n := len(env.Sandbox.Deposits()); n != 3 {
+		t.Errorf("after the runs again: %d deposits, want still 3", n)
 	}
-	if n := len(env.SMTP.Messages()); n != 3 {
-		t.Errorf("after the runs again: %d replies, want still 3", n)
+	if n := len(env.SMTP.Messages()); n != 4 {
+		t.Errorf("after the runs again: %d replies, want still 4", n)
 	}
 	if n := env.Count("INBOX"); n != 0 {
 		t.Errorf("after the runs again: %d messages left in INBOX", n)
@@ -220,8 +225,8 @@ func TestEndToEnd(t *testing.T) {
 	}
 	defer st.Close()
 	dups, err := st.Cases(ctx, store.CaseFilter{States: []store.CaseState{store.CaseDuplicate}})
-	if err != nil || len(dups) != 3 {
-		t.Errorf("%d duplicate cases (%v), want 3 (the invoices sent again)", len(dups), err)
+	if err != nil || len(dups) != 4 {
+		t.Errorf("%d duplicate cases (%v), want 4 (the invoices sent again)", len(dups), err)
 	}
 }
 
@@ -303,11 +308,11 @@ func TestCrashBetweenSpoolAndCommit(t *testing.T) {
 	if len(entries) != len(sams) {
 		t.Errorf("%d spool files, want %d", len(entries), len(sams))
 	}
-	if n := len(env.Sandbox.Deposits()); n != 2 {
-		t.Errorf("%d deposits, want 2", n)
+	if n := len(env.Sandbox.Deposits()); n != 3 {
+		t.Errorf("%d deposits, want 3", n)
 	}
-	if n := len(env.SMTP.Messages()); n != 3 {
-		t.Errorf("%d replies, want 3", n)
+	if n := len(env.SMTP.Messages()); n != 4 {
+		t.Errorf("%d replies, want 4", n)
 	}
 }
 
@@ -354,8 +359,8 @@ func TestMetricsAndHealth(t *testing.T) {
 
 	body := get(t, srv.URL+"/metrics", 200)
 	for _, want := range []string{
-		`facteur_cases{state="integrated"} 2`, `facteur_cases{state="awaiting_supplier"} 1`,
-		`facteur_replies{state="sent"} 3`, `facteur_messages{state="done"} 4`, "facteur_store_up 1",
+		`facteur_cases{state="integrated"} 3`, `facteur_cases{state="awaiting_supplier"} 1`,
+		`facteur_replies{state="sent"} 4`, `facteur_messages{state="done"} 5`, "facteur_store_up 1",
 		"facteur_chorus_password_expiry_timestamp_seconds", "go_goroutines",
 	} {
 		if !strings.Contains(body, want) {

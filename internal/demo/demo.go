@@ -215,8 +215,9 @@ type Sample struct {
 	Mail  samples.Mail
 }
 
-// Samples returns the demo e-mails: two complete Factur-X invoices for two
-// budgets, one without engagement number, and an automatic reply.
+// Samples returns the demo e-mails: complete Factur-X invoices for two
+// budgets, a UBL invoice for a third, a Factur-X invoice without engagement
+// number, and an automatic reply.
 func Samples(now time.Time) ([]Sample, error) {
 	sup := samples.DemoSuppliers()
 	date := now.AddDate(0, 0, -3).Format("2006-01-02")
@@ -230,29 +231,42 @@ func Samples(now time.Time) ([]Sample, error) {
 		ej      string
 		subject string
 		body    string
+		ubl     bool // a UBL XML file instead of a Factur-X PDF
 	}
 	specs := []spec{
 		{"Factur-X, budget principal, avec engagement", sup[1], fmt.Sprintf("VNT-%d-1187", year), samples.CASQBudgetPrincipal, fmt.Sprintf("EJ-%d-003154", year),
 			fmt.Sprintf("Facture VNT-%d-1187", year),
-			"Madame, Monsieur,\n\nVeuillez trouver ci-joint notre facture pour les travaux de voirie de la rue d'Isle.\n\nCordialement,\nService comptabilité\nVoirie Nord Travaux SAS\n"},
+			"Madame, Monsieur,\n\nVeuillez trouver ci-joint notre facture pour les travaux de voirie de la rue d'Isle.\n\nCordialement,\nService comptabilité\nVoirie Nord Travaux SAS\n", false},
 		{"Factur-X, budget eau potable, avec engagement", sup[0], fmt.Sprintf("HSP-%d-0042", year), samples.CASQBudgetEauPotable, fmt.Sprintf("EJ-%d-004217", year),
 			fmt.Sprintf("Facture n° HSP-%d-0042 – remplacement de vanne, réseau d'eau potable", year),
-			"Bonjour,\n\nVous trouverez en pièce jointe notre facture relative au remplacement de la vanne DN150.\n\nBien cordialement,\nÉmilie Lefèvre\nHydro Services Picardie\n"},
+			"Bonjour,\n\nVous trouverez en pièce jointe notre facture relative au remplacement de la vanne DN150.\n\nBien cordialement,\nÉmilie Lefèvre\nHydro Services Picardie\n", false},
 	}
-	if len(sup) > 2 {
-		specs = append(specs, spec{"Factur-X sans numéro d'engagement", sup[2], fmt.Sprintf("F%d-318", year), samples.CASQBudgetPrincipal, "",
-			fmt.Sprintf("Facture F%d-318", year),
-			"Bonjour,\n\nCi-joint notre facture. Merci de nous confirmer sa bonne réception.\n\nCordialement.\n"})
-	} else {
-		return nil, errors.New("demo: need three sample suppliers")
+	if len(sup) < 4 {
+		return nil, errors.New("demo: need four sample suppliers")
 	}
+	specs = append(specs,
+		spec{label: "UBL, budget circuit automobile, avec engagement", s: sup[3], number: fmt.Sprintf("BPA-%d-7731", year),
+			buyer: samples.CASQBudgetCircuitAutomobile, ej: fmt.Sprintf("EJ-%d-005120", year),
+			subject: fmt.Sprintf("Facture BPA-%d-7731 (fournitures, circuit automobile)", year),
+			body:    "Madame, Monsieur,\n\nVeuillez trouver ci-joint notre facture au format UBL.\n\nSalutations distinguées,\nBureautique & Papeterie de l'Aisne\n",
+			ubl:     true},
+		spec{label: "Factur-X sans numéro d'engagement", s: sup[2], number: fmt.Sprintf("F%d-318", year), buyer: samples.CASQBudgetPrincipal,
+			subject: fmt.Sprintf("Facture F%d-318", year),
+			body:    "Bonjour,\n\nCi-joint notre facture. Merci de nous confirmer sa bonne réception.\n\nCordialement.\n"},
+	)
 
 	var out []Sample
 	for i, sp := range specs {
 		inv := sp.s.Invoice(sp.number, date, sp.buyer, "", sp.ej)
-		pdf, err := samples.FacturX(inv)
-		if err != nil {
-			return nil, fmt.Errorf("demo: sample %d: %w", i+1, err)
+		att := samples.Attachment{Name: "Facture " + sp.number + ".pdf", ContentType: "application/pdf"}
+		if sp.ubl {
+			att = samples.Attachment{Name: sp.number + ".xml", ContentType: "application/xml", Data: samples.UBL(inv)}
+		} else {
+			pdf, err := samples.FacturX(inv)
+			if err != nil {
+				return nil, fmt.Errorf("demo: sample %d: %w", i+1, err)
+			}
+			att.Data = pdf
 		}
 		from := sp.s.Email
 		if sp.s.Contact != "" {
@@ -260,11 +274,9 @@ func Samples(now time.Time) ([]Sample, error) {
 		}
 		out = append(out, Sample{Label: sp.label, Mail: samples.Mail{
 			From: from, To: "Comptabilité CASQ <" + MailboxUser + ">", Subject: sp.subject, Body: sp.body,
-			MessageID: fmt.Sprintf("demo-%d-%d@%s", year, i+1, domain(sp.s.Email)),
-			Date:      now.Add(time.Duration(i-10) * time.Minute),
-			Attachments: []samples.Attachment{{
-				Name: "Facture " + sp.number + ".pdf", ContentType: "application/pdf", Data: pdf,
-			}},
+			MessageID:   fmt.Sprintf("demo-%d-%d@%s", year, i+1, domain(sp.s.Email)),
+			Date:        now.Add(time.Duration(i-10) * time.Minute),
+			Attachments: []samples.Attachment{att},
 		}})
 	}
 	out = append(out, Sample{Label: "Réponse automatique d'absence", Mail: samples.Mail{
