@@ -5,6 +5,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"strings"
+	"time"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
 
 // Document formats.
@@ -16,6 +20,10 @@ const (
 	FormatPDF      = "pdf"
 	FormatXML      = "xml"
 	FormatOther    = "other"
+	// FormatUnsupported is a file Facteur cannot read (an Outlook .msg,
+	// an image, an office document): the supplier is to be asked for a
+	// PDF. Document.Error says why.
+	FormatUnsupported = "unsupported"
 )
 
 // warnNoStructuredData is the warning of a PDF without invoice XML.
@@ -56,18 +64,49 @@ func parseDocument(name string, data []byte, opts Options) (doc Document) {
 	}
 	switch doc.Sniffed {
 	case typePDF:
-		readPDFDocument(&doc)
+		readPDFDocument(&doc, opts)
 	case typeXML:
 		readXMLDocument(&doc)
 	case typeTNEF:
 		doc.Warnings = append(doc.Warnings, "Outlook TNEF (winmail.dat) content is not decoded")
 	case typeZIP:
 		doc.Warnings = append(doc.Warnings, "ZIP archive content is not opened")
+	default:
+		if reason := unsupportedReason(doc.Sniffed, doc.Name); reason != "" {
+			doc.Format = FormatUnsupported
+			doc.Error = reason
+		}
 	}
-	if doc.Invoice != nil && doc.Invoice.OrderReference != "" {
+	if doc.Invoice != nil && doc.Invoice.OrderReference != "" && doc.Source == "xml" {
 		doc.Candidates = append(doc.Candidates, Candidate{Value: doc.Invoice.OrderReference, Evidence: "xml BT-13"})
 	}
+	if doc.Text != "" {
+		var c candidates
+		c.list = doc.Candidates
+		c.find(opts.EngagementPatterns, doc.Text, "pdf text")
+		doc.Candidates = c.list
+	}
 	return doc
+}
+
+// unsupportedReason tells why a file type cannot be read, "" when it is
+// not one Facteur knows to be unreadable (it is then "other").
+func unsupportedReason(sniffed, name string) string {
+	switch {
+	case sniffed == "application/x-ole-storage" && nameExt(name) == ".msg":
+		return "Outlook .msg file: not readable, a PDF is needed"
+	case sniffed == "application/x-ole-storage":
+		return "OLE compound document (old Office file or Outlook item): not readable, a PDF is needed"
+	case strings.HasPrefix(sniffed, "image/"):
+		return "image (" + sniffed + "): a scanned invoice cannot be read, a PDF is needed"
+	}
+	switch nameExt(name) {
+	case ".doc", ".docx", ".xls", ".xlsx", ".odt", ".ods", ".rtf":
+		return "office document: not readable, a PDF is needed"
+	case ".tif", ".tiff", ".heic":
+		return "image: a scanned invoice cannot be read, a PDF is needed"
+	}
+	return ""
 }
 
 // readXMLDocument reads a bare XML file.
@@ -86,6 +125,11 @@ func readXMLDocument(doc *Document) {
 	case syntaxUBL:
 		doc.Format = FormatUBL
 	default:
+		doc.Kind = xmlKind(res.root)
+		if doc.Kind != "" {
+			doc.Warnings = append(doc.Warnings, "XML is a "+strings.ReplaceAll(doc.Kind, "_", " ")+", not an invoice (root element "+res.root+")")
+			return
+		}
 		doc.Warnings = append(doc.Warnings, "XML is not an invoice (root element "+res.root+")")
 		return
 	}
@@ -97,15 +141,88 @@ func setInvoice(doc *Document, res xmlResult) {
 	doc.Profile = normProfile(res.profile)
 	doc.IsInvoice = true
 	doc.Source = "xml"
+	doc.Kind = KindInvoice
+	if res.invoice != nil && res.invoice.Type == "credit_note" {
+		doc.Kind = KindCreditNote
+	}
 }
 
-// readPDFDocument looks for invoice XML embedded in a PDF.
-func readPDFDocument(doc *Document) {
+// readPDFDocument reads a PDF: the invoice XML embedded in it (unless
+// TextOnly), and its visible text, from which the fields are read when
+// there is no usable XML.
+func readPDFDocument(doc *Document, opts Options) {
 	doc.Format = FormatPDF
-	files, err := pdfEmbeddedFiles(doc.Data)
+	if len(doc.Data) > opts.MaxPDFBytes {
+		doc.Error = fmt.Sprintf("PDF of %d bytes, larger than the limit of %d", len(doc.Data), opts.MaxPDFBytes)
+		return
+	}
+	deadline := time.Now().Add(opts.DocumentTimeout)
+	ctx, err := readPDF(doc.Data)
 	if err != nil {
 		doc.Error = "unreadable PDF: " + err.Error()
 		return
+	}
+	if n := len(ctx.XRefTable.Table); n > opts.MaxPDFObjects {
+		doc.Error = fmt.Sprintf("PDF with %d objects, more than the limit of %d", n, opts.MaxPDFObjects)
+		return
+	}
+	structured := false
+	if !opts.TextOnly {
+		structured = readEmbeddedXML(doc, ctx)
+	}
+	text, err := extractText(ctx, textLimits{
+		deadline:     deadline,
+		maxPages:     opts.MaxPDFPages,
+		maxOps:       DefaultMaxPDFOperators,
+		maxDecode:    maxPDFStreamBytes,
+		maxTextBytes: DefaultMaxTextBytes,
+	})
+	doc.Text = text
+	if err != nil {
+		if structured {
+			doc.Warnings = append(doc.Warnings, "visible text not read: "+err.Error())
+			return
+		}
+		doc.Error = "PDF text: " + err.Error()
+		return
+	}
+	if structured {
+		return
+	}
+	if strings.TrimSpace(text) == "" {
+		doc.Warnings = append(doc.Warnings, "no visible text (a scan or a blank page)")
+		return
+	}
+	res := invoiceFromText(text, defaultMaxTextLinesFields)
+	doc.Kind = res.kind
+	doc.Warnings = append(doc.Warnings, res.warnings...)
+	switch {
+	case res.isInvoice:
+		doc.Invoice, doc.IsInvoice, doc.Source = res.invoice, true, "text"
+	case res.kind != "" && res.kind != KindInvoice && res.kind != KindCreditNote:
+		doc.Warnings = append(doc.Warnings, "the text reads as a "+strings.ReplaceAll(res.kind, "_", " ")+", not an invoice")
+	default:
+		doc.Warnings = append(doc.Warnings, "the text does not read as an invoice")
+	}
+}
+
+// extractText runs pdfText, turning a panic into an error.
+func extractText(ctx *model.Context, lim textLimits) (text string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			text, err = "", fmt.Errorf("pdf: text reader failure: %v", r)
+		}
+	}()
+	return pdfText(ctx.XRefTable, lim)
+}
+
+// readEmbeddedXML looks for invoice XML embedded in a PDF and reports
+// whether it found one.
+func readEmbeddedXML(doc *Document, ctx *model.Context) bool {
+	files, err := embeddedFiles(ctx)
+	if err != nil {
+		doc.Warnings = append(doc.Warnings, "embedded files: "+err.Error())
+		return false
 	}
 	// Candidates by precedence, stable for equal ranks.
 	type cand struct {
@@ -141,14 +258,39 @@ func readPDFDocument(doc *Document) {
 			// cannot be deposited as a structured flow, but its data is good.
 			doc.Warnings = append(doc.Warnings, "embedded "+c.f.name+" is UBL, not Factur-X")
 		default:
+			if k := xmlKind(res.root); k != "" {
+				doc.Kind = k
+				doc.Warnings = append(doc.Warnings, "embedded "+c.f.name+" is a "+strings.ReplaceAll(k, "_", " ")+", not an invoice")
+				continue
+			}
 			notInvoice = append(notInvoice, c.f.name)
 			continue
 		}
 		setInvoice(doc, res)
-		return
+		return true
 	}
 	for _, n := range notInvoice {
 		doc.Warnings = append(doc.Warnings, "embedded "+n+" is not an invoice")
 	}
 	doc.Warnings = append(doc.Warnings, warnNoStructuredData)
+	return false
+}
+
+// xmlKind names the kind of a non-invoice business document from its
+// root element ("{namespace}local").
+func xmlKind(root string) string {
+	local := root
+	if i := strings.LastIndexByte(root, '}'); i >= 0 {
+		local = root[i+1:]
+	}
+	switch {
+	case local == "SCRDMCCBDACIOMessageStructure", local == "Order", local == "OrderChange",
+		strings.Contains(root, "CrossIndustryOrder"):
+		return KindPurchaseOrder
+	case local == "DespatchAdvice", strings.Contains(root, "CrossIndustryDespatchAdvice"):
+		return KindDeliveryNote
+	case local == "Quotation":
+		return KindQuote
+	}
+	return ""
 }

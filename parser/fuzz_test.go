@@ -98,3 +98,56 @@ func FuzzPDF(f *testing.F) {
 		}
 	})
 }
+
+func FuzzTNEF(f *testing.F) {
+	addSeeds(f, "eml/*.tnef", 2, 1<<20)
+	f.Add([]byte("\x78\x9f\x3e\x22\x00\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		files, _ := readTNEF(data, 1<<20)
+		total := 0
+		for _, fl := range files {
+			total += len(fl.data)
+		}
+		if total > 1<<20 {
+			t.Fatalf("%d bytes returned, limit 1 MiB", total)
+		}
+		ParseDocuments("winmail.dat", data, Options{MaxDecompressedBytes: 1 << 20})
+	})
+}
+
+func FuzzZIP(f *testing.F) {
+	f.Add(makeZIP(f, map[string][]byte{"a.xml": []byte(sampleCII), "b.txt": []byte("x")}))
+	f.Add(makeZIP(f, map[string][]byte{"n.zip": makeZIP(f, map[string][]byte{"c.pdf": []byte("%PDF-1.4")})}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		opts := Options{MaxDecompressedBytes: 1 << 20, MaxArchiveEntries: 10}.withDefaults()
+		files, _ := readZIP(data, opts)
+		if len(files) > 10 {
+			t.Fatalf("%d files, limit 10", len(files))
+		}
+		for _, d := range ParseDocuments("a.zip", data, opts) {
+			if strings.HasPrefix(d.Error, "internal error") {
+				t.Fatal(d.Error)
+			}
+		}
+	})
+}
+
+// FuzzPDFText fuzzes the content-stream interpreter and the CMap parser
+// directly (whole PDFs are fuzzed by FuzzPDF).
+func FuzzPDFText(f *testing.F) {
+	f.Add([]byte("BT /F1 12 Tf 10 700 Td (Facture n\\260 42) Tj [(A) -300 (B)] TJ T* (x) ' 1 2 (y) \" ET"),
+		[]byte("1 begincodespacerange <0000> <FFFF> endcodespacerange 2 beginbfrange <0001> <0003> [<0041> <0042>] <0010> <0012> <0061> endbfrange 1 beginbfchar <0020> <00660069> endbfchar"))
+	f.Add([]byte("q 0 1 -1 0 0 0 cm BT 3 Tr <00010002> Tj ET Q BI /W 1 ID \x00\xff EI Do"), []byte("begincodespacerange <00> <FF> endcodespacerange"))
+	f.Fuzz(func(t *testing.T, content, cmapData []byte) {
+		cm := parseCMap(cmapData)
+		if len(cm.uni) > maxCMapEntries {
+			t.Fatalf("%d cmap entries", len(cm.uni))
+		}
+		font := &pdfFont{composite: len(cm.spaces) > 0, spaces: cm.spaces, toUni: cm.uni, base: &winAnsiTable, defWidth: 500}
+		e := &textExtractor{lim: textLimits{maxOps: 100_000}, fonts: map[int]*pdfFont{}}
+		st := textState{ctm: identity, th: 1, font: font, size: 10}
+		e.run(content, nil, st, 0)
+		_ = layout(e.spans)
+		_ = invoiceFromText(string(content), 100)
+	})
+}

@@ -43,7 +43,17 @@ func Parse(raw []byte, opts Options) (msg *Message, err error) {
 	hdr := mail.Header{Header: message.Header{Header: h}}
 	w.readHeaders(hdr)
 
-	w.walk(h, body, 0, false)
+	if len(raw) > opts.MaxMessageBytes {
+		// Too large to be read safely: the headers are kept (to answer
+		// the sender), the content is one document in error.
+		w.warnf("message of %d bytes, larger than the limit of %d; its content is not read", len(raw), opts.MaxMessageBytes)
+		w.msg.Documents = append(w.msg.Documents, Document{
+			Name: "message", Format: FormatOther, Size: len(raw),
+			Error: fmt.Sprintf("message of %d bytes, larger than the limit of %d", len(raw), opts.MaxMessageBytes),
+		})
+	} else {
+		w.walk(h, body, 0, false)
+	}
 
 	w.msg.Automatic = automatic(hdr, w.msg)
 	w.msg.BodyText = w.bodyText()
@@ -310,15 +320,18 @@ func (w *walker) leaf(h textproto.Header, mediaType string, params map[string]st
 func (w *walker) addDocument(h textproto.Header, mediaType string, data []byte, forwarded bool) {
 	mh := message.Header{Header: h}
 	name := w.filename(mh)
-	doc := parseDocument(name, data, w.opts)
-	doc.ContentType = mediaType
-	if doc.Name == "" {
-		doc.Name = fmt.Sprintf("document-%d%s", len(w.msg.Documents)+1, extFor(doc.Sniffed))
+	if name == "" {
+		name = fmt.Sprintf("document-%d%s", len(w.msg.Documents)+1, extFor(sniff(data)))
 	}
-	if forwarded {
-		doc.Warnings = append(doc.Warnings, "found in a forwarded message")
+	for i, doc := range parseDocuments(name, data, w.opts, 0) {
+		if i == 0 {
+			doc.ContentType = mediaType
+		}
+		if forwarded {
+			doc.Warnings = append(doc.Warnings, "found in a forwarded message")
+		}
+		w.msg.Documents = append(w.msg.Documents, doc)
 	}
-	w.msg.Documents = append(w.msg.Documents, doc)
 }
 
 // filename returns the decoded file name of a part (Content-Disposition
@@ -362,7 +375,12 @@ func (w *walker) decodeBody(h textproto.Header, body []byte, _ bool) []byte {
 		w.warnf("unknown transfer encoding %q; part kept as is", truncateUTF8(enc, 40))
 		return body
 	}
-	data, err := io.ReadAll(e.Body)
+	// Decoded content is at most 3/4 of base64 and never larger than
+	// quoted-printable: one allocation of the right size.
+	var buf bytes.Buffer
+	buf.Grow(len(body)*3/4 + 64)
+	_, err = io.Copy(&buf, e.Body)
+	data := buf.Bytes()
 	if err != nil {
 		w.warnf("damaged %s content: %v", enc, err)
 	}

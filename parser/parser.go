@@ -15,16 +15,29 @@ import (
 	"time"
 )
 
-// Default MIME bounds.
+// Default limits. Each can be changed in Options; exceeding one gives a
+// document error (or a message warning) with the reason, never a crash.
 const (
-	DefaultMaxDepth = 20
-	DefaultMaxParts = 200
+	DefaultMaxDepth           = 20
+	DefaultMaxParts           = 200
+	DefaultMaxMessageBytes    = 64 << 20
+	DefaultMaxDecompressed    = 64 << 20 // bytes produced by one archive or TNEF stream
+	DefaultMaxRatio           = 200      // decompressed / compressed size
+	DefaultMaxArchiveEntries  = 100
+	DefaultMaxPDFBytes        = 50 << 20
+	DefaultMaxPDFPages        = 200
+	DefaultMaxPDFObjects      = 500_000
+	DefaultMaxPDFOperators    = 5_000_000
+	DefaultDocumentTimeout    = 10 * time.Second
+	DefaultMaxTextBytes       = 1 << 20
+	defaultMaxTextLinesFields = 2_000
 
 	// maxBodyText is the largest BodyText kept, in bytes.
 	maxBodyText = 64 << 10
 )
 
-// Options tunes parsing. The zero value is ready to use.
+// Options tunes parsing. The zero value is ready to use: every zero limit
+// means its default.
 type Options struct {
 	// EngagementPatterns are regular expressions with exactly one capture
 	// group, the engagement number. Nil means DefaultEngagementPatterns.
@@ -35,17 +48,49 @@ type Options struct {
 	// MaxParts bounds the number of MIME entities visited; 0 means
 	// DefaultMaxParts.
 	MaxParts int
+
+	// TextOnly ignores the XML embedded in PDFs and reads their visible
+	// text instead, so that the two paths can be compared.
+	TextOnly bool
+
+	// MaxMessageBytes bounds the size of a message given to Parse.
+	MaxMessageBytes int
+	// MaxDecompressedBytes bounds what one ZIP archive or TNEF stream may
+	// expand to, and MaxRatio its expansion ratio.
+	MaxDecompressedBytes int64
+	MaxRatio             int
+	// MaxArchiveEntries bounds the files taken from one archive.
+	MaxArchiveEntries int
+	// MaxPDFBytes, MaxPDFPages and MaxPDFObjects bound the PDFs read.
+	MaxPDFBytes   int
+	MaxPDFPages   int
+	MaxPDFObjects int
+	// DocumentTimeout bounds the time spent on one document.
+	DocumentTimeout time.Duration
 }
 
 func (o Options) withDefaults() Options {
 	if o.EngagementPatterns == nil {
 		o.EngagementPatterns = DefaultEngagementPatterns()
 	}
-	if o.MaxDepth <= 0 {
-		o.MaxDepth = DefaultMaxDepth
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
 	}
-	if o.MaxParts <= 0 {
-		o.MaxParts = DefaultMaxParts
+	def(&o.MaxDepth, DefaultMaxDepth)
+	def(&o.MaxParts, DefaultMaxParts)
+	def(&o.MaxMessageBytes, DefaultMaxMessageBytes)
+	def(&o.MaxRatio, DefaultMaxRatio)
+	def(&o.MaxArchiveEntries, DefaultMaxArchiveEntries)
+	def(&o.MaxPDFBytes, DefaultMaxPDFBytes)
+	def(&o.MaxPDFPages, DefaultMaxPDFPages)
+	def(&o.MaxPDFObjects, DefaultMaxPDFObjects)
+	if o.MaxDecompressedBytes <= 0 {
+		o.MaxDecompressedBytes = DefaultMaxDecompressed
+	}
+	if o.DocumentTimeout <= 0 {
+		o.DocumentTimeout = DefaultDocumentTimeout
 	}
 	return o
 }
@@ -98,18 +143,25 @@ type Document struct {
 	Size        int    `json:"size"`
 	SHA256      string `json:"sha256"` // hex
 	Data        []byte `json:"-"`
+	// Text is the visible text of a PDF (pages separated by form feeds),
+	// at most 1 MiB; "" for other documents.
+	Text string `json:"-"`
 
 	// Format is "facturx" (CII D16B in a PDF), "zugferd1" (ZUGFeRD 1.0 in a
 	// PDF or alone), "cii", "ubl", "pdf" (no usable invoice XML), "xml"
 	// (XML that is not an invoice) or "other".
-	Format    string   `json:"format"`
-	Profile   string   `json:"profile,omitempty"` // "MINIMUM", "BASIC WL", "BASIC", "EN16931", "EXTENDED", "XRECHNUNG", a ZUGFeRD 1.0 level, or the raw BT-24 value
-	IsInvoice bool     `json:"is_invoice"`
-	Source    string   `json:"source,omitempty"` // "xml" when Invoice comes from XML; "" when there are no fields
-	Invoice   *Invoice `json:"invoice,omitempty"`
+	Format    string `json:"format"`
+	Profile   string `json:"profile,omitempty"` // "MINIMUM", "BASIC WL", "BASIC", "EN16931", "EXTENDED", "XRECHNUNG", a ZUGFeRD 1.0 level, or the raw BT-24 value
+	IsInvoice bool   `json:"is_invoice"`
+	Source    string `json:"source,omitempty"` // "xml" or "text" (visible PDF text); "" when there are no fields
+	// Kind is what the document is, when it can be told: "invoice",
+	// "credit_note", "purchase_order", "delivery_note",
+	// "terms_and_conditions", "quote"; "" when unknown.
+	Kind    string   `json:"kind,omitempty"`
+	Invoice *Invoice `json:"invoice,omitempty"`
 
 	// Candidates are the engagement numbers found in this document
-	// (BT-13 → evidence "xml BT-13").
+	// (BT-13 → evidence "xml BT-13"; in the visible text → "pdf text").
 	Candidates []Candidate `json:"candidates,omitempty"`
 
 	Error    string   `json:"error,omitempty"` // why the document could not be read

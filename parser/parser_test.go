@@ -124,8 +124,12 @@ func TestOctetStreamPDFAndRFC2231Name(t *testing.T) {
 	if d.ContentType != "application/octet-stream" || d.Sniffed != typePDF {
 		t.Errorf("types %q %q", d.ContentType, d.Sniffed)
 	}
-	if d.Format != FormatPDF || d.IsInvoice || d.Error != "" || !contains(d.Warnings, warnNoStructuredData) {
-		t.Errorf("plain pdf: format %q invoice %v error %q warnings %q", d.Format, d.IsInvoice, d.Error, d.Warnings)
+	// No XML: the fields come from the visible text.
+	if d.Format != FormatPDF || !d.IsInvoice || d.Source != "text" || d.Error != "" || !contains(d.Warnings, warnNoStructuredData) {
+		t.Errorf("plain pdf: format %q invoice %v source %q error %q warnings %q", d.Format, d.IsInvoice, d.Source, d.Error, d.Warnings)
+	}
+	if d.Invoice == nil || d.Invoice.Number != "FA-2026-0042" {
+		t.Errorf("plain pdf: invoice %+v", d.Invoice)
 	}
 }
 
@@ -301,7 +305,7 @@ func TestPNGNamedPDF(t *testing.T) {
 		t.Fatalf("documents: %d", len(m.Documents))
 	}
 	d := m.Documents[0]
-	if d.Sniffed != "image/png" || d.Format != FormatOther || d.IsInvoice {
+	if d.Sniffed != "image/png" || d.Format != FormatUnsupported || d.IsInvoice || !strings.Contains(d.Error, "image") {
 		t.Errorf("png named pdf: sniffed %q format %q invoice %v", d.Sniffed, d.Format, d.IsInvoice)
 	}
 	if len(d.Warnings) == 0 || !strings.Contains(d.Warnings[0], "named .pdf") {
@@ -418,15 +422,20 @@ func TestCorpusPDFWithoutTruth(t *testing.T) {
 		}
 		return ParseDocument(name, data, Options{})
 	}
-	if d := read("mustang-lib__ORDER-X_EX01_ORDER_FULL_DATA-COMFORT.pdf"); d.IsInvoice || d.Format != FormatPDF || !contains(d.Warnings, "embedded order-x.xml is not an invoice") {
-		t.Errorf("order-x pdf: %q %v %q %q", d.Format, d.IsInvoice, d.Error, d.Warnings)
+	if d := read("mustang-lib__ORDER-X_EX01_ORDER_FULL_DATA-COMFORT.pdf"); d.IsInvoice || d.Format != FormatPDF || d.Kind != KindPurchaseOrder ||
+		!contains(d.Warnings, "embedded order-x.xml is a purchase order, not an invoice") {
+		t.Errorf("order-x pdf: %q %v %q %q %q", d.Format, d.IsInvoice, d.Kind, d.Error, d.Warnings)
 	}
 	if d := read("mustang-cli__corrupt-factur-x-waytoosmall.pdf"); d.IsInvoice || d.Error == "" && d.Sniffed == typePDF {
 		t.Errorf("corrupt pdf: %q %q %q", d.Sniffed, d.Format, d.Error)
 	}
-	for _, name := range []string{"horstoeko__pdf_plain.pdf", "hetzner__RE-E-974-Hetzner_2016-01-19_R0005532486.pdf", "invoice2data__free_fiber.pdf"} {
-		if d := read(name); d.Format != FormatPDF || d.IsInvoice || !contains(d.Warnings, warnNoStructuredData) {
-			t.Errorf("%s: %q %v %q %q", name, d.Format, d.IsInvoice, d.Error, d.Warnings)
+	if d := read("horstoeko__pdf_plain.pdf"); d.Format != FormatPDF || d.IsInvoice || !contains(d.Warnings, warnNoStructuredData) {
+		t.Errorf("blank pdf: %q %v %q %q", d.Format, d.IsInvoice, d.Error, d.Warnings)
+	}
+	// Plain invoices: read from their visible text.
+	for _, name := range []string{"hetzner__RE-E-974-Hetzner_2016-01-19_R0005532486.pdf", "invoice2data__free_fiber.pdf"} {
+		if d := read(name); d.Format != FormatPDF || !d.IsInvoice || d.Source != "text" || d.Invoice == nil || d.Invoice.Number == "" {
+			t.Errorf("%s: %q %v %q %q %+v", name, d.Format, d.IsInvoice, d.Error, d.Warnings, d.Invoice)
 		}
 	}
 	if d := read("invoice2data__AzureInterior.pdf"); d.Format != FormatPDF || !d.IsInvoice || d.Source != "xml" {

@@ -57,18 +57,37 @@ type embeddedFile struct {
 // file). Files that cannot be decoded are returned with err set; the
 // returned error is for the PDF as a whole.
 func pdfEmbeddedFiles(data []byte) (files []embeddedFile, err error) {
+	ctx, err := readPDF(data)
+	if err != nil {
+		return nil, err
+	}
+	return embeddedFiles(ctx)
+}
+
+// readPDF reads the cross-reference table and objects of a PDF.
+func readPDF(data []byte) (ctx *model.Context, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			files, err = nil, fmt.Errorf("pdf: reader failure: %v", r)
+			ctx, err = nil, fmt.Errorf("pdf: reader failure: %v", r)
 		}
 	}()
-	ctx, err := api.ReadContext(bytes.NewReader(data), pdfConfig())
+	ctx, err = api.ReadContext(bytes.NewReader(data), pdfConfig())
 	if err != nil {
 		return nil, fmt.Errorf("pdf: %w", err)
 	}
 	if ctx == nil || ctx.XRefTable == nil {
 		return nil, fmt.Errorf("pdf: no cross-reference table")
 	}
+	return ctx, nil
+}
+
+// embeddedFiles lists the embedded files of a PDF read by readPDF.
+func embeddedFiles(ctx *model.Context) (files []embeddedFile, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			files, err = nil, fmt.Errorf("pdf: reader failure: %v", r)
+		}
+	}()
 	x := ctx.XRefTable
 	cat, err := x.Catalog()
 	if err != nil {
@@ -191,6 +210,11 @@ func (w *fileSpecWalker) fileSpec(o types.Object, key string) {
 	}
 	w.seenName[name] = true
 	f := embeddedFile{name: name}
+	if xmlPrecedence(name) < 0 {
+		// Not an XML candidate: listed, never decoded (it may be large).
+		w.files = append(w.files, f)
+		return
+	}
 	f.data, f.err = decodeStream(w.x, stream)
 	if f.err != nil {
 		f.err = fmt.Errorf("pdf: embedded file %q: %w", name, f.err)

@@ -1,0 +1,76 @@
+package parser
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-pdf/fpdf"
+)
+
+// pdfWithPages returns a PDF of n pages, each with a line of text.
+func pdfWithPages(t testing.TB, n int) []byte {
+	t.Helper()
+	doc := fpdf.New("P", "mm", "A4", "")
+	doc.SetFont("Helvetica", "", 12)
+	for i := 0; i < n; i++ {
+		doc.AddPage()
+		doc.Cell(40, 10, "Facture FA-2026-0042 page")
+	}
+	var buf bytes.Buffer
+	if err := doc.Output(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestLimits(t *testing.T) {
+	pdf := pdfWithPages(t, 5)
+	tests := []struct {
+		name string
+		opts Options
+		want string // in Document.Error
+	}{
+		{"pdf size", Options{MaxPDFBytes: 100}, "larger than the limit of 100"},
+		{"pdf pages", Options{MaxPDFPages: 2}, "5 pages, more than the limit of 2"},
+		{"pdf objects", Options{MaxPDFObjects: 3}, "more than the limit of 3"},
+		{"time", Options{DocumentTimeout: time.Nanosecond}, "time limit exceeded"},
+	}
+	for _, tt := range tests {
+		d := ParseDocument("f.pdf", pdf, tt.opts)
+		if !strings.Contains(d.Error, tt.want) || d.IsInvoice {
+			t.Errorf("%s: error %q, want %q", tt.name, d.Error, tt.want)
+		}
+	}
+	if d := ParseDocument("f.pdf", pdf, Options{}); d.Error != "" || !d.IsInvoice {
+		t.Errorf("within limits: %q %v", d.Error, d.IsInvoice)
+	}
+}
+
+func TestMessageSizeLimit(t *testing.T) {
+	raw := mimeMessage(stdHeader, part{plainPart, strings.Repeat("x", 4096)})
+	m, err := Parse(raw, Options{MaxMessageBytes: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject == "" || len(m.Documents) != 1 || !strings.Contains(m.Documents[0].Error, "larger than the limit") {
+		t.Errorf("subject %q documents %+v", m.Subject, m.Documents)
+	}
+}
+
+// TestHugeContentStream: a page whose content stream has millions of
+// operators is cut by the operator bound, not read for ever.
+func TestOperatorBound(t *testing.T) {
+	var content bytes.Buffer
+	content.WriteString("BT /F1 12 Tf ")
+	for content.Len() < 1<<20 {
+		content.WriteString("1 0 Td (x) Tj ")
+	}
+	content.WriteString("ET")
+	e := &textExtractor{lim: textLimits{maxOps: 10_000}, fonts: map[int]*pdfFont{}}
+	e.run(content.Bytes(), nil, textState{ctm: identity, th: 1}, 0)
+	if e.err == nil || !strings.Contains(e.err.Error(), "content operators") {
+		t.Errorf("err %v", e.err)
+	}
+}

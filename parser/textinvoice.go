@@ -1,0 +1,738 @@
+package parser
+
+import (
+	"fmt"
+	"math/big"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Invoice fields from the visible text of a document (a plain PDF):
+// labels, French first, then German and English, each followed by its
+// value on the same line or, when the label ends its line, in a column of
+// the next line. Values are checked by their validators (SIRET/SIREN
+// Luhn, French VAT key, IBAN mod 97, total without VAT + VAT = total with
+// VAT); a value that fails is dropped with a warning, never kept.
+
+// Document kinds.
+const (
+	KindInvoice       = "invoice"
+	KindCreditNote    = "credit_note"
+	KindPurchaseOrder = "purchase_order"
+	KindDeliveryNote  = "delivery_note"
+	KindTerms         = "terms_and_conditions"
+	KindQuote         = "quote"
+)
+
+// textResult is what was read from a text.
+type textResult struct {
+	invoice   *Invoice
+	isInvoice bool
+	kind      string
+	warnings  []string
+}
+
+func re(s string) *regexp.Regexp { return regexp.MustCompile(s) }
+
+var (
+	numberLabels = []*regexp.Regexp{
+		re(`(?i)(?:n[°ºo]\.?|num[ée]ro)\s*(?:de\s+)?(?:la\s+)?facture\s*:?`),
+		re(`(?i)\bfacture\s*(?:n[°ºo]\.?|num[ée]ro|#)?\s*:?`),
+		re(`(?i)\bavoir\s*(?:n[°ºo]\.?|num[ée]ro|#)?\s*:?`),
+		re(`(?i)rechnungs?-?\s*(?:nummer|nr\.?)\s*:?`),
+		re(`(?i)(?:rechnung|gutschrift|rechnungskorrektur|keine rechnung)\b[^:\n]{0,30}?(?:\bnr\.?|#|nummer)\s*:?`),
+		re(`(?i)\brechnung\s*#?\s*:?`),
+		re(`(?i)\binvoice\s*(?:number|no\.?|n[°o]|#|id)?\s*:?`),
+		re(`(?i)\bfactuur(?:nummer)?\s*:?`),
+		re(`(?i)\bbeleg-?\s*(?:nr\.?|nummer)\s*:?`),
+	}
+	dateLabels = []*regexp.Regexp{
+		re(`(?i)date\s+(?:de\s+(?:la\s+)?)?factur(?:e|ation)\s*:?`),
+		re(`(?i)date\s+d'[ée]mission\s*:?`),
+		re(`(?i)rechnungsdatum\s*:?`),
+		re(`(?i)belegdatum\s*:?`),
+		re(`(?i)ausstellungsdatum\s*:?`),
+		re(`(?i)invoice\s+date\s*:?`),
+		re(`(?i)(?:date\s+of\s+issue|issue\s+date)\s*:?`),
+		re(`(?i)(?:rechnung|invoice|facture|avoir|gutschrift|korrektur)[^:\n]{0,40}?(?:nr\.?|#|n°|no\.?)\s*:?\s*[A-Za-z0-9][\w/.\-]*\s+(?:vom|von|du|issued at|dated|of|en date du)\s*:?`),
+		re(`(?i)(?:rechnung|invoice|facture|avoir|gutschrift|korrektur)\S*\s+[A-Za-z0-9][\w/.\-]*\d[\w/.\-]*\s+(?:vom|von|du|issued at|dated|en date du)\s*:?`),
+		re(`(?i)beleg-?\s*datum\s*:?`),
+		re(`(?i)\bdate\s*:`),
+		re(`(?i)\bdatum\s*:`),
+		re(`(?i)^\s*vom\b\s*:?`),
+		re(`(?i)^\s*date\b`),
+		re(`(?i)^\s*datum\b`),
+	}
+	withVATLabels = []*regexp.Regexp{
+		re(`(?i)total\s+t\.?t\.?c\.?`),
+		re(`(?i)montant\s+t\.?t\.?c\.?`),
+		re(`(?i)total\s+toutes\s+taxes\s+comprises`),
+		re(`(?i)rechnungssumme\s+brutto(?:\s*\([^)]*\))?`),
+		re(`(?i)summe\s+inkl\.?\s*(?:ust|mwst)\.?\s*:?`),
+		re(`(?i)bruttosumme|gesamtbrutto|summe\s+brutto|gesamtbetrag\s+brutto|brutto\s*betrag`),
+		re(`(?i)rechnungsbetrag|rechnungssumme(?:\s+inkl\.?\s*(?:ust|mwst)\.?)?|endsumme|gesamtsumme`),
+		re(`(?i)total\s*\(?\s*(?:incl\.?|including|inc\.?)\s*(?:vat|tax)\)?`),
+		re(`(?i)(?:grand|invoice)\s+total`),
+		re(`(?i)\bgesamtbetrag\b|\bendbetrag\b`),
+		re(`(?i)^\s*total\s*:?`),
+	}
+	withoutVATLabels = []*regexp.Regexp{
+		re(`(?i)total\s+h\.?t\.?`),
+		re(`(?i)montant\s+(?:total\s+)?h\.?t\.?`),
+		re(`(?i)total\s+hors\s+taxes?`),
+		re(`(?i)rechnungssumme\s+(?:ohne\s+ust\.?|netto)(?:\s*\([^)]*\))?`),
+		re(`(?i)(?:summe|gesamt)\s*netto|nettosumme|gesamtnettobetrag|netto\s*betrag`),
+		re(`(?i)total\s*\(?\s*(?:excl\.?|excluding|without|before)\s*(?:vat|tax)\)?`),
+		re(`(?i)net\s+total|total\s+net|subtotal|sub-total`),
+	}
+	vatTotalLabels = []*regexp.Regexp{
+		re(`(?i)(?:total|montant)\s+(?:de\s+la\s+)?t\.?v\.?a\.?`),
+		re(`(?i)total\s+taxes`),
+		re(`(?i)steuerbetrag(?:\s+in)?|ust\.?-?betrag|mwst\.?-?betrag|summe\s+(?:ust|mwst)\.?|gesamt\s*(?:ust|mwst)\.?`),
+		re(`(?i)(?:vat|tax)\s+total|total\s+(?:vat|tax)|(?:vat|tax)\s+amount`),
+		re(`(?i)(?:ust|mwst)\.?\s*gesamt\s*:?`),
+		re(`(?i)zuz[üu]gl(?:ich)?\.?\s*(?:ust|mwst)\.?\s*:?|zzgl\.?\s*(?:ust|mwst)\.?\s*:?`),
+		re(`(?i)^\s*t\.?v\.?a\.?\s*:?`),
+		re(`(?i)^\s*(?:vat|tax)\b\s*:?`),
+	}
+	amountDueLabels = []*regexp.Regexp{
+		re(`(?i)net\s+[àa]\s+payer`),
+		re(`(?i)(?:solde|reste|montant)\s+[àa]\s+payer|montant\s+d[ûu]`),
+		re(`(?i)zahlbetrag|zu\s+zahlen(?:der\s+betrag)?|f[äa]lliger\s+betrag`),
+		re(`(?i)(?:amount|balance)\s+due|due\s+payable|total\s+due`),
+	}
+	vatIDLabels = []*regexp.Regexp{
+		re(`(?i)(?:n[°ºo]\.?\s*)?(?:de\s+)?tva\s+intra(?:-?communautaire)?\s*:?`),
+		re(`(?i)(?:n[°ºo]\.?\s*)?(?:d'identification\s+)?tva\s*:?`),
+		re(`(?i)ust\.?\s*-?\s*id(?:ent)?\.?\s*-?\s*(?:nr|nummer)?\.?\s*:?`),
+		re(`(?i)umsatzsteuer-?\s*id(?:entifikationsnummer)?\.?\s*:?`),
+		re(`(?i)vat\s*(?:-?\s*id|\s+number|\s+reg(?:istration)?(?:\s+no\.?)?|\s+no\.?)?\s*:?`),
+		re(`(?i)btw(?:-?nummer|\s+nr\.?)?\s*:?`),
+	}
+	ibanLabel   = re(`(?i)\biban(?:-?nr\.?)?\s*:?`)
+	siretLabel  = re(`(?i)\bsiret\s*(?:n[°ºo]\.?)?\s*:?`)
+	sirenLabel  = re(`(?i)\bsiren\s*(?:n[°ºo]\.?)?\s*:?`)
+	orderLabels = []*regexp.Regexp{
+		re(`(?i)(?:n[°ºo]\.?\s*(?:de\s+)?|r[ée]f\.?\s*)?bon\s+de\s+commande\s*(?:n[°ºo]\.?)?\s*:?`),
+		re(`(?i)(?:votre|vos)\s+(?:commande|r[ée]f[ée]rence|r[ée]f\.?)\s*(?:n[°ºo]\.?)?\s*:?|your\s+ref(?:erence|\.)?\s*:?`),
+		re(`(?i)r[ée]f(?:[ée]rence|\.)?\s+(?:de\s+)?commande\s*:?|commande\s+n[°ºo]\.?\s*:?`),
+		re(`(?i)bestell-?\s*nr\.?\s*:?|bestellnummer\s*:?|(?:ihre\s+)?bestellung(?:\s+nr\.?)?\s*:?|auftragsnummer\s*:?`),
+		re(`(?i)(?:your|purchase)\s+order(?:\s+(?:no\.?|number|#))?\s*:?|\bp\.?o\.?\s+(?:number|no\.?|#)\s*:?|order\s+(?:number|no\.?|ref(?:erence)?)\s*:?`),
+	}
+	buyerRefLabels = []*regexp.Regexp{
+		re(`(?i)leitwe(?:g|ge)-?id\s*:?`),
+		re(`(?i)r[ée]f[ée]rence\s+acheteur(?:\s*/\s*service\s+ex[ée]cutant)?\s*:?`),
+		re(`(?i)service\s+ex[ée]cutant\s*:?|code\s+service\s*:?`),
+		re(`(?i)buyer\s+reference\s*:?`),
+	}
+	currencyLabel = re(`(?i)(?:w[äa]hrung|devise|currency)\s*:?`)
+	currencyCode  = re(`\b(EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|PLN|CZK|HUF)\b`)
+
+	invoiceWordRE    = re(`(?i)(?:facture\b|invoice\b|rechnung\b|factuur\b|\bavoir\b|credit\s+note|gutschrift|rechnungskorrektur)`)
+	creditTitleRE    = re(`(?i)^\s*(?:avoir|credit\s+note|facture\s+d'avoir)\b`)
+	nonInvoiceTitles = []struct {
+		kind string
+		re   *regexp.Regexp
+	}{
+		{KindPurchaseOrder, re(`(?i)^\s*(?:purchase\s+order|bon\s+de\s+commande|commande|order|bestellung)\b\s*(?:$|[:#n]|[A-Z0-9])`)},
+		{KindDeliveryNote, re(`(?i)^\s*(?:delivery\s+note|bon\s+de\s+livraison|lieferschein|packing\s+slip|avis\s+d'exp[ée]dition)\s*(?:$|[A-Z0-9])`)},
+		{KindTerms, re(`(?i)^\s*(?:conditions\s+g[ée]n[ée]rales|terms\s+and\s+conditions|general\s+terms|allgemeine\s+gesch[äa]ftsbedingungen)\b`)},
+		{KindQuote, re(`(?i)^\s*(?:devis|quotation|angebot)\b\s*(?:$|[:#n]|[A-Z0-9])`)},
+	}
+	buyerWords = re(`(?i)client|acheteur|buyer|customer|kunde|k[äa]ufer|destinataire|empf[äa]nger|invoicee|bill\s+to`)
+	columnSep  = re(`\s{3,}`)
+)
+
+// value kinds.
+var (
+	tokenRE  = re(`^[#:\s]*([A-Za-z0-9][A-Za-z0-9/_.\-]*[A-Za-z0-9]|[0-9])`)
+	amountRE = re(`(-\s?)?(\d{1,3}(?:[.,'\x{a0}\x{202f} ]\d{3})+(?:[.,]\d{1,4})?|\d+(?:[.,]\d{1,4})?)`)
+	dateNum  = re(`\b(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})\b`)
+	dateISO  = re(`\b(\d{4})-(\d{2})-(\d{2})\b`)
+	dateText = re(`(?i)\b(\d{1,2})\.?\s*(?:er)?\s+([a-zéûäè]+)\.?\s+(\d{4})\b`)
+	dateUS   = re(`(?i)\b([a-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})\b`)
+)
+
+var monthNames = map[string]int{
+	"janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
+	"août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
+	"januar": 1, "februar": 2, "märz": 3, "maerz": 3, "april": 4, "juni": 6, "juli": 7,
+	"august": 8, "oktober": 10, "dezember": 12,
+	"january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7,
+	"october": 10, "december": 12,
+	"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+	"oct": 10, "okt": 10, "nov": 11, "dec": 12, "dez": 12, "janv": 1, "févr": 2, "fév": 2, "avr": 4,
+	"juil": 7, "déc": 12,
+}
+
+// textLines splits a text into trimmed non-empty lines.
+func textLines(text string) []string {
+	raw := strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\f' || r == '\r' })
+	lines := raw[:0]
+	for _, l := range raw {
+		l = strings.TrimSpace(strings.ReplaceAll(l, "\u00a0", " "))
+		if l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// labelled finds the values that follow the labels, in label priority
+// then text order. parse returns the normalised value of the text just
+// after a label, and whether there is one.
+func labelled(lines []string, labels []*regexp.Regexp, parse func(rest string) (string, bool), skip func(line string, at int) bool) []string {
+	var out []string
+	for _, lab := range labels {
+		for i, line := range lines {
+			for _, m := range lab.FindAllStringIndex(line, 4) {
+				if skip != nil && skip(line, m[0]) {
+					continue
+				}
+				rest := line[m[1]:]
+				if v, ok := parse(rest); ok {
+					out = append(out, v)
+					continue
+				}
+				// The label ends its column: the value is in the next line,
+				// in the same column of a table row, else (a label alone on
+				// its line) in the first column that is a value by itself.
+				if strings.TrimSpace(strings.Trim(rest, ":#")) != "" && !columnSep.MatchString(rest[:min(len(rest), 4)]) {
+					continue
+				}
+				if i+1 >= len(lines) {
+					continue
+				}
+				cols := columnSep.Split(line, -1)
+				k := len(columnSep.FindAllStringIndex(line[:m[0]], -1))
+				next := columnSep.Split(lines[i+1], -1)
+				switch {
+				case len(cols) >= 3 || len(next) == len(cols) && len(cols) > 1:
+					if len(next) == len(cols) && k < len(next) {
+						if v, ok := parse(next[k]); ok && fullValue(next[k], v) {
+							out = append(out, v)
+						}
+					}
+				default:
+					for _, col := range next {
+						if v, ok := parse(col); ok && fullValue(col, v) {
+							out = append(out, v)
+							break
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+var currencyWordRE = re(`(?i)€|\$|£|\b(?:EUR|USD|GBP|CHF)\b`)
+
+// fullValue reports whether a column holds only the value (and a currency).
+func fullValue(col, v string) bool {
+	c := currencyWordRE.ReplaceAllString(col, "")
+	c = strings.Trim(strings.TrimSpace(c), "#:")
+	c = digitSpaceRE.ReplaceAllString(strings.TrimSpace(c), "$1$2")
+	return len(strings.Fields(c)) == 1
+}
+
+var digitSpaceRE = re(`(\d)[ \x{a0}\x{202f}](\d)`)
+
+func parseNumber(rest string) (string, bool) {
+	m := tokenRE.FindStringSubmatch(rest)
+	if m == nil {
+		return "", false
+	}
+	v := m[1]
+	if !strings.ContainsAny(v, "0123456789") || len(v) > 40 {
+		return "", false
+	}
+	if _, ok := parseDate(v); ok {
+		return "", false
+	}
+	if amountRE.FindString(v) == v && strings.ContainsAny(v, ",") {
+		return "", false
+	}
+	return v, true
+}
+
+func parseRef(rest string) (string, bool) {
+	m := tokenRE.FindStringSubmatch(rest)
+	if m == nil || len(m[1]) > 40 {
+		return "", false
+	}
+	v := m[1]
+	if !strings.ContainsAny(v, "0123456789") && (len(v) < 3 || strings.ToUpper(v) != v) {
+		return "", false
+	}
+	if _, ok := parseDate(v); ok {
+		return "", false
+	}
+	return v, true
+}
+
+// parseDateAfter reads a date at the start of rest.
+func parseDateAfter(rest string) (string, bool) { return parseDateOrder(rest, false) }
+
+// englishTitle reports a document titled in English ("Invoice"), whose
+// numeric dates are read month first.
+var englishTitleRE = re(`(?i)^\s*(?:invoice|credit\s+note|tax\s+invoice)\b`)
+
+func englishTitle(lines []string) bool {
+	for i, l := range lines {
+		if i > 40 {
+			break
+		}
+		for _, c := range columnSep.Split(l, -1) {
+			if englishTitleRE.MatchString(c) {
+				return true
+			}
+			if invoiceWordRE.MatchString(c) && !labelLike(c) {
+				return false
+			}
+		}
+	}
+	return false
+}
+
+func parseDateOrder(rest string, monthFirst bool) (string, bool) {
+	rest = strings.TrimLeft(rest, " :")
+	if len(rest) > 40 {
+		rest = rest[:40]
+	}
+	for _, r := range []*regexp.Regexp{dateISO, dateNum, dateText, dateUS} {
+		if loc := r.FindStringIndex(rest); loc != nil && loc[0] <= 2 {
+			if monthFirst && r == dateNum {
+				m := dateNum.FindStringSubmatch(rest[loc[0]:loc[1]])
+				if atoi(m[1]) <= 12 {
+					return parseDate(m[2] + "." + m[1] + "." + m[3])
+				}
+			}
+			return parseDate(rest[loc[0]:loc[1]])
+		}
+	}
+	return "", false
+}
+
+// parseDate normalises a date to YYYY-MM-DD (European day-month order
+// unless the numbers say otherwise).
+func parseDate(s string) (string, bool) {
+	var y, mo, d int
+	switch {
+	case dateISO.MatchString(s):
+		m := dateISO.FindStringSubmatch(s)
+		y, mo, d = atoi(m[1]), atoi(m[2]), atoi(m[3])
+	case dateNum.MatchString(s):
+		m := dateNum.FindStringSubmatch(s)
+		d, mo, y = atoi(m[1]), atoi(m[2]), atoi(m[3])
+		if mo > 12 && d <= 12 {
+			d, mo = mo, d
+		}
+		if len(m[3]) == 2 {
+			y += 2000
+		}
+	case dateText.MatchString(s):
+		m := dateText.FindStringSubmatch(s)
+		mon, ok := monthNames[strings.ToLower(m[2])]
+		if !ok {
+			return "", false
+		}
+		d, mo, y = atoi(m[1]), mon, atoi(m[3])
+	case dateUS.MatchString(s):
+		m := dateUS.FindStringSubmatch(s)
+		mon, ok := monthNames[strings.ToLower(m[1])]
+		if !ok {
+			return "", false
+		}
+		d, mo, y = atoi(m[2]), mon, atoi(m[3])
+	default:
+		return "", false
+	}
+	if y < 1990 || y > 2100 || mo < 1 || mo > 12 || d < 1 || d > 31 {
+		return "", false
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", y, mo, d), true
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+// parseAmountAfter reads the first amount after a label (skipping a few
+// words such as "in EUR" or "(excl. USt.)"), as a decimal string.
+func parseAmountAfter(rest string) (string, bool) {
+	if len(rest) > 80 {
+		rest = rest[:80]
+	}
+	for _, loc := range amountRE.FindAllStringSubmatchIndex(rest, 8) {
+		start, end := loc[0], loc[1]
+		// Not part of a word, a percentage or a date.
+		if start > 0 {
+			c := rest[start-1]
+			if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '/' || c == '.' || c == '-' && loc[2] < 0 {
+				continue
+			}
+		}
+		after := strings.TrimLeft(rest[end:], " ")
+		if strings.HasPrefix(after, "%") || end < len(rest) && (rest[end] >= 'A' && rest[end] <= 'Z' || rest[end] >= 'a' && rest[end] <= 'z' || rest[end] == '.' || rest[end] == '/') {
+			continue
+		}
+		if words := amountPrefixNoise(rest[:start]); words {
+			return "", false
+		}
+		if v, ok := normAmount(rest[start:end]); ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// amountPrefixNoise reports whether the text between a label and an
+// amount holds other words (a breakdown line, not the total): only
+// parenthesised text, currency names and "in" may stand there.
+func amountPrefixNoise(p string) bool {
+	p = parenRE.ReplaceAllString(p, " ")
+	p = currencyWordRE.ReplaceAllString(p, " ")
+	for _, w := range strings.FieldsFunc(p, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		switch strings.ToLower(w) {
+		case "in", "en", "eur", "euro", "euros", "de", "brutto", "netto", "ttc", "ht":
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+var parenRE = re(`\([^)]*\)`)
+
+// normAmount turns "1 234,50", "1.234,50", "1,234.50", "- 7,67" into
+// "1234.50" / "-7.67".
+func normAmount(s string) (string, bool) {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimLeft(s, "- ")
+	intPart, frac := s, ""
+	if last := strings.LastIndexAny(s, ".,"); last >= 0 {
+		after := len(s) - last - 1
+		same := strings.Count(s, s[last:last+1])
+		others := strings.ContainsAny(s[:last], ".,' \u00a0\u202f") && !strings.Contains(s[:last], s[last:last+1])
+		switch {
+		case after != 3 && same == 1:
+			intPart, frac = s[:last], s[last+1:]
+		case after == 3 && same == 1 && (others || s[:last] == "0"):
+			intPart, frac = s[:last], s[last+1:]
+		}
+	}
+	intPart = strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, intPart)
+	if intPart == "" {
+		return "", false
+	}
+	v := intPart
+	if frac != "" {
+		v += "." + frac
+	}
+	if neg {
+		v = "-" + v
+	}
+	return v, true
+}
+
+// parseVATAfter reads a VAT id right after its label.
+var vatValueRE = re(`^[:\s]*([A-Z]{2}(?:\s?[0-9A-Z]){2,13})`)
+
+func parseVATAfter(rest string) (string, bool) {
+	m := vatValueRE.FindStringSubmatch(rest)
+	if m == nil {
+		return "", false
+	}
+	v := compactID(m[1])
+	// Cut trailing letters glued to the id from the next word.
+	for len(v) > 4 && !validVATFormat(v) && v[len(v)-1] >= 'A' && v[len(v)-1] <= 'Z' {
+		v = v[:len(v)-1]
+	}
+	return v, true
+}
+
+var ibanValueRE = re(`^[:\s]*([A-Z]{2}\d{2}(?:\s?[0-9A-Z]){10,32})`)
+
+func parseIBANAfter(rest string) (string, bool) {
+	m := ibanValueRE.FindStringSubmatch(rest)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
+var siretValueRE = re(`^[:\s]*(\d{3}\s?\d{3}\s?\d{3}\s?\d{5})\b`)
+var sirenValueRE = re(`^[:\s]*(\d{3}\s?\d{3}\s?\d{3})\b`)
+
+// notBuyer skips a label in a column that speaks of the buyer.
+func notBuyer(line string, at int) bool {
+	start := 0
+	if locs := columnSep.FindAllStringIndex(line[:at], -1); len(locs) > 0 {
+		start = locs[len(locs)-1][1]
+	}
+	return buyerWords.MatchString(line[start:at])
+}
+
+// invoiceFromText reads the invoice fields of a document's text.
+func invoiceFromText(text string, maxLines int) textResult {
+	lines := textLines(text)
+	if maxLines > 0 && len(lines) > maxLines {
+		lines = lines[:maxLines]
+	}
+	var res textResult
+	warnf := func(format string, args ...any) {
+		res.warnings = append(res.warnings, fmt.Sprintf(format, args...))
+	}
+	inv := &Invoice{Type: "invoice"}
+
+	if v := labelled(lines, numberLabels, parseNumber, nil); len(v) > 0 {
+		inv.Number = v[0]
+	}
+	res.kind = textKind(lines)
+	parseDateFn := parseDateAfter
+	if englishTitle(lines) {
+		parseDateFn = func(rest string) (string, bool) { return parseDateOrder(rest, true) }
+	}
+	if v := labelled(lines, dateLabels, parseDateFn, nil); len(v) > 0 {
+		inv.IssueDate = v[0]
+	}
+	inv.Currency = textCurrency(lines)
+
+	// Totals: the first combination, by label priority, where
+	// total without VAT + VAT = total with VAT.
+	ttc := uniq(labelled(lines, withVATLabels, parseAmountAfter, nil))
+	ht := uniq(labelled(lines, withoutVATLabels, parseAmountAfter, nil))
+	tva := uniq(labelled(lines, vatTotalLabels, parseAmountAfter, nil))
+	due := uniq(labelled(lines, amountDueLabels, parseAmountAfter, nil))
+	inv.TotalWithVAT, inv.TotalWithoutVAT, inv.TotalVAT = chooseTotals(ttc, ht, tva, due, warnf)
+	if len(due) > 0 {
+		inv.AmountDue = due[0]
+	} else if inv.TotalWithVAT != "" {
+		inv.AmountDue = inv.TotalWithVAT
+	}
+
+	for _, v := range labelled(lines, vatIDLabels, parseVATAfter, notBuyer) {
+		if validVATFormat(v) {
+			inv.Seller.VATID = v
+			break
+		}
+		warnf("VAT id %q fails its check; dropped", v)
+	}
+	for _, v := range labelled(lines, []*regexp.Regexp{siretLabel}, submatch(siretValueRE), notBuyer) {
+		if s := compactID(v); ValidSIRET(s) {
+			inv.Seller.SIRET, inv.Seller.ID, inv.Seller.IDScheme = s, s, "0009"
+			break
+		}
+		warnf("SIRET %q fails its checksum; dropped", v)
+	}
+	if inv.Seller.ID == "" {
+		for _, v := range labelled(lines, []*regexp.Regexp{sirenLabel}, submatch(sirenValueRE), notBuyer) {
+			if s := compactID(v); ValidSIREN(s) {
+				inv.Seller.ID, inv.Seller.IDScheme = s, "0002"
+				break
+			}
+			warnf("SIREN %q fails its checksum; dropped", v)
+		}
+	}
+	for _, v := range labelled(lines, []*regexp.Regexp{ibanLabel}, parseIBANAfter, nil) {
+		if iban := validIBANPrefix(v); iban != "" {
+			inv.IBAN = iban
+			break
+		}
+		warnf("IBAN %q fails its check digits; dropped", v)
+	}
+	if v := labelled(lines, orderLabels, parseRef, nil); len(v) > 0 {
+		inv.OrderReference = v[0]
+	}
+	if v := labelled(lines, buyerRefLabels, parseRef, nil); len(v) > 0 {
+		inv.BuyerReference = v[0]
+	}
+
+	if res.kind == KindCreditNote {
+		// A credit note's amounts are positive (EN 16931, type 381);
+		// the minus sign printed on some is dropped.
+		inv.Type = "credit_note"
+		for _, p := range []*string{&inv.TotalWithoutVAT, &inv.TotalVAT, &inv.TotalWithVAT, &inv.AmountDue} {
+			*p = strings.TrimPrefix(*p, "-")
+		}
+	}
+	res.isInvoice = (res.kind == KindInvoice || res.kind == KindCreditNote) && (inv.Number != "" || inv.TotalWithVAT != "")
+	if inv.Number != "" || inv.TotalWithVAT != "" || inv.IssueDate != "" {
+		res.invoice = inv
+	}
+	return res
+}
+
+func submatch(r *regexp.Regexp) func(string) (string, bool) {
+	return func(rest string) (string, bool) {
+		m := r.FindStringSubmatch(rest)
+		if m == nil {
+			return "", false
+		}
+		return m[1], true
+	}
+}
+
+// validIBANPrefix returns the longest valid IBAN at the start of s
+// (an IBAN printed in groups may be followed by other digits).
+func validIBANPrefix(s string) string {
+	c := compactID(s)
+	for n := min(len(c), 34); n >= 15; n-- {
+		if ValidIBAN(c[:n]) {
+			return c[:n]
+		}
+	}
+	return ""
+}
+
+func uniq(vs []string) []string {
+	seen := map[string]bool{}
+	out := vs[:0]
+	for _, v := range vs {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// chooseTotals picks the totals: the first consistent triple; else the
+// total with VAT alone (HT and VAT dropped with a warning when they
+// contradict it).
+func chooseTotals(ttc, ht, tva, due []string, warnf func(string, ...any)) (withVAT, without, vat string) {
+	rat := func(s string) *big.Rat {
+		r, _ := new(big.Rat).SetString(s)
+		return r
+	}
+	sums := func(a, b, c string) bool {
+		x, y, z := rat(a), rat(b), rat(c)
+		if x == nil || y == nil || z == nil {
+			return false
+		}
+		return new(big.Rat).Add(y, z).Cmp(x) == 0
+	}
+	// Where no "total with VAT" label was found, the amount due is a
+	// candidate for it.
+	ttcCands := append(append([]string(nil), ttc...), due...)
+	for _, t := range ttcCands {
+		for _, h := range ht {
+			for _, v := range tva {
+				if sums(t, h, v) {
+					return t, h, v
+				}
+			}
+		}
+	}
+	// A zero VAT: HT = TTC.
+	for _, t := range ttcCands[:min(1, len(ttcCands))] {
+		for _, h := range ht {
+			if rat(t) != nil && rat(h) != nil && rat(t).Cmp(rat(h)) == 0 {
+				for _, v := range tva {
+					if r := rat(v); r != nil && r.Sign() == 0 {
+						return t, h, v
+					}
+				}
+				return t, h, ""
+			}
+		}
+	}
+	if len(ttc) > 0 {
+		withVAT = ttc[0]
+	}
+	switch {
+	case withVAT != "" && (len(ht) > 0 || len(tva) > 0):
+		if len(ht) > 0 && len(tva) > 0 {
+			warnf("total without VAT %s + VAT %s ≠ total with VAT %s; only the total with VAT is kept", ht[0], tva[0], withVAT)
+		} else if len(ht) > 0 && rat(ht[0]) != nil && rat(withVAT) != nil && rat(ht[0]).Cmp(rat(withVAT)) <= 0 {
+			without = ht[0]
+		}
+	case withVAT == "" && len(ht) > 0 && len(tva) > 0:
+		warnf("no total with VAT found; total without VAT and VAT not kept")
+	}
+	return withVAT, without, vat
+}
+
+// textCurrency finds the currency: a labelled code, else the most used
+// symbol or code.
+func textCurrency(lines []string) string {
+	for _, l := range lines {
+		if loc := currencyLabel.FindStringIndex(l); loc != nil {
+			rest := l[loc[1]:]
+			if m := currencyCode.FindString(rest[:min(len(rest), 30)]); m != "" {
+				return m
+			}
+			if strings.Contains(strings.ToUpper(rest), "EURO") {
+				return "EUR"
+			}
+		}
+	}
+	counts := map[string]int{}
+	for _, l := range lines {
+		counts["EUR"] += strings.Count(l, "€")
+		counts["GBP"] += strings.Count(l, "£")
+		counts["USD"] += strings.Count(l, "$")
+		for _, m := range currencyCode.FindAllString(l, -1) {
+			counts[m]++
+		}
+	}
+	best, n := "", 0
+	for _, c := range []string{"EUR", "USD", "GBP", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF"} {
+		if counts[c] > n {
+			best, n = c, counts[c]
+		}
+	}
+	return best
+}
+
+// textKind tells what a document is from its title: the first line that
+// names a kind of document.
+func textKind(lines []string) string {
+	for i, l := range lines {
+		if i > 40 {
+			break
+		}
+		for _, cols := range [][]string{columnSep.Split(l, -1)} {
+			for _, c := range cols {
+				if letterSpacedRE.MatchString(c) {
+					c = strings.ReplaceAll(c, " ", "")
+				}
+				if creditTitleRE.MatchString(c) {
+					return KindCreditNote
+				}
+				for _, k := range nonInvoiceTitles {
+					if k.re.MatchString(c) && !invoiceWordRE.MatchString(c) {
+						return k.kind
+					}
+				}
+				if invoiceWordRE.MatchString(c) && !labelLike(c) {
+					return KindInvoice
+				}
+			}
+		}
+	}
+	for _, l := range lines {
+		if invoiceWordRE.MatchString(l) {
+			return KindInvoice
+		}
+	}
+	return ""
+}
+
+var letterSpacedRE = re(`^\s*(?:\pL ){3,}\pL\s*$`)
+
+// labelLike reports a column where the invoice word is part of another
+// label ("Adresse de facturation", "Date de facture", "Rechnung gemäß").
+var labelLikeRE = re(`(?i)(?:date|adresse|conditions|règlement|zahlbar|gemäß|address|to|per)\s+(?:de\s+)?(?:la\s+)?(?:facture|invoice|rechnung)`)
+
+func labelLike(c string) bool { return labelLikeRE.MatchString(c) }
