@@ -19,7 +19,7 @@ type DepositRequest struct {
 	Syntax   string // syntaxeFlux, e.g. SyntaxFacturX
 
 	// Optional routing data read from the file by the caller. When set,
-	// they are checked before the call (CheckInvoiceNumber, ValidSIRET):
+	// they are checked before the call (CheckInvoiceNumber, CheckSIRET):
 	// Chorus Pro would reject the flow later, after a wasted deposit.
 	InvoiceNumber string
 	SellerSIRET   string

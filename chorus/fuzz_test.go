@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"facteur/internal/ident"
 )
 
 // decoders are the client's decodings of untrusted answer bodies (after a
@@ -108,8 +110,8 @@ func TestPreflightHelpers(t *testing.T) {
 		}
 	}
 	for s, ok := range map[string]bool{"20007189200067": true, "84512367800011": true, "35600000000048": true, "20007189200068": false, "2000718920006": false, "2000718920006A": false} {
-		if ValidSIRET(s) != ok {
-			t.Errorf("ValidSIRET(%q)", s)
+		if ident.ValidSIRET(s) != ok {
+			t.Errorf("ident.ValidSIRET(%q)", s)
 		}
 	}
 	for _, tc := range []struct {

@@ -5,6 +5,8 @@ import (
 	"path"
 	"strings"
 	"unicode/utf8"
+
+	"facteur/internal/ident"
 )
 
 // Pre-flight checks run before spending a call (reference §2.15 step 2 and
@@ -54,35 +56,10 @@ func CheckInvoiceNumber(n string) error {
 	return nil
 }
 
-// ValidSIRET reports whether s is 14 digits passing the Luhn check (or La
-// Poste's rule: SIREN 356000000 and a digit sum multiple of 5).
-func ValidSIRET(s string) bool {
-	if len(s) != 14 {
-		return false
-	}
-	sum, plain := 0, 0
-	for i := range 14 {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return false
-		}
-		d := int(c - '0')
-		plain += d
-		if i%2 == 0 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return sum%10 == 0 || strings.HasPrefix(s, "356000000") && plain%5 == 0
-}
-
 // CheckSIRET returns an error naming what (e.g. "recipient SIRET") when s is
 // not a valid SIRET.
 func CheckSIRET(what, s string) error {
-	if !ValidSIRET(s) {
+	if !ident.ValidSIRET(s) {
 		return fmt.Errorf("%s %q is not a valid SIRET (14 digits, Luhn check)", what, s)
 	}
 	return nil

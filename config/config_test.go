@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"facteur/internal/ident"
 )
 
 const examplePath = "../config.example.toml"
@@ -482,15 +484,15 @@ func TestChorusURLs(t *testing.T) {
 func TestSIRET(t *testing.T) {
 	casq := []string{"20007189200067", "20007189200026", "20007189200034", "20007189200059"}
 	for _, s := range casq {
-		if !validSIRET(s) {
-			t.Errorf("validSIRET(%s) = false", s)
+		if !ident.ValidSIRET(s) {
+			t.Errorf("ident.ValidSIRET(%s) = false", s)
 		}
 		// Changing any single digit breaks the check digit.
 		for i := range len(s) {
 			b := []byte(s)
 			b[i] = '0' + (b[i]-'0'+1)%10
-			if validSIRET(string(b)) {
-				t.Errorf("validSIRET(%s) = true (altered from %s)", b, s)
+			if ident.ValidSIRET(string(b)) {
+				t.Errorf("ident.ValidSIRET(%s) = true (altered from %s)", b, s)
 			}
 		}
 		// So does swapping two different adjacent digits.
@@ -500,24 +502,24 @@ func TestSIRET(t *testing.T) {
 			}
 			b := []byte(s)
 			b[i], b[i+1] = b[i+1], b[i]
-			if validSIRET(string(b)) {
-				t.Errorf("validSIRET(%s) = true (swapped from %s)", b, s)
+			if ident.ValidSIRET(string(b)) {
+				t.Errorf("ident.ValidSIRET(%s) = true (swapped from %s)", b, s)
 			}
 		}
 	}
 	for _, s := range []string{"", "2000718920006", "200071892000670", "2000718920006A", "200 071 892 00067"} {
-		if validSIRET(s) {
-			t.Errorf("validSIRET(%q) = true", s)
+		if ident.ValidSIRET(s) {
+			t.Errorf("ident.ValidSIRET(%q) = true", s)
 		}
 	}
 	// La Poste: the sum of the digits is a multiple of 5, Luhn or not.
-	if !validSIRET("35600000000048") { // head office, Luhn-valid
+	if !ident.ValidSIRET("35600000000048") { // head office, Luhn-valid
 		t.Errorf("La Poste head office refused")
 	}
-	if s := "35600000049995"; digitSum(s)%5 != 0 || !validSIRET(s) {
+	if s := "35600000049995"; digitSum(s)%5 != 0 || !ident.ValidSIRET(s) {
 		t.Errorf("La Poste establishment %s (digit sum %d) refused", s, digitSum(s))
 	}
-	if s := "35600000049996"; validSIRET(s) {
+	if s := "35600000049996"; ident.ValidSIRET(s) {
 		t.Errorf("La Poste %s (digit sum %d) accepted", s, digitSum(s))
 	}
 	if normalizeSIRET(" 200 071\u00a0892\u202f00067 ") != "20007189200067" {

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/robfig/cron/v3"
+
+	"facteur/internal/ident"
 )
 
 var (
@@ -195,7 +197,7 @@ func (c *Config) validate() Problems {
 			ps.add(key+".siret", "required")
 		case len(b.SIRET) != 14 || strings.Trim(b.SIRET, "0123456789") != "":
 			ps.add(key+".siret", "%q must be 14 digits", b.SIRET)
-		case !validSIRET(b.SIRET):
+		case !ident.ValidSIRET(b.SIRET):
 			ps.add(key+".siret", "%s is not a valid SIRET (check digit)", b.SIRET)
 		default:
 			if j, dup := sirets[b.SIRET]; dup {

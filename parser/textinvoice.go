@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"facteur/internal/ident"
 )
 
 // Invoice fields from the visible text of a document (a plain PDF):
@@ -529,7 +531,7 @@ func invoiceFromText(text string, maxLines int) textResult {
 		warnf("VAT id %q fails its check; dropped", v)
 	}
 	for _, v := range labelled(lines, []*regexp.Regexp{siretLabel}, submatch(siretValueRE), notBuyer) {
-		if s := compactID(v); ValidSIRET(s) {
+		if s := compactID(v); ident.ValidSIRET(s) {
 			inv.Seller.SIRET, inv.Seller.ID, inv.Seller.IDScheme = s, s, "0009"
 			break
 		}
@@ -537,7 +539,7 @@ func invoiceFromText(text string, maxLines int) textResult {
 	}
 	if inv.Seller.ID == "" {
 		for _, v := range labelled(lines, []*regexp.Regexp{sirenLabel}, submatch(sirenValueRE), notBuyer) {
-			if s := compactID(v); ValidSIREN(s) {
+			if s := compactID(v); ident.ValidSIREN(s) {
 				inv.Seller.ID, inv.Seller.IDScheme = s, "0002"
 				break
 			}
@@ -588,7 +590,7 @@ func submatch(r *regexp.Regexp) func(string) (string, bool) {
 func validIBANPrefix(s string) string {
 	c := compactID(s)
 	for n := min(len(c), 34); n >= 15; n-- {
-		if ValidIBAN(c[:n]) {
+		if ident.ValidIBAN(c[:n]) {
 			return c[:n]
 		}
 	}
