@@ -548,3 +548,27 @@ func (h *harness) cases() []store.Case {
 	}
 	return cases
 }
+
+func TestPlainPDFInvoiceIsHeldWithItsFields(t *testing.T) {
+	h := newHarness(t, demo.Options{})
+	s := samples.DemoSuppliers()[0]
+	inv := s.Invoice("HSP-2026-0099", "2026-11-20", samples.CASQBudgetEauPotable, "", "EJ-2026-000099")
+	pdf, err := samples.PlainPDF(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, ttc := inv.Totals()
+	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "Facture HSP-2026-0099",
+		Attachments: []samples.Attachment{{Name: "facture.pdf", Data: pdf}}})
+	h.run()
+	c := h.onlyCase()
+	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "sans données structurées") {
+		t.Fatalf("case %s %q; want held for finance staff", c.State, c.Reason)
+	}
+	if c.InvoiceNumber != "HSP-2026-0099" || c.AmountWithVAT != ttc || c.SupplierSIRET != s.SIRET {
+		t.Errorf("fields read from the text: number %q amount %q (want %s) SIRET %q", c.InvoiceNumber, c.AmountWithVAT, ttc, c.SupplierSIRET)
+	}
+	if n := len(h.env.Sandbox.Deposits()); n != 0 {
+		t.Errorf("%d deposits of a PDF read from its text", n)
+	}
+}

@@ -185,6 +185,15 @@ func Decide(r Rules, in Input) Decision {
 		syntax = SyntaxCII
 	case "ubl":
 		syntax = SyntaxUBL
+	case "pdf":
+		// A PDF whose fields were read from its visible text (or from a
+		// non-Factur-X attachment): Facteur does not deposit what it had to
+		// read itself; finance staff deposit it, with the fields shown.
+		reason := fmt.Sprintf("facture PDF « %s » sans données structurées (Factur-X) : à déposer par les services financiers", d.Name)
+		if strings.TrimSpace(inv.OrderReference) == "" && len(m.Engagements) == 0 {
+			reason += " ; aucun numéro d'engagement trouvé"
+		}
+		return hold(reason)
 	default:
 		return Decision{Outcome: Hold, Reason: fmt.Sprintf("format %q de « %s » non déposable tel quel sur Chorus Pro", d.Format, d.Name)}
 	}
