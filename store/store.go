@@ -53,7 +53,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: create spool: %w", err)
 	}
 	dsn := "file:" + filepath.Join(dir, "facteur.db") +
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)&_txlock=immediate"
+		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open database: %w", err)
@@ -77,12 +77,27 @@ func (s *Store) Dir() string { return s.dir }
 func (s *Store) now() time.Time { return s.opts.Now() }
 
 func (s *Store) migrate(ctx context.Context) error {
-	for {
+	for busy := 0; ; {
 		done, err := s.migrateOne(ctx)
-		if err != nil || done {
+		switch {
+		case err != nil && isBusy(err) && busy < 100:
+			// Another process is creating or migrating the same database
+			// (SQLite does not always wait on its busy timeout while a
+			// database switches to WAL): wait for it.
+			busy++
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
+		case err != nil || done:
 			return err
 		}
 	}
+}
+
+func isBusy(err error) bool {
+	return strings.Contains(err.Error(), "SQLITE_BUSY") || strings.Contains(err.Error(), "database is locked")
 }
 
 // migrateOne applies the next pending migration, if any. The version is read
