@@ -46,7 +46,10 @@ func (g *Gateway) deposit(ctx context.Context, c store.Case) error {
 		return fmt.Errorf("gateway: case %s: %w", c.Ref, err)
 	}
 
-	res, derr := g.o.Chorus.DeposerFlux(ctx, chorus.DepositRequest{File: doc.Data, FileName: depositName(doc, c), Syntax: c.Syntax})
+	res, derr := g.o.Chorus.DeposerFlux(ctx, chorus.DepositRequest{
+		File: doc.Data, FileName: depositName(doc, c), Syntax: c.Syntax,
+		InvoiceNumber: c.InvoiceNumber, SellerSIRET: c.SupplierSIRET, BuyerSIRET: c.RecipientSIRET,
+	})
 	if derr == nil {
 		log.Info("deposited on Chorus Pro", "flow", res.FlowNumber, "siret", c.RecipientSIRET, "engagement", c.Engagement)
 		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
@@ -60,6 +63,12 @@ func (g *Gateway) deposit(ctx context.Context, c store.Case) error {
 		return ctx.Err()
 	}
 	switch {
+	case errors.Is(derr, chorus.ErrInvalidRequest):
+		// Refused before any call: Chorus Pro would reject it.
+		log.Error("deposit refused by the pre-flight checks; held", "err", derr)
+		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			return tx.MoveCase(c.ID, store.CaseDepositing, store.CaseHeld, "dépôt impossible, Chorus Pro le refuserait : "+chorusLabel(derr), store.CaseFields{})
+		})
 	case chorus.MaybeDeposited(derr):
 		// The deposit may have reached Chorus Pro: the case stays
 		// "depositing" and Chorus Pro is searched before anything else.

@@ -572,3 +572,22 @@ func TestPlainPDFInvoiceIsHeldWithItsFields(t *testing.T) {
 		t.Errorf("%d deposits of a PDF read from its text", n)
 	}
 }
+
+func TestPreflightRefusalIsHeldWithoutACall(t *testing.T) {
+	h := newHarness(t, demo.Options{})
+	// A CII invoice of 11 MiB (a long XML comment): over the size Chorus Pro
+	// accepts for a flow; the pre-flight checks refuse it before any call.
+	s := samples.DemoSuppliers()[1]
+	xml := samples.CII(s.Invoice("T-PRE", "2026-11-20", samples.CASQBudgetPrincipal, "", "EJ-2026-1"))
+	xml = append(xml, []byte("\n<!-- "+strings.Repeat("remplissage ", 11<<20/12)+"-->\n")...)
+	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "Facture T-PRE",
+		Attachments: []samples.Attachment{{Name: "T-PRE.xml", ContentType: "application/xml", Data: xml}}})
+	h.run()
+	c := h.onlyCase()
+	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "Chorus Pro le refuserait") {
+		t.Fatalf("case %s %q; want held by the pre-flight checks", c.State, c.Reason)
+	}
+	if n := len(h.env.Sandbox.Deposits()); n != 0 {
+		t.Fatalf("%d deposits", n)
+	}
+}

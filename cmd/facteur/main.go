@@ -20,10 +20,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
 
+	"facteur/chorus"
 	"facteur/config"
 	"facteur/internal/app"
 )
@@ -42,6 +44,19 @@ commands:
 `
 
 func main() {
+	// The version sent in the User-Agent of Chorus Pro calls: the module
+	// version when built from a tagged release, else the VCS revision.
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v := bi.Main.Version; v != "" && v != "(devel)" {
+			chorus.Version = v
+		} else {
+			for _, s := range bi.Settings {
+				if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+					chorus.Version = "dev-" + s.Value[:12]
+				}
+			}
+		}
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
