@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path"
 	"strings"
 	"time"
@@ -39,11 +40,14 @@ func (g *Gateway) deposit(ctx context.Context, c store.Case) error {
 			return tx.MoveCase(c.ID, store.CaseRouted, store.CaseHeld, "document introuvable pour le dépôt : "+err.Error(), store.CaseFields{})
 		})
 	}
-	attempt := fmt.Sprintf("dépôt %s de %s (%s)", c.Syntax, doc.Name, doc.SHA256[:12])
+	attempt := fmt.Sprintf("dépôt %s de %s (%.12s)", c.Syntax, doc.Name, doc.SHA256)
 	if err := g.o.Store.Update(ctx, func(tx *store.Tx) error {
 		return tx.MoveCase(c.ID, store.CaseRouted, store.CaseDepositing, attempt, store.CaseFields{})
 	}); err != nil {
 		return fmt.Errorf("gateway: case %s: %w", c.Ref, err)
+	}
+	if c.Syntax == chorus.ModePDF {
+		return g.depositPDF(ctx, log, c, doc)
 	}
 
 	res, derr := g.o.Chorus.DeposerFlux(ctx, chorus.DepositRequest{
@@ -62,6 +66,13 @@ func (g *Gateway) deposit(ctx context.Context, c store.Case) error {
 		// searches Chorus Pro for it before any new attempt.
 		return ctx.Err()
 	}
+	return g.depositFailed(ctx, log, c, derr)
+}
+
+// depositFailed records a failed deposit or submission: refused before any
+// call, in doubt (searched before anything else), not sent (retried), or
+// refused by Chorus Pro (held).
+func (g *Gateway) depositFailed(ctx context.Context, log *slog.Logger, c store.Case, derr error) error {
 	switch {
 	case errors.Is(derr, chorus.ErrInvalidRequest):
 		// Refused before any call: Chorus Pro would reject it.
@@ -112,7 +123,7 @@ func chorusLabel(err error) string {
 func depositName(d *parser.Document, c store.Case) string {
 	name := d.Name
 	want := ".xml"
-	if c.Syntax == chorus.SyntaxFacturX {
+	if c.Syntax == chorus.SyntaxFacturX || c.Syntax == chorus.ModePDF {
 		want = ".pdf"
 	}
 	if name == "" {
@@ -287,4 +298,100 @@ func (g *Gateway) sendReplies(ctx context.Context) (int, error) {
 		}
 	}
 	return len(items), nil
+}
+
+// depositPDF deposits in PDF mode: the supplier's PDF uploaded
+// (deposer/pdf), then the invoice's data submitted (soumettre, modeDepot
+// DEPOT_PDF_API) with the engagement number Facteur found. Chorus Pro's OCR
+// is never trusted: the data sent is Facteur's, checked by the router.
+func (g *Gateway) depositPDF(ctx context.Context, log *slog.Logger, c store.Case, doc *parser.Document) error {
+	inv := doc.Invoice
+	held := func(reason string) error {
+		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			return tx.MoveCase(c.ID, store.CaseDepositing, store.CaseHeld, reason, store.CaseFields{})
+		})
+	}
+	supplier := g.supplierID(ctx, c.SupplierSIRET)
+	if inv == nil || supplier == 0 {
+		return held("dépôt en mode PDF impossible : le compte technique n'est pas rattaché au fournisseur " + c.SupplierSIRET)
+	}
+	sub, err := submission(c, inv, supplier)
+	if err != nil {
+		return held("dépôt en mode PDF impossible : " + err.Error())
+	}
+	up, err := g.o.Chorus.DeposerPDF(ctx, chorus.PDFRequest{File: doc.Data, FileName: depositName(doc, c)})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// Only an attachment could have been created: nothing to search for.
+		return g.depositFailed(ctx, log, c, err)
+	}
+	sub.AttachmentID = up.AttachmentID
+	res, err := g.o.Chorus.Soumettre(ctx, sub)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return g.depositFailed(ctx, log, c, err)
+	}
+	log.Info("submitted on Chorus Pro", "invoice_id", res.InvoiceID, "siret", c.RecipientSIRET, "engagement", c.Engagement)
+	return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.SetInvoiceID(c.ID, res.InvoiceID); err != nil {
+			return err
+		}
+		if err := tx.MoveCase(c.ID, store.CaseDepositing, store.CaseIntegrated,
+			fmt.Sprintf("facture soumise sur Chorus Pro (identifiant %d)", res.InvoiceID),
+			store.CaseFields{DepositDate: res.DepositDate, Lifecycle: res.Status}); err != nil {
+			return err
+		}
+		c, err := tx.Case(c.ID)
+		if err != nil {
+			return err
+		}
+		return g.enqueueReply(tx, c, nil, notifier.KindConfirmation, "")
+	})
+}
+
+// submission builds soumettreFacture's data from what the router checked.
+func submission(c store.Case, inv *parser.Invoice, supplierID int64) (chorus.Submission, error) {
+	date, err := time.Parse("2006-01-02", inv.IssueDate)
+	if err != nil {
+		return chorus.Submission{}, fmt.Errorf("date de facture %q illisible", inv.IssueDate)
+	}
+	amount := func(name, v string) (chorus.Amount, error) {
+		a, err := chorus.ParseAmount(v)
+		if err != nil {
+			return a, fmt.Errorf("%s %q illisible", name, v)
+		}
+		return a, nil
+	}
+	var t chorus.Totals
+	if t.ExclVAT, err = amount("montant HT", inv.TotalWithoutVAT); err != nil {
+		return chorus.Submission{}, err
+	}
+	if t.VAT, err = amount("TVA", inv.TotalVAT); err != nil {
+		return chorus.Submission{}, err
+	}
+	if t.InclVAT, err = amount("montant TTC", inv.TotalWithVAT); err != nil {
+		return chorus.Submission{}, err
+	}
+	due := inv.AmountDue
+	if due == "" {
+		due = inv.TotalWithVAT
+	}
+	if t.Payable, err = amount("net à payer", due); err != nil {
+		return chorus.Submission{}, err
+	}
+	typ := "FACTURE"
+	if inv.Type == "credit_note" {
+		typ = "AVOIR"
+	}
+	return chorus.Submission{
+		InvoiceNumber: inv.Number, InvoiceDate: date,
+		RecipientSIRET: c.RecipientSIRET, ServiceCode: inv.BuyerReference,
+		SupplierID: supplierID, Currency: inv.Currency, Type: typ,
+		Engagement: c.Engagement, Totals: t,
+		AttachmentDesignation: "Facture " + inv.Number,
+	}, nil
 }

@@ -27,6 +27,9 @@ type Depositor interface {
 	FindSupplierInvoice(ctx context.Context, number string, supplierID int64, supplierSIRET string, from, to time.Time) ([]chorus.InvoiceSummary, error)
 	FindInvoiceByFlow(ctx context.Context, flowNumber string) ([]chorus.InvoiceSummary, error)
 	ConsulterHistoriqueFacture(ctx context.Context, invoiceID int64) (*chorus.InvoiceHistory, error)
+	DeposerPDF(ctx context.Context, r chorus.PDFRequest) (*chorus.PDFResult, error)
+	Soumettre(ctx context.Context, s chorus.Submission) (*chorus.SubmitResult, error)
+	RecupererStructuresActivesPourFournisseur(ctx context.Context) ([]chorus.SupplierStructure, error)
 }
 
 // RulesSource gives the routing rules of a recipient structure (the
@@ -79,6 +82,14 @@ type Gateway struct {
 	log  *slog.Logger
 	wake chan struct{}
 	mu   sync.Mutex // one Step at a time
+
+	// suppliers caches the supplier structures the technical account may
+	// submit invoices for (PDF mode), refreshed daily.
+	suppliers struct {
+		sync.Mutex
+		list []chorus.SupplierStructure
+		at   time.Time
+	}
 }
 
 // New returns a gateway.

@@ -591,3 +591,43 @@ func TestPreflightRefusalIsHeldWithoutACall(t *testing.T) {
 		t.Fatalf("%d deposits", n)
 	}
 }
+
+// TestPDFModeForAnAttachedSupplier deposits in PDF mode (deposer/pdf then
+// soumettre with Facteur's data) the invoice of a supplier the technical
+// account is attached to, a Factur-X whose engagement number came in the
+// e-mail; the same invoice from another supplier is held.
+func TestPDFModeForAnAttachedSupplier(t *testing.T) {
+	s := samples.DemoSuppliers()[1]
+	h := newHarness(t, demo.Options{Suppliers: []sandbox.Supplier{{ID: 4242, SIRET: s.SIRET, Name: s.Name}}})
+	h.deliver(invoiceMail(t, "T-PDF2", samples.CASQBudgetPrincipal, "", "", "Facture T-PDF2",
+		"Bonjour,\n\nNuméro d'engagement : EJ-2026-000888\n\nCordialement"))
+	other := samples.DemoSuppliers()[0]
+	pdf, err := samples.FacturX(other.Invoice("T-PDF3", "2026-11-20", samples.CASQBudgetPrincipal, "", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.deliver(samples.Mail{From: other.Email, To: demo.MailboxUser, Subject: "Facture T-PDF3",
+		Body:        "N° d'engagement : EJ-2026-000999",
+		Attachments: []samples.Attachment{{Name: "T-PDF3.pdf", Data: pdf}}})
+	h.run()
+	got := map[string]store.Case{}
+	for _, c := range h.cases() {
+		got[c.InvoiceNumber] = c
+	}
+	if c := got["T-PDF2"]; c.State != store.CaseIntegrated || c.InvoiceID == 0 || c.Syntax != "DEPOT_PDF_API" || c.Engagement != "EJ-2026-000888" {
+		t.Errorf("T-PDF2: %s %q syntax %s engagement %q invoice id %d", c.State, c.Reason, c.Syntax, c.Engagement, c.InvoiceID)
+	}
+	if c := got["T-PDF3"]; c.State != store.CaseHeld || !strings.Contains(c.Reason, "absent de la facture") {
+		t.Errorf("T-PDF3 (supplier not attached): %s %q", c.State, c.Reason)
+	}
+	invs := h.env.Sandbox.Invoices()
+	if len(invs) != 1 || len(h.env.Sandbox.Deposits()) != 0 {
+		t.Fatalf("%d invoices submitted, %d flows; want 1 submission and no flow", len(invs), len(h.env.Sandbox.Deposits()))
+	}
+	if inv := invs[0]; inv.Mode != "DEPOT_PDF_API" || inv.SupplierID != 4242 || inv.RecipientSIRET != samples.CASQBudgetPrincipal || inv.Engagement != "EJ-2026-000888" {
+		t.Errorf("submitted %+v", inv)
+	}
+	if n := len(h.env.SMTP.Messages()); n != 1 {
+		t.Errorf("%d replies, want the confirmation", n)
+	}
+}

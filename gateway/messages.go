@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"facteur/chorus"
 	"facteur/notifier"
 	"facteur/parser"
 	"facteur/router"
@@ -130,6 +131,10 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 // engagement number, the safe side.
 func (g *Gateway) routingRules(ctx context.Context) router.Rules {
 	r := g.o.Rules
+	r.PDFSuppliers = map[string]bool{}
+	for _, s := range g.supplierStructures(ctx) {
+		r.PDFSuppliers[s.SIRET] = true
+	}
 	if g.o.Structures == nil {
 		return r
 	}
@@ -154,6 +159,41 @@ func (g *Gateway) routingRules(ctx context.Context) router.Rules {
 		r.Budgets[i] = b
 	}
 	return r
+}
+
+// supplierStructures returns the supplier structures the Chorus Pro
+// technical account is attached to (it may submit invoices for them), asked
+// at most once a day; when Chorus Pro cannot be asked, the last list known
+// (or none: no PDF-mode deposit) stands.
+func (g *Gateway) supplierStructures(ctx context.Context) []chorus.SupplierStructure {
+	c := &g.suppliers
+	c.Lock()
+	defer c.Unlock()
+	if !c.at.IsZero() && g.now().Sub(c.at) < 24*time.Hour {
+		return c.list
+	}
+	list, err := g.o.Chorus.RecupererStructuresActivesPourFournisseur(ctx)
+	if err != nil {
+		g.log.Warn("supplier structures of the technical account unavailable; no PDF-mode deposit meanwhile", "err", err)
+		c.at = g.now().Add(-23 * time.Hour) // ask again in an hour
+		return c.list
+	}
+	c.list, c.at = list, g.now()
+	return list
+}
+
+// supplierID is the idFournisseur of a supplier SIRET for soumettre: the
+// configured one, else the technical account's structure of that SIRET.
+func (g *Gateway) supplierID(ctx context.Context, siret string) int64 {
+	if g.o.SupplierID != 0 {
+		return g.o.SupplierID
+	}
+	for _, s := range g.supplierStructures(ctx) {
+		if s.SIRET == siret {
+			return s.ID
+		}
+	}
+	return 0
 }
 
 // maxSpoolAttempts bounds the reads of a message missing from the spool.

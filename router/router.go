@@ -10,6 +10,7 @@ package router
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -45,6 +46,9 @@ const (
 	SyntaxFacturX = "IN_DP_E2_CII_FACTURX"
 	SyntaxCII     = "IN_DP_E1_CII_16B"
 	SyntaxUBL     = "IN_DP_E1_UBL_INVOICE"
+	// ModePDF is the other way to deposit: the PDF uploaded (deposer/pdf)
+	// then the invoice's data submitted (soumettre, modeDepot DEPOT_PDF_API).
+	ModePDF = "DEPOT_PDF_API"
 )
 
 // Budget is one of the public body's budgets, each a Chorus Pro recipient.
@@ -70,6 +74,12 @@ type Budget struct {
 type Rules struct {
 	Budgets       []Budget
 	DefaultBudget string // a budget name, or "" to hold when nothing else decides
+	// PDFSuppliers are the SIRETs of the supplier structures the Chorus Pro
+	// technical account may submit invoices for (soumettre). For them, an
+	// invoice Facteur read itself (a plain PDF), or a Factur-X whose
+	// engagement number came in the e-mail, is deposited in PDF mode with
+	// Facteur's data; for other suppliers it is held for finance staff.
+	PDFSuppliers map[string]bool
 }
 
 // Decision is the router's verdict on one invoice or one message.
@@ -187,13 +197,20 @@ func Decide(r Rules, in Input) Decision {
 		syntax = SyntaxUBL
 	case "pdf":
 		// A PDF whose fields were read from its visible text (or from a
-		// non-Factur-X attachment): Facteur does not deposit what it had to
-		// read itself; finance staff deposit it, with the fields shown.
-		reason := fmt.Sprintf("facture PDF « %s » sans données structurées (Factur-X) : à déposer par les services financiers", d.Name)
-		if strings.TrimSpace(inv.OrderReference) == "" && len(m.Engagements) == 0 {
-			reason += " ; aucun numéro d'engagement trouvé"
+		// non-Factur-X attachment). Deposited in PDF mode only for a supplier
+		// the technical account may submit for, and only when every field
+		// Chorus Pro needs was read and checked; else finance staff deposit it.
+		if !r.PDFSuppliers[inv.Seller.SIRET] {
+			reason := fmt.Sprintf("facture PDF « %s » sans données structurées (Factur-X) : à déposer par les services financiers", d.Name)
+			if strings.TrimSpace(inv.OrderReference) == "" && len(m.Engagements) == 0 {
+				reason += " ; aucun numéro d'engagement trouvé"
+			}
+			return hold(reason)
 		}
-		return hold(reason)
+		if missing := missingForPDF(inv); missing != "" {
+			return hold(fmt.Sprintf("facture PDF « %s » : %s non lu(s) avec certitude ; à déposer par les services financiers", d.Name, missing))
+		}
+		syntax = ModePDF
 	default:
 		return Decision{Outcome: Hold, Reason: fmt.Sprintf("format %q de « %s » non déposable tel quel sur Chorus Pro", d.Format, d.Name)}
 	}
@@ -214,7 +231,7 @@ func Decide(r Rules, in Input) Decision {
 		return hold("SIRET du fournisseur absent ou invalide dans la facture")
 	}
 
-	budget, why, ok := chooseBudget(r, m, inv)
+	budget, why, ok := chooseBudget(r, m, inv, d.Text)
 	if !ok {
 		return hold(why)
 	}
@@ -237,6 +254,17 @@ func Decide(r Rules, in Input) Decision {
 			return hold(fmt.Sprintf("numéro d'engagement « %s » trop long (50 caractères au plus)", xml))
 		}
 		dec.Engagement, dec.Evidence = xml, "xml BT-13"
+		if d.Source == "text" {
+			dec.Evidence = "pdf text"
+		}
+	case len(others) == 1 && (syntax == ModePDF || syntax == SyntaxFacturX && r.PDFSuppliers[inv.Seller.SIRET] && missingForPDF(inv) == ""):
+		// The number is in the e-mail (or printed on a PDF read as text), not
+		// in the file's data. Facteur never edits a supplier's file: it
+		// deposits the PDF with its own data (PDF mode).
+		dec.Syntax, dec.Mode = ModePDF, "pdf"
+		dec.Engagement, dec.Evidence = others[0], evidenceOf(m, d, others[0])
+	case len(others) > 1:
+		return hold(fmt.Sprintf("numéros d'engagement contradictoires : %s", quoteAll(others)))
 	case len(others) > 0:
 		// The number is in the e-mail, not in the file. Facteur never edits a
 		// supplier's file; depositing it needs the PDF mode with our own data.
@@ -249,8 +277,41 @@ func Decide(r Rules, in Input) Decision {
 		return Decision{Outcome: Ask, Missing: MissingEngagement, Budget: budget.Name, SIRET: budget.SIRET, Syntax: syntax,
 			Reason: "numéro d'engagement absent de la facture ; demandé au fournisseur"}
 	}
+	if syntax == ModePDF {
+		dec.Syntax, dec.Mode = ModePDF, "pdf"
+	}
 	dec.Reason = fmt.Sprintf("dépôt pour le %s (SIRET %s)", budget.Name, budget.SIRET)
+	if dec.Mode == "pdf" {
+		dec.Reason += ", en mode PDF avec les données lues par Facteur"
+	}
 	return dec
+}
+
+// missingForPDF names the fields a PDF-mode submission needs that were not
+// read ("" when none): Chorus Pro takes them from us, not from the file.
+func missingForPDF(inv *parser.Invoice) string {
+	var miss []string
+	for _, f := range []struct{ name, v string }{
+		{"numéro", inv.Number}, {"date", inv.IssueDate}, {"montant HT", inv.TotalWithoutVAT},
+		{"TVA", inv.TotalVAT}, {"montant TTC", inv.TotalWithVAT},
+	} {
+		if strings.TrimSpace(f.v) == "" {
+			miss = append(miss, f.name)
+		}
+	}
+	return strings.Join(miss, ", ")
+}
+
+// evidenceOf says where an engagement number was found.
+func evidenceOf(m *parser.Message, d *parser.Document, v string) string {
+	for _, cs := range [][]parser.Candidate{d.Candidates, m.Engagements} {
+		for _, c := range cs {
+			if normalizeRef(c.Value) == normalizeRef(v) {
+				return c.Evidence
+			}
+		}
+	}
+	return ""
 }
 
 func hold(reason string) Decision { return Decision{Outcome: Hold, Reason: reason} }
@@ -267,21 +328,34 @@ func contains(xs []string, x string) bool {
 // chooseBudget applies the budget rule: the buyer SIRET when it is one of
 // ours; else, when the buyer is not another legal entity, the keywords, then
 // the default budget.
-func chooseBudget(r Rules, m *parser.Message, inv *parser.Invoice) (Budget, string, bool) {
+func chooseBudget(r Rules, m *parser.Message, inv *parser.Invoice, text string) (Budget, string, bool) {
 	buyer := inv.Buyer.SIRET
 	for _, b := range r.Budgets {
 		if buyer != "" && b.SIRET == buyer {
 			return b, "", true
 		}
 	}
+	if buyer == "" && text != "" {
+		// An invoice read from its visible text: one of our SIRETs printed
+		// on it (and only one) names the budget.
+		var printed []Budget
+		for _, b := range r.Budgets {
+			if siretPattern(b.SIRET).MatchString(text) {
+				printed = append(printed, b)
+			}
+		}
+		if len(printed) == 1 {
+			return printed[0], "", true
+		}
+	}
 	if buyer != "" && !sameSIREN(r.Budgets, buyer) {
 		return Budget{}, fmt.Sprintf("le destinataire de la facture (SIRET %s) n'est aucun de nos budgets", buyer), false
 	}
-	text := fold(strings.Join([]string{m.Subject, m.BodyText, inv.Buyer.Name}, "\n"))
+	words := fold(strings.Join([]string{m.Subject, m.BodyText, inv.Buyer.Name}, "\n"))
 	var matched []Budget
 	for _, b := range r.Budgets {
 		for _, k := range b.Keywords {
-			if k != "" && strings.Contains(text, fold(k)) {
+			if k != "" && strings.Contains(words, fold(k)) {
 				matched = append(matched, b)
 				break
 			}
@@ -304,6 +378,21 @@ func chooseBudget(r Rules, m *parser.Message, inv *parser.Invoice) (Budget, stri
 		}
 		return Budget{}, "budget destinataire ambigu : " + strings.Join(names, ", "), false
 	}
+}
+
+// siretPattern matches a SIRET as printed: its digits, possibly grouped
+// by spaces or dots ("200 071 892 00067"), not inside a longer number.
+func siretPattern(siret string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString(`(?:^|[^0-9])`)
+	for i, d := range siret {
+		if i > 0 {
+			b.WriteString(`[ .\x{00A0}\x{202F}]?`)
+		}
+		b.WriteRune(d)
+	}
+	b.WriteString(`(?:[^0-9]|$)`)
+	return regexp.MustCompile(b.String())
 }
 
 func sameSIREN(budgets []Budget, siret string) bool {

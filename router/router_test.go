@@ -198,3 +198,59 @@ func TestDecideStructureRules(t *testing.T) {
 		})
 	}
 }
+
+func TestDecidePDFMode(t *testing.T) {
+	const seller = "52309874700042"
+	withPDF := Rules{Budgets: casq.Budgets, PDFSuppliers: map[string]bool{seller: true}}
+	textPDF := func(ej string) *parser.Document {
+		d := invoiceDoc("20007189200067", ej)
+		d.Format, d.Source = "pdf", "text"
+		d.Invoice.IssueDate, d.Invoice.TotalWithoutVAT, d.Invoice.TotalVAT = "2026-11-02", "100.00", "20.00"
+		return d
+	}
+	mailEJ := &parser.Message{Subject: "Facture", Engagements: []parser.Candidate{{Value: "EJ-9", Evidence: "body"}}}
+
+	d := Decide(withPDF, Input{Message: msg("Facture", ""), Document: textPDF("EJ-1")})
+	if d.Outcome != Deposit || d.Mode != "pdf" || d.Syntax != ModePDF || d.Engagement != "EJ-1" || d.Evidence != "pdf text" {
+		t.Errorf("text PDF of an attached supplier: %+v", d)
+	}
+	if d := Decide(casq, Input{Message: msg("Facture", ""), Document: textPDF("EJ-1")}); d.Outcome != Hold {
+		t.Errorf("text PDF of another supplier: %+v", d)
+	}
+	incomplete := textPDF("EJ-1")
+	incomplete.Invoice.TotalVAT = ""
+	if d := Decide(withPDF, Input{Message: msg("Facture", ""), Document: incomplete}); d.Outcome != Hold || !strings.Contains(d.Reason, "TVA") {
+		t.Errorf("text PDF without its VAT total: %+v", d)
+	}
+	if d := Decide(withPDF, Input{Message: msg("Facture", ""), Document: textPDF("")}); d.Outcome != Ask {
+		t.Errorf("text PDF without engagement: %+v", d)
+	}
+	fx := invoiceDoc("20007189200067", "")
+	fx.Invoice.IssueDate, fx.Invoice.TotalWithoutVAT, fx.Invoice.TotalVAT = "2026-11-02", "100.00", "20.00"
+	if d := Decide(withPDF, Input{Message: mailEJ, Document: fx}); d.Outcome != Deposit || d.Mode != "pdf" || d.Engagement != "EJ-9" || d.Evidence != "body" {
+		t.Errorf("Factur-X with the EJ in the e-mail, attached supplier: %+v", d)
+	}
+	if d := Decide(casq, Input{Message: mailEJ, Document: fx}); d.Outcome != Hold {
+		t.Errorf("Factur-X with the EJ in the e-mail, other supplier: %+v", d)
+	}
+	two := &parser.Message{Subject: "Facture", Engagements: []parser.Candidate{{Value: "EJ-9", Evidence: "body"}, {Value: "EJ-8", Evidence: "subject"}}}
+	if d := Decide(withPDF, Input{Message: two, Document: fx}); d.Outcome != Hold || !strings.Contains(d.Reason, "contradictoires") {
+		t.Errorf("two engagement numbers in the e-mail: %+v", d)
+	}
+}
+
+func TestBudgetSIRETPrintedOnAPDF(t *testing.T) {
+	d := invoiceDoc("", "EJ-1")
+	d.Text = "Voirie Nord — SIRET 523 098 747 00042\nDestinataire : CASQ\nSIRET : 200 071 892 00026\nTotal TTC 120,00"
+	if dec := Decide(casq, Input{Message: msg("Facture", ""), Document: d}); dec.Budget != "Budget eau potable" {
+		t.Errorf("budget = %q (%s), want the one whose SIRET is printed", dec.Budget, dec.Reason)
+	}
+	d.Text += "\nAutre établissement : 20007189200067"
+	if dec := Decide(casq, Input{Message: msg("Facture", ""), Document: d}); dec.Outcome != Hold {
+		t.Errorf("two of our SIRETs printed: %+v", dec)
+	}
+	d.Text = "Réf. 1200071892000260"
+	if dec := Decide(casq, Input{Message: msg("Facture", ""), Document: d}); dec.Outcome != Hold {
+		t.Errorf("a SIRET inside a longer number: %+v", dec)
+	}
+}

@@ -58,6 +58,9 @@ type Options struct {
 	// invoices stay DEPOSEE).
 	SandboxNow    func() time.Time
 	LifecycleStep time.Duration
+	// Suppliers are the supplier structures the technical account is
+	// attached to (PDF-mode deposits); nil → the sandbox's default.
+	Suppliers []sandbox.Supplier
 }
 
 // Start starts the peers and writes the configuration; the store will live
@@ -70,7 +73,7 @@ func Start(dir string, o Options) (*Env, error) {
 	var err error
 	e.Sandbox, err = sandbox.Start(sandbox.Options{
 		ClientID: clientID, ClientSecret: clientSecret, Login: techLogin, Password: techPassword,
-		Structures: o.Structures, Now: o.SandboxNow, LifecycleStep: o.LifecycleStep,
+		Structures: o.Structures, Now: o.SandboxNow, LifecycleStep: o.LifecycleStep, Suppliers: o.Suppliers,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("demo: sandbox: %w", err)
