@@ -310,14 +310,17 @@ func TestSupplierAnswerWithEngagement(t *testing.T) {
 	s := samples.DemoSuppliers()[1]
 	answer := samples.Mail{
 		From: s.Email, To: demo.MailboxUser, Subject: "RE: " + items[0].Subject,
-		Body:      "Bonjour,\n\nLe numéro d'engagement est EJ-2026-000777.\n\nCordialement",
+		Body: "Bonjour,\n\nLe numéro d'engagement est EJ-2026-000777.\n\nCordialement\n\n" +
+			"Le 25/11/2026 à 10:02, Agglomération du Saint-Quentinois a écrit :\n" +
+			"> Il vous suffit de répondre à ce courriel en nous indiquant ce numéro, par exemple :\n" +
+			">     Numéro d'engagement : 2026-000123\n",
 		MessageID: "answer-1@voirie-nord-travaux.example",
 		Headers:   [][2]string{{"In-Reply-To", "<" + items[0].HeaderMessageID + ">"}},
 	}
 	h.deliver(answer)
 	h.run()
 	c, _ = h.app.Store().Case(h.ctx, c.ID)
-	if c.State != store.CaseHeld || c.Engagement != "EJ-2026-000777" {
+	if c.State != store.CaseHeld || c.Engagement != "EJ-2026-000777" || !strings.Contains(c.Reason, "EJ-2026-000777") {
 		t.Fatalf("after the answer: case = %s engagement=%q reason=%q", c.State, c.Engagement, c.Reason)
 	}
 	cases, err := h.app.Store().Cases(h.ctx, store.CaseFilter{})
@@ -629,5 +632,38 @@ func TestPDFModeForAnAttachedSupplier(t *testing.T) {
 	}
 	if n := len(h.env.SMTP.Messages()); n != 1 {
 		t.Errorf("%d replies, want the confirmation", n)
+	}
+}
+
+// TestSupplierAnswerDepositedInPDFMode: the supplier, one the technical
+// account may submit for, answers the request with the engagement number
+// (quoting the request); the invoice is deposited in PDF mode with it.
+func TestSupplierAnswerDepositedInPDFMode(t *testing.T) {
+	s := samples.DemoSuppliers()[1]
+	h := newHarness(t, demo.Options{Suppliers: []sandbox.Supplier{{ID: 4243, SIRET: s.SIRET, Name: s.Name}}})
+	h.deliver(invoiceMail(t, "T-ANS", samples.CASQBudgetPrincipal, "", "", "Facture T-ANS", "Ci-joint notre facture."))
+	h.run()
+	c := h.onlyCase()
+	items, _ := h.app.Store().OutboxOfCase(h.ctx, c.ID)
+	if c.State != store.CaseAwaitingSupplier || len(items) != 1 {
+		t.Fatalf("case %s, %d replies", c.State, len(items))
+	}
+	h.deliver(samples.Mail{
+		From: s.Email, To: demo.MailboxUser, Subject: "RE: " + items[0].Subject,
+		Body:      "Bonjour,\nN° d'engagement : EJ-2026-004444\nCordialement\n\n> Numéro d'engagement : 2026-000123\n",
+		MessageID: "answer-2@voirie-nord-travaux.example",
+		Headers:   [][2]string{{"In-Reply-To", "<" + items[0].HeaderMessageID + ">"}},
+	})
+	h.run()
+	c, _ = h.app.Store().Case(h.ctx, c.ID)
+	if c.State != store.CaseIntegrated || c.Engagement != "EJ-2026-004444" || c.Syntax != "DEPOT_PDF_API" {
+		t.Fatalf("after the answer: %s %q engagement %q syntax %s", c.State, c.Reason, c.Engagement, c.Syntax)
+	}
+	invs := h.env.Sandbox.Invoices()
+	if len(invs) != 1 || invs[0].Engagement != "EJ-2026-004444" || invs[0].Number != "T-ANS" {
+		t.Fatalf("submitted %+v", invs)
+	}
+	if n := len(h.env.SMTP.Messages()); n != 2 {
+		t.Errorf("%d replies, want the request then the confirmation", n)
 	}
 }

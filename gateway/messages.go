@@ -294,6 +294,9 @@ func (g *Gateway) decideCases(ctx context.Context) (int, error) {
 				dec = router.DecideMessage(pm)
 			} else {
 				in := router.Input{Message: pm, Document: d}
+				if c.Engagement != "" && c.Engagement != d.Invoice.OrderReference {
+					in.Supplied = []parser.Candidate{{Value: c.Engagement, Evidence: "réponse du fournisseur"}}
+				}
 				prior, err := tx.LiveCaseFor(d.Invoice.Seller.SIRET, d.Invoice.Number)
 				if err != nil {
 					return err
@@ -336,22 +339,55 @@ func (g *Gateway) supplierAnswer(tx *store.Tx, m store.Message, pm *parser.Messa
 			}
 		}
 	}
-	if c == nil || c.State != store.CaseAwaitingSupplier || len(pm.Engagements) == 0 {
+	if c == nil || c.State != store.CaseAwaitingSupplier {
 		return false, nil
 	}
-	if len(pm.Engagements) > 1 {
+	given := g.answeredEngagements(pm)
+	switch len(given) {
+	case 0:
+		return false, nil
+	case 1:
+		// Decided again (decideCases) with the number given: deposited in
+		// PDF mode when the supplier allows it, else held for finance staff.
+		ej := given[0].Value
+		*opened = append(*opened, c.Ref+" new")
+		return true, tx.MoveCase(c.ID, store.CaseAwaitingSupplier, store.CaseNew,
+			fmt.Sprintf("le fournisseur a répondu : numéro d'engagement « %s »", ej), store.CaseFields{Engagement: ej})
+	default:
 		var vs []string
-		for _, e := range pm.Engagements {
+		for _, e := range given {
 			vs = append(vs, e.Value)
 		}
 		reason := "le fournisseur a répondu avec plusieurs numéros d'engagement : " + strings.Join(vs, ", ")
 		*opened = append(*opened, c.Ref+" held")
 		return true, tx.MoveCase(c.ID, store.CaseAwaitingSupplier, store.CaseHeld, reason, store.CaseFields{})
 	}
-	ej := pm.Engagements[0].Value
-	reason := fmt.Sprintf("le fournisseur a répondu : numéro d'engagement « %s » (%s) ; facture à déposer avec ce numéro", ej, pm.Engagements[0].Evidence)
-	*opened = append(*opened, c.Ref+" held")
-	return true, tx.MoveCase(c.ID, store.CaseAwaitingSupplier, store.CaseHeld, reason, store.CaseFields{Engagement: ej})
+}
+
+// quoteStart finds where a reply starts quoting the message it answers.
+var quoteStart = regexp.MustCompile(`(?m)^(?:-{2,} ?(?:Original Message|Message d'origine|Message original) ?-{2,}|_{10,}|(?:De|From) ?: .*\n(?:.*\n){0,3}?(?:Envoyé|Sent|Date) ?: |Le .{6,120} a écrit ?:|On .{6,120} wrote ?:)`)
+
+// answeredEngagements are the engagement numbers a supplier's answer gives:
+// those of its own words, not of the request it quotes (nor the request's
+// example number).
+func (g *Gateway) answeredEngagements(pm *parser.Message) []parser.Candidate {
+	body := pm.BodyText
+	if loc := quoteStart.FindStringIndex(body); loc != nil {
+		body = body[:loc[0]]
+	}
+	var own []string
+	for _, line := range strings.Split(body, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), ">") {
+			own = append(own, line)
+		}
+	}
+	var out []parser.Candidate
+	for _, c := range parser.FindEngagements(pm.Subject+"\n"+strings.Join(own, "\n"), "réponse du fournisseur", g.o.Parser.EngagementPatterns) {
+		if c.Value != notifier.EngagementExample {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // replyAddress is where a reply goes: Reply-To when the sender set one (an

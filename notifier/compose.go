@@ -16,6 +16,10 @@ import (
 )
 
 // Kind is the kind of reply: what the supplier is told.
+// EngagementExample is the number shown as an example in the request for
+// an engagement number; a supplier's answer quoting it does not give it.
+const EngagementExample = "2026-000123"
+
 type Kind string
 
 const (

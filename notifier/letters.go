@@ -216,7 +216,7 @@ func newLetter(r Reply) (*letter, error) {
 				"sur le bon de commande que nous vous avons adressé. Sans lui, nous ne pouvons pas " +
 				"déposer votre facture sur Chorus Pro."),
 			para("Il vous suffit de répondre à ce courriel en nous indiquant ce numéro, par exemple :"),
-			{Kind: blockExample, Text: typo.Replace("Numéro d'engagement : 2026-000123")},
+			{Kind: blockExample, Text: typo.Replace("Numéro d'engagement : " + EngagementExample)},
 			para("Vous pouvez aussi nous adresser, de la même manière, une facture rectifiée qui porte " +
 				"ce numéro dans la zone « référence de commande » (BT-13)."),
 			para("Dès réception, nous déposerons votre facture sur Chorus Pro ; vous n'aurez aucune " +

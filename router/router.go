@@ -110,6 +110,9 @@ const PriorAwaitingSupplier = "awaiting_supplier"
 type Input struct {
 	Message  *parser.Message
 	Document *parser.Document
+	// Supplied are engagement numbers the supplier gave later, answering
+	// our request.
+	Supplied []parser.Candidate
 	// Prior is set when the store already has a live case for the same
 	// supplier and invoice number (being deposited, deposited, or waiting
 	// for the supplier).
@@ -245,7 +248,7 @@ func Decide(r Rules, in Input) Decision {
 		return hold(fmt.Sprintf("Chorus Pro exige un code service (BT-10) pour le %s ; la facture n'en porte pas", budget.Name))
 	}
 	xml := strings.TrimSpace(inv.OrderReference)
-	others := otherCandidates(m, d, xml)
+	others := otherCandidates(m, d, xml, in.Supplied)
 	switch {
 	case xml != "" && len(others) > 0:
 		return hold(fmt.Sprintf("numéros d'engagement contradictoires : %q dans la facture, %s dans le message", xml, quoteAll(others)))
@@ -262,7 +265,7 @@ func Decide(r Rules, in Input) Decision {
 		// in the file's data. Facteur never edits a supplier's file: it
 		// deposits the PDF with its own data (PDF mode).
 		dec.Syntax, dec.Mode = ModePDF, "pdf"
-		dec.Engagement, dec.Evidence = others[0], evidenceOf(m, d, others[0])
+		dec.Engagement, dec.Evidence = others[0], evidenceOf(m, d, in.Supplied, others[0])
 	case len(others) > 1:
 		return hold(fmt.Sprintf("numéros d'engagement contradictoires : %s", quoteAll(others)))
 	case len(others) > 0:
@@ -303,8 +306,8 @@ func missingForPDF(inv *parser.Invoice) string {
 }
 
 // evidenceOf says where an engagement number was found.
-func evidenceOf(m *parser.Message, d *parser.Document, v string) string {
-	for _, cs := range [][]parser.Candidate{d.Candidates, m.Engagements} {
+func evidenceOf(m *parser.Message, d *parser.Document, supplied []parser.Candidate, v string) string {
+	for _, cs := range [][]parser.Candidate{d.Candidates, m.Engagements, supplied} {
 		for _, c := range cs {
 			if normalizeRef(c.Value) == normalizeRef(v) {
 				return c.Evidence
@@ -406,7 +409,7 @@ func sameSIREN(budgets []Budget, siret string) bool {
 
 // otherCandidates returns the engagement numbers found outside the XML
 // (subject, body, other evidence) that differ from the XML's own.
-func otherCandidates(m *parser.Message, d *parser.Document, xml string) []string {
+func otherCandidates(m *parser.Message, d *parser.Document, xml string, supplied []parser.Candidate) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(cs []parser.Candidate) {
@@ -421,6 +424,7 @@ func otherCandidates(m *parser.Message, d *parser.Document, xml string) []string
 	}
 	add(d.Candidates)
 	add(m.Engagements)
+	add(supplied)
 	return out
 }
 
