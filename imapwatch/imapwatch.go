@@ -188,6 +188,8 @@ type Watcher struct {
 	closed      bool
 	connects    int        // successful connections so far
 	noStructure []uidRange // where BODYSTRUCTURE could not be read
+	lastOK      time.Time  // end of the last successful cycle
+	lastErr     error      // error of the last cycle, nil after a success
 }
 
 // New checks opts, applies defaults and returns a Watcher. It does no I/O.
@@ -322,7 +324,35 @@ func (w *Watcher) Cycle(ctx context.Context) (CycleStats, error) {
 	return stats, err
 }
 
+// cycleLocked runs a cycle (the caller holds w.sem) and records its
+// outcome for Status.
 func (w *Watcher) cycleLocked(ctx context.Context) (CycleStats, error) {
+	stats, err := w.cycleAttempts(ctx)
+	w.mu.Lock()
+	if err == nil {
+		w.lastOK, w.lastErr = time.Now(), nil
+	} else if ctx.Err() == nil {
+		w.lastErr = err
+	}
+	w.mu.Unlock()
+	return stats, err
+}
+
+// Status is how a watcher is doing, for health checks.
+type Status struct {
+	Mailbox     string
+	LastSuccess time.Time // end of the last cycle that succeeded; zero before the first
+	LastError   error     // error of the last cycle, nil when it succeeded
+}
+
+// Status reports the outcome of the latest cycle.
+func (w *Watcher) Status() Status {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return Status{Mailbox: w.opts.Name, LastSuccess: w.lastOK, LastError: w.lastErr}
+}
+
+func (w *Watcher) cycleAttempts(ctx context.Context) (CycleStats, error) {
 	var total CycleStats
 	for attempt := 0; ; attempt++ {
 		stats, err := w.cycleOnce(ctx)

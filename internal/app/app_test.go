@@ -357,18 +357,21 @@ func TestMetricsAndHealth(t *testing.T) {
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
 
+	if _, err := a.Watchers()[0].Cycle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	body := get(t, srv.URL+"/metrics", 200)
 	for _, want := range []string{
 		`facteur_cases{state="integrated"} 3`, `facteur_cases{state="awaiting_supplier"} 1`,
 		`facteur_replies{state="sent"} 4`, `facteur_messages{state="done"} 5`, "facteur_store_up 1",
-		"facteur_chorus_password_expiry_timestamp_seconds", "go_goroutines",
+		"facteur_chorus_password_expiry_timestamp_seconds", "go_goroutines", `facteur_mailbox_up{mailbox="comptabilite"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
 	health := get(t, srv.URL+"/healthz", 200)
-	if !strings.Contains(health, `"status":"warning"`) || !strings.Contains(health, "expires on") {
+	if !strings.Contains(health, `"status":"warning"`) || !strings.Contains(health, "expires on") || !strings.Contains(health, `"mailbox comptabilite":"ok"`) {
 		t.Errorf("health with a password expiring soon: %s", health)
 	}
 

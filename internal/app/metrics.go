@@ -81,6 +81,29 @@ func (c *passwordCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.expiry, prometheus.GaugeValue, float64(chorus.PasswordExpiry(setOn).Unix()))
 }
 
+// mailboxCollector exports when each mailbox was last read successfully.
+type mailboxCollector struct {
+	a    *App
+	last *prometheus.Desc
+	up   *prometheus.Desc
+}
+
+func (c *mailboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.last; ch <- c.up }
+
+func (c *mailboxCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, w := range c.a.watchers {
+		st := w.Status()
+		up := 0.0
+		if st.LastError == nil && !st.LastSuccess.IsZero() {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up, st.Mailbox)
+		if !st.LastSuccess.IsZero() {
+			ch <- prometheus.MustNewConstMetric(c.last, prometheus.GaugeValue, float64(st.LastSuccess.Unix()), st.Mailbox)
+		}
+	}
+}
+
 // Handler serves /metrics (Prometheus) and /healthz for operators.
 func (a *App) Handler() http.Handler {
 	reg := prometheus.NewRegistry()
@@ -88,6 +111,9 @@ func (a *App) Handler() http.Handler {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newStoreCollector(a.store),
+		&mailboxCollector{a: a,
+			last: prometheus.NewDesc("facteur_mailbox_last_success_timestamp_seconds", "When the mailbox was last read successfully.", []string{"mailbox"}, nil),
+			up:   prometheus.NewDesc("facteur_mailbox_up", "1 when the last cycle on the mailbox succeeded.", []string{"mailbox"}, nil)},
 		&passwordCollector{a: a, expiry: prometheus.NewDesc("facteur_chorus_password_expiry_timestamp_seconds",
 			"When the Chorus Pro technical password expires (chorus.password_set_on + 424 days).", nil, nil)},
 	)
@@ -120,6 +146,22 @@ func (a *App) health(ctx context.Context) Health {
 		fail("store", err.Error())
 	} else {
 		h.Checks["store"] = "ok"
+	}
+	for _, w := range a.watchers {
+		// A mailbox not read for a while: nothing is lost (the mail waits
+		// on the server) but nothing is processed either.
+		st := w.Status()
+		key := "mailbox " + st.Mailbox
+		switch {
+		case st.LastError == nil && !st.LastSuccess.IsZero():
+			h.Checks[key] = "ok"
+		case st.LastSuccess.IsZero() && st.LastError == nil:
+			h.Checks[key] = "starting"
+		case time.Since(st.LastSuccess) > 15*time.Minute:
+			fail(key, "not read since "+sinceText(st.LastSuccess)+": "+st.LastError.Error())
+		default:
+			warn(key, "last attempt failed: "+st.LastError.Error())
+		}
 	}
 	h.Checks["chorus_password"] = "ok"
 	if setOn, ok := a.cfg.Chorus.PasswordSetOnDate(); ok {
@@ -164,4 +206,11 @@ func (a *App) serveMetrics(ctx context.Context, addr string) error {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	return nil
+}
+
+func sinceText(t time.Time) string {
+	if t.IsZero() {
+		return "start"
+	}
+	return t.Format(time.RFC3339)
 }
