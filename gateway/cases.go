@@ -271,9 +271,12 @@ func (g *Gateway) sendReplies(ctx context.Context) (int, error) {
 		case err == nil:
 			log.Info("reply sent", "to", strings.Join(it.Recipients, ","))
 			err = g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.OutboxSent(it.ID) })
-		case notifier.IsPermanent(err):
-			log.Error("reply refused by the SMTP server", "err", err)
+		case notifier.IsPermanent(err) || it.Attempts+1 >= maxReplyAttempts:
+			log.Error("reply refused by the SMTP server, or never accepted", "err", err, "attempts", it.Attempts+1)
 			serr := err
+			if !notifier.IsPermanent(err) {
+				serr = fmt.Errorf("abandon après %d essais : %w", it.Attempts+1, err)
+			}
 			err = g.o.Store.Update(ctx, func(tx *store.Tx) error {
 				if err := tx.OutboxFailed(it.ID, serr.Error()); err != nil {
 					return err
@@ -299,6 +302,11 @@ func (g *Gateway) sendReplies(ctx context.Context) (int, error) {
 	}
 	return len(items), nil
 }
+
+// maxReplyAttempts bounds the attempts to send one reply: with the backoff
+// capped at an hour, about two days; then the reply is marked failed and, for
+// a request, the case is put in front of finance staff.
+const maxReplyAttempts = 48
 
 // depositPDF deposits in PDF mode: the supplier's PDF uploaded
 // (deposer/pdf), then the invoice's data submitted (soumettre, modeDepot

@@ -188,7 +188,7 @@ func (m *Mailer) Send(ctx context.Context, envelopeFrom string, rcpt []string, r
 			return fail("auth", errors.New("server offers neither PLAIN nor LOGIN"))
 		}
 		if err := c.Auth(auth); err != nil {
-			return fail("auth", err)
+			return fail("auth", &configError{err})
 		}
 	}
 
@@ -197,7 +197,7 @@ func (m *Mailer) Send(ctx context.Context, envelopeFrom string, rcpt []string, r
 		mailOpts.UTF8 = true
 	}
 	if err := c.Mail(envelopeFrom, mailOpts); err != nil {
-		return fail("mail from <"+envelopeFrom+">", err)
+		return fail("mail from <"+envelopeFrom+">", &configError{err})
 	}
 	rcptOpts := &smtp.RcptOptions{Notify: []smtp.DSNNotify{smtp.DSNNotifyNever}}
 	for _, to := range rcpt {
@@ -235,10 +235,24 @@ func (m *Mailer) dial(ctx context.Context) (net.Conn, error) {
 // IsPermanent reports whether err carries a permanent SMTP refusal (a 5xx
 // reply): sending the same message again would fail the same way. 4xx replies,
 // network errors and timeouts are not permanent.
+//
+// A refusal of our credentials (AUTH) or of our sender (MAIL FROM) is never
+// permanent for the message: it is a problem of the configuration or of the
+// server, every reply would meet it, and once fixed the replies must go.
 func IsPermanent(err error) bool {
+	var ce *configError
+	if errors.As(err, &ce) {
+		return false
+	}
 	var se *smtp.SMTPError
 	return errors.As(err, &se) && se.Code >= 500 && se.Code <= 599
 }
+
+// configError marks a refusal that concerns the session, not the message.
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
 
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
