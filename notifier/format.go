@@ -17,12 +17,12 @@ var frenchMonths = [...]string{
 	"juillet", "août", "septembre", "octobre", "novembre", "décembre",
 }
 
-// frenchDate renders an ISO 8601 date ("2026-11-02", or a date-time such as
+// FrenchDate renders an ISO 8601 date ("2026-11-02", or a date-time such as
 // "2026-11-02T10:14:03.512+01:00", of which only the date is kept) as
 // "2 novembre 2026" ("1er" for the first day of a month). Anything else is
 // returned unchanged: a value we cannot read is better shown as written than
 // dropped or guessed at.
-func frenchDate(s string) string {
+func FrenchDate(s string) string {
 	if len(s) < 10 || (len(s) > 10 && s[10] != 'T' && s[10] != ' ') {
 		return s
 	}
@@ -37,14 +37,14 @@ func frenchDate(s string) string {
 	return day + " " + frenchMonths[t.Month()-1] + " " + strconv.Itoa(t.Year())
 }
 
-// frenchAmount renders a decimal string as written in an invoice ("1234.5",
+// FrenchAmount renders a decimal string as written in an invoice ("1234.5",
 // "-80.00", "1234,50") the French way: "1 234,50 €", with no-break spaces
 // between groups of thousands and before the currency sign. Amounts with fewer
 // than two decimals get two; more decimals are kept as written. A currency
 // other than EUR is shown by its code; an empty currency shows none. A value
 // that is not a plain decimal number is returned as written (with its
 // currency).
-func frenchAmount(amount, currency string) string {
+func FrenchAmount(amount, currency string) string {
 	amount = strings.TrimSpace(amount)
 	currency = strings.ToUpper(strings.TrimSpace(currency))
 	suffix := ""

@@ -15,8 +15,8 @@ func TestFrenchDate(t *testing.T) {
 		"2026-11-02x":                   "2026-11-02x",
 		"":                              "",
 	} {
-		if got := frenchDate(in); got != want {
-			t.Errorf("frenchDate(%q) = %q, want %q", in, got, want)
+		if got := FrenchDate(in); got != want {
+			t.Errorf("FrenchDate(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -35,8 +35,8 @@ func TestFrenchAmount(t *testing.T) {
 		{"12.", "EUR", "12.\u00a0€"},
 		{"", "EUR", ""},
 	} {
-		if got := frenchAmount(c.amount, c.currency); got != c.want {
-			t.Errorf("frenchAmount(%q, %q) = %q, want %q", c.amount, c.currency, got, c.want)
+		if got := FrenchAmount(c.amount, c.currency); got != c.want {
+			t.Errorf("FrenchAmount(%q, %q) = %q, want %q", c.amount, c.currency, got, c.want)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"facteur/notifier"
 	"facteur/store"
 )
 
@@ -239,13 +240,13 @@ func showCase(ctx context.Context, w, stderr io.Writer, st *store.Store, ref str
 	row("Fournisseur", c.SupplierName)
 	row("SIRET du fournisseur", c.SupplierSIRET)
 	row("Facture n°", c.InvoiceNumber)
-	row("Date de facture", c.InvoiceDate)
+	row("Date de facture", notifier.FrenchDate(c.InvoiceDate))
 	row("Montant TTC", amount(c.AmountWithVAT, c.Currency))
 	row("Budget", c.Budget)
 	row("SIRET destinataire", c.RecipientSIRET)
 	row("Numéro d'engagement", c.Engagement)
 	row("Flux Chorus Pro", c.FlowNumber)
-	row("Date de dépôt", c.DepositDate)
+	row("Date de dépôt", notifier.FrenchDate(c.DepositDate))
 	row("État du flux", c.FlowState)
 	row("Dernière erreur", c.LastError)
 	items, err := st.OutboxOfCase(ctx, c.ID)
@@ -281,11 +282,8 @@ func dash(s string) string {
 }
 
 func amount(v, currency string) string {
-	if v == "" {
-		return ""
+	if currency == "" {
+		currency = "EUR"
 	}
-	if currency == "" || currency == "EUR" {
-		return v + " €"
-	}
-	return v + " " + currency
+	return notifier.FrenchAmount(v, currency)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -36,9 +37,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "facteur demo: %v\n", err)
 		return 1
 	}
-	if *keep {
-		fmt.Fprintf(stdout, "Données de la démonstration : %s\n", dir)
-	} else {
+	if !*keep {
 		defer os.RemoveAll(dir)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -72,6 +71,16 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer st.Close()
+	if *keep {
+		// The peers are gone once the demo ends; the configuration is kept
+		// so that `facteur cases` can read the demo's store.
+		cfgPath := filepath.Join(dir, "facteur.toml")
+		if err := os.WriteFile(cfgPath, []byte(env.ConfigTOML()), 0o600); err != nil {
+			fmt.Fprintf(stderr, "facteur demo: %v\n", err)
+			return 1
+		}
+		defer fmt.Fprintf(stdout, "\nDonnées conservées dans %s ; pour consulter les dossiers :\n  facteur cases --config %s list\n", dir, cfgPath)
+	}
 	if err := printDemoReport(ctx, stdout, st, env); err != nil {
 		fmt.Fprintf(stderr, "facteur demo: %v\n", err)
 		return 1
