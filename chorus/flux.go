@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -305,32 +304,14 @@ func FlowOutcome(state string) string {
 	return OutcomeUnknown
 }
 
-// flexInt decodes a JSON number, or a string holding one, or null (0).
+// flexInt decodes a JSON number, or a string holding one, or null (0),
+// like flexInt64 (codeRetour is sometimes sent as a string).
 type flexInt int
 
 func (n *flexInt) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if string(b) == "null" {
-		*n = 0
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		b = []byte(strings.TrimSpace(s))
-	}
-	v, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil {
-		f, ferr := strconv.ParseFloat(string(b), 64)
-		if ferr != nil || f != float64(int64(f)) || f > 1<<53 || f < -(1<<53) {
-			return fmt.Errorf("not an integer: %.40q", b)
-		}
-		v = int64(f)
-	}
-	if v > 1<<31-1 || v < -(1<<31) {
-		return fmt.Errorf("integer out of range: %d", v)
+	var v flexInt64
+	if err := v.UnmarshalJSON(b); err != nil {
+		return err
 	}
 	*n = flexInt(v)
 	return nil
