@@ -35,6 +35,9 @@ func parseDocuments(name string, data []byte, opts Options, depth int) []Documen
 	var err error
 	switch doc.Sniffed {
 	case typeZIP:
+		if doc.Format == FormatUnsupported { // an office document
+			return []Document{doc}
+		}
 		doc.Format = FormatZIP
 		inner, err = readZIP(data, opts)
 	case typeTNEF:
@@ -69,6 +72,26 @@ func parseDocuments(name string, data []byte, opts Options, depth int) []Documen
 		}
 	}
 	return out
+}
+
+// isOfficeZIP tells an OOXML (Word, Excel) or OpenDocument file from a
+// ZIP archive: by its name, else by its marker entry ("[Content_Types].xml",
+// "mimetype").
+func isOfficeZIP(name string, data []byte) bool {
+	switch nameExt(name) {
+	case ".docx", ".docm", ".xlsx", ".xlsm", ".pptx", ".odt", ".ods", ".odp":
+		return true
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return false
+	}
+	for _, f := range zr.File {
+		if f.Name == "[Content_Types].xml" || f.Name == "mimetype" && f.UncompressedSize64 < 100 {
+			return true
+		}
+	}
+	return false
 }
 
 type namedData struct {

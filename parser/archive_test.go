@@ -109,7 +109,7 @@ func TestHostileNames(t *testing.T) {
 		`C:\Windows\evil.pdf`:     "evil.pdf",
 		"facture\x00.pdf":         "facture.pdf",
 		"fac\u202eture\u202c.pdf": "facture.pdf",
-		"a\r\nBcc: x@y.pdf":       "aBcc: x@y.pdf",
+		"a\r\nBcc: x@y.pdf":       "a Bcc: x@y.pdf", // line break → one space
 		"...":                     "",
 		strings.Repeat("é", 300):  strings.Repeat("é", 100),
 	} {

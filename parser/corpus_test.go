@@ -120,6 +120,9 @@ func TestCorpusAccuracy(t *testing.T) {
 			t.Fatal(err)
 		}
 		doc := ParseDocument(filepath.Base(file), raw, Options{})
+		if strings.HasPrefix(doc.Error, "internal error") {
+			t.Errorf("%s: %s", filepath.Base(file), doc.Error)
+		}
 		total++
 		rel, _ := filepath.Rel(dir, file)
 		if doc.Invoice == nil {
@@ -213,6 +216,9 @@ func TestCorpusTextAccuracy(t *testing.T) {
 			t.Fatal(err)
 		}
 		doc := ParseDocument(filepath.Base(file), raw, Options{TextOnly: true})
+		if strings.HasPrefix(doc.Error, "internal error") {
+			t.Errorf("%s: %s", filepath.Base(file), doc.Error)
+		}
 		if doc.IsInvoice && doc.Source == "text" {
 			invoices++
 		} else {
@@ -221,6 +227,9 @@ func TestCorpusTextAccuracy(t *testing.T) {
 		inv := doc.Invoice
 		if inv == nil {
 			inv = &Invoice{}
+		}
+		if inv.Type == "credit_note" {
+			creditNoteTruth(&want)
 		}
 		norm := normForSearch(doc.Text)
 		for i, f := range fields {
@@ -263,9 +272,33 @@ func TestCorpusTextAccuracy(t *testing.T) {
 		}
 		t.Logf("  %-18s %3d/%3d %6.1f%%        %6d %6d %3d/%3d        %s", f.name, s.ok, s.printed, pct, s.wrong, s.missed, s.allOK, s.all, target)
 		// Regression floors (the issue's targets are in the table; the
-		// floors are what this extractor reached, minus a margin).
+		// floors are what this extractor reaches).
 		if floor := textFloors[f.name]; pct < floor {
 			t.Errorf("text path: %s at %.1f%%, below the floor of %.0f%%", f.name, pct, floor)
+		}
+		if checkedTotals[f.name] && s.wrong > 0 {
+			t.Errorf("text path: %d wrong %s values (validated by HT + VAT = TTC, must be dropped, not kept)", s.wrong, f.name)
+		}
+	}
+}
+
+// creditNoteTruth: a credit note is compared in the form EN 16931 and
+// Chorus Pro expect, type 381 with positive amounts. FNFE's
+// "Avoir_FR_type380" sample titles its page "Avoir" but codes its XML as
+// an invoice (380) with negative amounts (EN 16931 allows a negative
+// invoice; Chorus Pro wants an "avoir" with positive amounts). The text
+// path reads the page: a credit note with the printed amounts without
+// their minus sign, which is the right reading; the negative XML totals
+// of such a file are compared by their absolute value. (The structured
+// path keeps the XML as written: type invoice, negative amounts.)
+func creditNoteTruth(w *truth) {
+	if w.Meta.TypeCode != "380" {
+		return
+	}
+	for _, p := range []**string{&w.TotalWithout, &w.TotalVAT, &w.TotalWith, &w.AmountDue} {
+		if *p != nil && strings.HasPrefix(**p, "-") {
+			v := strings.TrimPrefix(**p, "-")
+			*p = &v
 		}
 	}
 }
@@ -321,7 +354,13 @@ func withThousands(s, sep string) string {
 	return b.String() + frac
 }
 
+// textFloors are the rates this extractor reaches on the corpus (one
+// miss costs about 2.5 points): a regression fails the test.
 var textFloors = map[string]float64{
-	"invoice_number": 95, "issue_date": 95, "total_with_vat": 90, "total_without_vat": 85,
-	"seller_vat_id": 90, "order_reference": 90,
+	"invoice_number": 100, "issue_date": 100, "total_with_vat": 100, "total_without_vat": 100,
+	"seller_vat_id": 100, "order_reference": 100, "total_vat": 100, "amount_due": 100,
 }
+
+// checkedTotals are the amounts HT + VAT = TTC validates: the text path
+// must never return a wrong one (a miss is allowed, a wrong value not).
+var checkedTotals = map[string]bool{"total_with_vat": true, "total_without_vat": true, "total_vat": true}

@@ -70,6 +70,13 @@ func parseDocument(name string, data []byte, opts Options) (doc Document) {
 	case typeTNEF:
 		doc.Warnings = append(doc.Warnings, "Outlook TNEF (winmail.dat) content is not decoded")
 	case typeZIP:
+		if isOfficeZIP(doc.Name, data) {
+			// A .docx/.xlsx/.odt is a ZIP of XML parts: an office
+			// document to be asked again as a PDF, not an archive.
+			doc.Format = FormatUnsupported
+			doc.Error = "office document: not readable, a PDF is needed"
+			break
+		}
 		doc.Warnings = append(doc.Warnings, "ZIP archive content is not opened")
 	default:
 		if reason := unsupportedReason(doc.Sniffed, doc.Name); reason != "" {
@@ -103,7 +110,7 @@ func unsupportedReason(sniffed, name string) string {
 	switch nameExt(name) {
 	case ".doc", ".docx", ".xls", ".xlsx", ".odt", ".ods", ".rtf":
 		return "office document: not readable, a PDF is needed"
-	case ".tif", ".tiff", ".heic":
+	case ".tif", ".tiff", ".heic", ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp":
 		return "image: a scanned invoice cannot be read, a PDF is needed"
 	}
 	return ""

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +34,12 @@ func FuzzParse(f *testing.F) {
 	addSeeds(f, "eml/*.eml", 12, 4<<10)
 	f.Add(mimeMessage(stdHeader, part{plainPart, "N° d'engagement : 24-00123"},
 		part{"Content-Type: message/rfc822", "From: a@b\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\nhi\r\n--x--"}))
+	// Corpus quirks: digest entries with an empty header, a Content-Type
+	// without its ';', a message/partial fragment, an empty rfc822 part.
+	f.Add([]byte("From: a@b\nContent-Type: multipart/digest; boundary=1\n\n--1\n\nFrom: x@y\n\nhi\n--1--\n"))
+	f.Add([]byte("From: a@b\nContent-Type: multipart/mixed\n\tboundary=\"b\"\n\n--b\nContent-Disposition: ;\n filename=\"i.png\"\n\nxx\n--b--\n"))
+	f.Add([]byte("From: a@b\nContent-Type: message/partial; id=x; number=1; total=2\n\nFrom: c@d\n\nabc"))
+	f.Add([]byte("From: a@b\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\n--b--\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		m, err := Parse(raw, Options{MaxParts: 50, MaxDepth: 10})
 		if err != nil {
@@ -149,5 +156,30 @@ func FuzzPDFText(f *testing.F) {
 		e.run(content, nil, st, 0)
 		_ = layout(e.spans)
 		_ = invoiceFromText(string(content), 100)
+	})
+}
+
+// FuzzInvoiceText fuzzes the field extraction from a text: no panic, and
+// never a kept triple of totals that does not add up (HT + VAT = TTC).
+func FuzzInvoiceText(f *testing.F) {
+	f.Add("FACTURE N° : FA-1\nDate de facture : 02/11/2026\nTotal HT   100,00 €\nTotal TVA   20,00 €\nTotal TTC   120,00 €\nNet à payer   120,00 €")
+	f.Add("Avoir AV-1\nTotal HT   -218,48 €\nTotal taxes   -14,99 €\nTotal TTC   -233,47 €")
+	f.Add("Rechnung Nr. 1\nNettobetrag    MwSt-Betrag  MwSt-%     Endbetrag\n321,40   61,07   19,0   382,47\n127,59   8,93   7,0   136,52\n448,99   70,00   EUR   518,99")
+	f.Add("Invoice 7\nTOTAL HT   TOTAL TVA   TOTAL TTC\nterms\nx.   100,00   4,90   104,90\nRechnungssumme ohne USt.   -7,67\nBruttosumme   -8,79\n1,12\nBereits bezahlt 5,00")
+	f.Fuzz(func(t *testing.T, text string) {
+		res := invoiceFromText(text, 200)
+		inv := res.invoice
+		if inv == nil || inv.TotalWithoutVAT == "" || inv.TotalVAT == "" || inv.TotalWithVAT == "" {
+			return
+		}
+		h, ok1 := new(big.Rat).SetString(inv.TotalWithoutVAT)
+		v, ok2 := new(big.Rat).SetString(inv.TotalVAT)
+		w, ok3 := new(big.Rat).SetString(inv.TotalWithVAT)
+		if !ok1 || !ok2 || !ok3 {
+			t.Fatalf("amounts not decimal: %+v", inv)
+		}
+		if new(big.Rat).Add(h, v).Cmp(w) != 0 {
+			t.Fatalf("HT %s + VAT %s ≠ TTC %s", inv.TotalWithoutVAT, inv.TotalVAT, inv.TotalWithVAT)
+		}
 	})
 }

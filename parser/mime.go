@@ -252,8 +252,17 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, forwarded bool
 				return
 			}
 		}
+	case mediaType == "message/partial":
+		// RFC 2046 §5.2.2: one fragment of a message split in several
+		// e-mails; its attachments cannot be read from this one alone.
+		w.warnf("fragment %s of %s of a split message (message/partial): not reassembled, its attachments cannot be read",
+			orQuestion(params["number"]), orQuestion(params["total"]))
 	case mediaType == "message/rfc822" || mediaType == "message/global":
 		data := w.decodeBody(h, body, false)
+		if len(bytes.TrimSpace(data)) == 0 {
+			w.warnf("attached message/rfc822 is empty")
+			return
+		}
 		if depth >= w.opts.MaxDepth {
 			w.depthOverflow()
 			w.addDocument(h, mediaType, data, forwarded)
@@ -276,6 +285,13 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, forwarded bool
 	default:
 		w.leaf(h, mediaType, params, body, forwarded)
 	}
+}
+
+func orQuestion(s string) string {
+	if s == "" {
+		return "?"
+	}
+	return truncateUTF8(s, 10)
 }
 
 func (w *walker) depthOverflow() {
@@ -445,8 +461,14 @@ var paramRE = regexp.MustCompile(`(?i)([a-z0-9_\-*]+)\s*=\s*("(?:[^"\\]|\\.)*"|[
 // lenientMediaType parses "type/subtype; k=v; ..." without failing.
 func lenientMediaType(v string) (string, map[string]string) {
 	params := map[string]string{}
+	v = strings.TrimSpace(v)
 	t := v
-	if i := strings.IndexByte(v, ';'); i >= 0 {
+	i := strings.IndexByte(v, ';')
+	if j := strings.IndexAny(v, " \t\r\n"); j > 0 && (i < 0 || j < i) && strings.Contains(v[:j], "/") {
+		// "multipart/mixed boundary=x": the semicolon is missing.
+		i = j
+	}
+	if i >= 0 {
 		t = v[:i]
 		for _, m := range paramRE.FindAllStringSubmatch(v[i+1:], 50) {
 			k := strings.ToLower(strings.TrimRight(m[1], "*"))
@@ -481,6 +503,7 @@ func skipMboxFromLine(raw []byte) []byte {
 // warning) and starts the body. n is the number of fields read.
 func splitHeader(b []byte) (h textproto.Header, body []byte, n int, warns []string) {
 	var clean bytes.Buffer
+	blank := false
 	pos := 0
 	for pos < len(b) {
 		end := bytes.IndexByte(b[pos:], '\n')
@@ -495,6 +518,7 @@ func splitHeader(b []byte) (h textproto.Header, body []byte, n int, warns []stri
 		line = bytes.TrimRight(line, "\r")
 		if len(line) == 0 {
 			pos = next
+			blank = true
 			break
 		}
 		if line[0] == ' ' || line[0] == '\t' {
@@ -538,6 +562,10 @@ func splitHeader(b []byte) (h textproto.Header, body []byte, n int, warns []stri
 	}
 	body = b[pos:]
 	if n == 0 {
+		if blank {
+			// An empty header section: the body follows the blank line.
+			return textproto.Header{}, body, 0, warns
+		}
 		return textproto.Header{}, b, 0, warns
 	}
 	clean.WriteString("\r\n\r\n")

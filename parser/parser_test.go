@@ -458,37 +458,6 @@ func TestCorpusFormats(t *testing.T) {
 	}
 }
 
-func TestCorpusEML(t *testing.T) {
-	dir := corpusDir(t)
-	files, _ := filepath.Glob(filepath.Join(dir, "eml", "*"))
-	if len(files) == 0 {
-		t.Skip("no eml files")
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := Parse(data, Options{})
-		name := filepath.Base(f)
-		if strings.HasSuffix(name, ".tnef") {
-			// Raw TNEF streams are not e-mails: a clear error is expected.
-			if err == nil {
-				t.Errorf("%s: raw TNEF parsed as an e-mail", name)
-			}
-			continue
-		}
-		if err != nil {
-			if strings.Contains(err.Error(), "internal error") {
-				t.Errorf("%s: %v", name, err)
-			}
-			t.Logf("%s: error %v", name, err)
-			continue
-		}
-		t.Logf("%s: from %q subject %q automatic %q documents %d warnings %d", name, m.From.Addr, truncateUTF8(m.Subject, 40), m.Automatic, len(m.Documents), len(m.Warnings))
-	}
-}
-
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {

@@ -92,7 +92,7 @@ var (
 	vatTotalLabels = []*regexp.Regexp{
 		re(`(?i)(?:total|montant)\s+(?:de\s+la\s+)?t\.?v\.?a\.?`),
 		re(`(?i)total\s+taxes`),
-		re(`(?i)steuerbetrag(?:\s+in)?|ust\.?-?betrag|mwst\.?-?betrag|summe\s+(?:ust|mwst)\.?|gesamt\s*(?:ust|mwst)\.?`),
+		re(`(?i)steuerbetrag(?:\s+in)?|ust\.?-?betrag|mwst\.?-?betrag|summe\s+(?:ust|mwst|umsatzsteuer)\.?|gesamt\s*(?:ust|mwst)\.?`),
 		re(`(?i)(?:vat|tax)\s+total|total\s+(?:vat|tax)|(?:vat|tax)\s+amount`),
 		re(`(?i)(?:ust|mwst)\.?\s*gesamt\s*:?`),
 		re(`(?i)zuz[üu]gl(?:ich)?\.?\s*(?:ust|mwst)\.?\s*:?|zzgl\.?\s*(?:ust|mwst)\.?\s*:?`),
@@ -104,6 +104,12 @@ var (
 		re(`(?i)(?:solde|reste|montant)\s+[àa]\s+payer|montant\s+d[ûu]`),
 		re(`(?i)zahlbetrag|zu\s+zahlen(?:der\s+betrag)?|f[äa]lliger\s+betrag`),
 		re(`(?i)(?:amount|balance)\s+due|due\s+payable|total\s+due`),
+		re(`(?i)offener\s+betrag|restbetrag|reste\s+d[ûu]|\bresidual(?:\s+amount)?\b`),
+	}
+	// prepaidLabels name an amount already paid: the amount due is then
+	// not the total with VAT.
+	prepaidLabels = []*regexp.Regexp{
+		re(`(?i)bereits\s+(?:bezahlt|gezahlt)|erhaltene\s+anzahlungen?|\bacompte|d[ée]j[àa]\s+(?:pay[ée]|r[ée]gl[ée]|vers[ée])|prepaid(?:\s+amount)?|already\s+paid|paid\s+amount`),
 	}
 	vatIDLabels = []*regexp.Regexp{
 		re(`(?i)(?:n[°ºo]\.?\s*)?(?:de\s+)?tva\s+intra(?:-?communautaire)?\s*:?`),
@@ -143,7 +149,7 @@ var (
 		{KindTerms, re(`(?i)^\s*(?:conditions\s+g[ée]n[ée]rales|terms\s+and\s+conditions|general\s+terms|allgemeine\s+gesch[äa]ftsbedingungen)\b`)},
 		{KindQuote, re(`(?i)^\s*(?:devis|quotation|angebot)\b\s*(?:$|[:#n]|[A-Z0-9])`)},
 	}
-	buyerWords = re(`(?i)client|acheteur|buyer|customer|kunde|k[äa]ufer|destinataire|empf[äa]nger|invoicee|bill\s+to`)
+	buyerWords = re(`(?i)client|acheteur|buyer|customer|kunde|k[äa]ufer|destinataire|empf[äa]nger|invoicee|bill\s+to|\bihre?\b|\bvotre\b|\byour\b`)
 	columnSep  = re(`\s{3,}`)
 )
 
@@ -516,10 +522,25 @@ func invoiceFromText(text string, maxLines int) textResult {
 	ht := uniq(labelled(lines, withoutVATLabels, parseAmountAfter, nil))
 	tva := uniq(labelled(lines, vatTotalLabels, parseAmountAfter, nil))
 	due := uniq(labelled(lines, amountDueLabels, parseAmountAfter, nil))
+	if t, h, v, ok := tableTotals(lines); ok {
+		// Lowest priority: used only when the labels gave no
+		// consistent triple.
+		ttc, ht, tva = append(ttc, t), append(ht, h), append(tva, v)
+	}
 	inv.TotalWithVAT, inv.TotalWithoutVAT, inv.TotalVAT = chooseTotals(ttc, ht, tva, due, warnf)
+	if inv.TotalWithVAT != "" && inv.TotalVAT == "" && len(ht) > 0 && len(ttc) > 0 && inv.TotalWithVAT == ttc[0] &&
+		(inv.TotalWithoutVAT == "" || inv.TotalWithoutVAT == ht[0]) {
+		// The VAT label read a breakdown line or a VAT in another
+		// currency, or found nothing: the totals still hold when the
+		// difference with the total with VAT is printed as an amount.
+		if v, ok := printedDifference(lines, inv.TotalWithVAT, ht[0]); ok {
+			inv.TotalWithoutVAT, inv.TotalVAT = ht[0], v
+			res.warnings = dropPrefixed(res.warnings, "total without VAT ")
+		}
+	}
 	if len(due) > 0 {
 		inv.AmountDue = due[0]
-	} else if inv.TotalWithVAT != "" {
+	} else if inv.TotalWithVAT != "" && !prepaid(lines) {
 		inv.AmountDue = inv.TotalWithVAT
 	}
 
@@ -562,10 +583,21 @@ func invoiceFromText(text string, maxLines int) textResult {
 
 	if res.kind == KindCreditNote {
 		// A credit note's amounts are positive (EN 16931, type 381);
-		// the minus sign printed on some is dropped.
+		// the minus sign printed on some is dropped. The sign of the
+		// total (else of the first amount) decides, and all amounts
+		// change sign together so that HT + VAT = TTC still holds.
 		inv.Type = "credit_note"
-		for _, p := range []*string{&inv.TotalWithoutVAT, &inv.TotalVAT, &inv.TotalWithVAT, &inv.AmountDue} {
-			*p = strings.TrimPrefix(*p, "-")
+		amounts := []*string{&inv.TotalWithVAT, &inv.TotalWithoutVAT, &inv.TotalVAT, &inv.AmountDue}
+		for _, p := range amounts {
+			if *p == "" {
+				continue
+			}
+			if strings.HasPrefix(*p, "-") {
+				for _, q := range amounts {
+					*q = negate(*q)
+				}
+			}
+			break
 		}
 	}
 	res.isInvoice = (res.kind == KindInvoice || res.kind == KindCreditNote) && (inv.Number != "" || inv.TotalWithVAT != "")
@@ -656,7 +688,10 @@ func chooseTotals(ttc, ht, tva, due []string, warnf func(string, ...any)) (withV
 	case withVAT != "" && (len(ht) > 0 || len(tva) > 0):
 		if len(ht) > 0 && len(tva) > 0 {
 			warnf("total without VAT %s + VAT %s ≠ total with VAT %s; only the total with VAT is kept", ht[0], tva[0], withVAT)
-		} else if len(ht) > 0 && rat(ht[0]) != nil && rat(withVAT) != nil && rat(ht[0]).Cmp(rat(withVAT)) <= 0 {
+		} else if h, t := rat(firstOf(ht)), rat(withVAT); h != nil && t != nil && h.Sign()*t.Sign() >= 0 &&
+			new(big.Rat).Abs(h).Cmp(new(big.Rat).Abs(t)) <= 0 {
+			// Unchecked, but of the same sign and not above the total
+			// with VAT (a correction invoice's totals are negative).
 			without = ht[0]
 		}
 	case withVAT == "" && len(ht) > 0 && len(tva) > 0:
@@ -738,3 +773,200 @@ var letterSpacedRE = re(`^\s*(?:\pL ){3,}\pL\s*$`)
 var labelLikeRE = re(`(?i)(?:date|adresse|conditions|règlement|zahlbar|gemäß|address|to|per)\s+(?:de\s+)?(?:la\s+)?(?:facture|invoice|rechnung)`)
 
 func labelLike(c string) bool { return labelLikeRE.MatchString(c) }
+
+// rowAmountRE finds the amounts of a table row: two decimals, an optional
+// minus sign and thousands separators; standing alone (not in a word, a
+// date or a percentage).
+var rowAmountRE = re(`(-\s?)?(\d{1,3}(?:[.,'\x{a0}\x{202f} ]\d{3})+[.,]\d{2}|\d+[.,]\d{2})`)
+
+// rowAmounts returns the amounts standing alone in a line (preceded by a
+// blank or "(" and followed by a blank, ")" or "€"), normalised.
+func rowAmounts(line string) []string {
+	var out []string
+	for _, loc := range rowAmountRE.FindAllStringIndex(line, 40) {
+		if loc[0] > 0 && !strings.ContainsRune(" \t(\u00a0", rune(line[loc[0]-1])) {
+			continue
+		}
+		if rest := line[loc[1]:]; rest != "" && !strings.ContainsRune(" \t)", rune(rest[0])) && !strings.HasPrefix(rest, "€") && !strings.HasPrefix(rest, "\u00a0") {
+			continue
+		}
+		if v, ok := normAmount(line[loc[0]:loc[1]]); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// tableTotals reads the totals of a table whose header row names the total
+// without VAT, the VAT and the total with VAT, in this order, and whose
+// values are not aligned under their labels ("TOTAL HT  TOTAL TVA  TOTAL
+// TTC" with "100,00  4,90  104,90" further down, or a VAT breakdown
+// "Nettobetrag … MwSt-Betrag … Endbetrag" with one row per rate and a
+// sum row). A row counts when it holds exactly one triple, in that
+// order, where HT + VAT = TTC (with several, the one ending the row).
+// One such row is the totals; with several, only a row that is the sum
+// of all the others is (a breakdown without a sum row gives nothing).
+func tableTotals(lines []string) (ttc, ht, tva string, ok bool) {
+	const window = 8
+	for i, line := range lines {
+		if !totalsHeader(line) {
+			continue
+		}
+		type row struct{ t, h, v *big.Rat }
+		var rows []row
+		for j := i + 1; j < len(lines) && j <= i+window; j++ {
+			if totalsHeader(lines[j]) {
+				break
+			}
+			var amts []*big.Rat
+			for _, v := range rowAmounts(lines[j]) {
+				if r, ok := new(big.Rat).SetString(v); ok && len(amts) < 20 {
+					amts = append(amts, r)
+				}
+			}
+			var found []row
+			for a := 0; a < len(amts); a++ {
+				for b := a + 1; b < len(amts); b++ {
+					for c := b + 1; c < len(amts); c++ {
+						if amts[a].Sign() != 0 && amts[c].Sign() != 0 && new(big.Rat).Add(amts[a], amts[b]).Cmp(amts[c]) == 0 {
+							found = append(found, row{amts[c], amts[a], amts[b]})
+						}
+					}
+				}
+			}
+			if len(found) > 1 {
+				// "Warenwert + Abschlag = Nettobetrag" may sum too: the
+				// total with VAT is the header's last column, so the
+				// row's last amount.
+				var last []row
+				for _, r := range found {
+					if r.t == amts[len(amts)-1] {
+						last = append(last, r)
+					}
+				}
+				found = last
+			}
+			if len(found) == 1 {
+				rows = append(rows, found[0])
+			}
+		}
+		var pick *row
+		switch len(rows) {
+		case 0:
+			continue
+		case 1:
+			pick = &rows[0]
+		default:
+			for k := range rows {
+				st, sh, sv := new(big.Rat), new(big.Rat), new(big.Rat)
+				for l, r := range rows {
+					if l != k {
+						st.Add(st, r.t)
+						sh.Add(sh, r.h)
+						sv.Add(sv, r.v)
+					}
+				}
+				if st.Cmp(rows[k].t) == 0 && sh.Cmp(rows[k].h) == 0 && sv.Cmp(rows[k].v) == 0 {
+					pick = &rows[k]
+					break
+				}
+			}
+		}
+		if pick == nil {
+			return "", "", "", false
+		}
+		return pick.t.FloatString(2), pick.h.FloatString(2), pick.v.FloatString(2), true
+	}
+	return "", "", "", false
+}
+
+// totalsHeader reports a line naming, left to right, the total without
+// VAT, the VAT and the total with VAT.
+func totalsHeader(line string) bool {
+	h := matchFrom(anyWithoutVAT, line, 0)
+	if h < 0 {
+		return false
+	}
+	v := matchFrom(anyVATTotal, line, h)
+	return v >= 0 && matchFrom(anyWithVAT, line, v) >= 0
+}
+
+// matchFrom returns the end of the first match of r in line that starts at
+// or after from, else -1 (a label anchored at the line start matches
+// only there).
+func matchFrom(r *regexp.Regexp, line string, from int) int {
+	for _, loc := range r.FindAllStringIndex(line, -1) {
+		if loc[0] >= from {
+			return loc[1]
+		}
+	}
+	return -1
+}
+
+// One expression per label list (leftmost match of any label), for the
+// line-by-line search of totalsHeader.
+var (
+	anyWithoutVAT = anyOf(withoutVATLabels)
+	anyVATTotal   = anyOf(vatTotalLabels)
+	anyWithVAT    = anyOf(withVATLabels)
+)
+
+func anyOf(labels []*regexp.Regexp) *regexp.Regexp {
+	parts := make([]string, len(labels))
+	for i, l := range labels {
+		parts[i] = "(?:" + l.String() + ")"
+	}
+	return regexp.MustCompile(strings.Join(parts, "|"))
+}
+
+// printedDifference returns ttc − ht when it is printed in the text as an
+// amount (its absolute value, the sign may stand apart), with ht of the
+// same sign as ttc and not above it.
+func printedDifference(lines []string, ttc, ht string) (string, bool) {
+	t, ok1 := new(big.Rat).SetString(ttc)
+	h, ok2 := new(big.Rat).SetString(ht)
+	if !ok1 || !ok2 || h.Sign() == 0 || h.Sign()*t.Sign() < 0 || new(big.Rat).Abs(h).Cmp(new(big.Rat).Abs(t)) > 0 {
+		return "", false
+	}
+	d := new(big.Rat).Sub(t, h)
+	if d.Sign() == 0 {
+		return "", false
+	}
+	abs := new(big.Rat).Abs(d)
+	for _, line := range lines {
+		for _, v := range rowAmounts(line) {
+			if r, ok := new(big.Rat).SetString(strings.TrimLeft(v, "-")); ok && r.Cmp(abs) == 0 {
+				return d.FloatString(2), true
+			}
+		}
+	}
+	return "", false
+}
+
+// prepaid reports a non-zero amount already paid.
+func prepaid(lines []string) bool {
+	for _, v := range labelled(lines, prepaidLabels, parseAmountAfter, nil) {
+		if r, ok := new(big.Rat).SetString(v); ok && r.Sign() != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func firstOf(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
+}
+
+// negate changes the sign of a decimal string ("" and zero unchanged).
+func negate(v string) string {
+	if v == "" || strings.Trim(v, "0.") == "" {
+		return v
+	}
+	if strings.HasPrefix(v, "-") {
+		return v[1:]
+	}
+	return "-" + v
+}

@@ -91,3 +91,96 @@ func TestValidators(t *testing.T) {
 		}
 	}
 }
+
+// TestTableTotals: totals whose header row and values are not aligned.
+func TestTableTotals(t *testing.T) {
+	for _, tt := range []struct {
+		name, text   string
+		ttc, ht, tva string
+		ok           bool
+	}{
+		{"values lines below their header", "TOTAL HT   TOTAL TVA   TOTAL TTC\nconditions\nNo discount.   100,00   4,90   104,90\nNET A PAYER 104,90", "104.90", "100.00", "4.90", true},
+		{"breakdown with a sum row", "Warenwert  Abschlag    Nettobetrag    MwSt-Betrag  MwSt-%     Endbetrag\n" +
+			"326,50   -8,10   321,40   61,07   19,0   382,47\n130,70   -3,11   127,59   8,93   7,0   136,52\n457,20   -11,21   448,99   70,00   EUR   518,99",
+			"518.99", "448.99", "70.00", true},
+		// Two rates and no sum row: no row is the totals.
+		{"breakdown without a sum row", "Nettobetrag   MwSt-Betrag   Endbetrag\n100,00   19,00   119,00\n50,00   3,50   53,50", "", "", "", false},
+		{"values that do not add up", "TOTAL HT   TOTAL TVA   TOTAL TTC\n100,00   4,90   105,90", "", "", "", false},
+		{"no header", "100,00   4,90   104,90", "", "", "", false},
+	} {
+		ttc, ht, tva, ok := tableTotals(textLines(tt.text))
+		if ttc != tt.ttc || ht != tt.ht || tva != tt.tva || ok != tt.ok {
+			t.Errorf("%s: got %q %q %q %v, want %q %q %q %v", tt.name, ttc, ht, tva, ok, tt.ttc, tt.ht, tt.tva, tt.ok)
+		}
+	}
+}
+
+// TestTextTotalsPrintedDifference: a VAT label that read another amount
+// (a breakdown line, a VAT in the tax currency) does not lose the total
+// without VAT when the difference is printed; else only TTC is kept.
+func TestTextTotalsPrintedDifference(t *testing.T) {
+	base := "Rechnung Nr. RK-1\nRechnungssumme ohne USt.   -7,67\nUmsatzsteuer (S)   -4,85   19   -0,92\nSteuerbetrag   -0,92\n"
+	res := invoiceFromText(base+"Steuer gesamt\n1,12\nBruttosumme   -8,79", 0)
+	if inv := res.invoice; inv == nil || inv.TotalWithoutVAT != "-7.67" || inv.TotalVAT != "-1.12" || inv.TotalWithVAT != "-8.79" {
+		t.Errorf("printed difference: %+v %q", res.invoice, res.warnings)
+	}
+	res = invoiceFromText(base+"Bruttosumme   -8,79", 0)
+	if inv := res.invoice; inv == nil || inv.TotalWithoutVAT != "" || inv.TotalVAT != "" || inv.TotalWithVAT != "-8.79" {
+		t.Errorf("difference not printed: %+v %q", res.invoice, res.warnings)
+	}
+}
+
+// TestTextBuyerVATID: "Ihre USt-IdNr." is the buyer's.
+func TestTextBuyerVATID(t *testing.T) {
+	res := invoiceFromText("Rechnung Nr. 1\nIhr Zeichen: AB   Ihre USt.-IdentNr.:  DE234567890\nUSt.-Identnr.:   DE123456789", 0)
+	if res.invoice == nil || res.invoice.Seller.VATID != "DE123456789" {
+		t.Errorf("seller VAT id: %+v", res.invoice)
+	}
+}
+
+// TestTextAmountDue: a residual after a payment is the amount due; with a
+// payment and no due label, the amount due is not guessed.
+func TestTextAmountDue(t *testing.T) {
+	base := "Rechnung Nr. 1\nRechnungssumme Netto   100,00\nSumme USt.   19,00\nRechnungssumme Brutto   119,00\nBereits bezahlt   50,00\n"
+	if inv := invoiceFromText(base+"Offener Betrag   69,00", 0).invoice; inv == nil || inv.AmountDue != "69.00" || inv.TotalWithVAT != "119.00" {
+		t.Errorf("offener Betrag: %+v", inv)
+	}
+	if inv := invoiceFromText(base, 0).invoice; inv == nil || inv.AmountDue != "" {
+		t.Errorf("prepaid without due label: %+v", inv)
+	}
+	if inv := invoiceFromText("Invoice No. 1\nTotal   2,076.76 €\nResidual   1,453.76 €", 0).invoice; inv == nil || inv.AmountDue != "1453.76" {
+		t.Errorf("residual: %+v", inv)
+	}
+}
+
+// TestChooseTotalsVATOnly: a total with VAT and a VAT but no total
+// without VAT (a crash found on a corpus PDF).
+func TestChooseTotalsVATOnly(t *testing.T) {
+	ttc, ht, tva := chooseTotals([]string{"319.00"}, nil, []string{"15.00"}, nil, func(string, ...any) {})
+	if ttc != "319.00" || ht != "" || tva != "" {
+		t.Errorf("got %q %q %q", ttc, ht, tva)
+	}
+}
+
+// TestTotalsHeader: the three totals named left to right; a label
+// anchored at the line start ("TVA") does not match mid-line.
+func TestTotalsHeader(t *testing.T) {
+	for line, want := range map[string]bool{
+		"TOTAL HT   TOTAL TVA   TOTAL TTC":                 true,
+		"Nettobetrag    MwSt-Betrag  MwSt-%     Endbetrag": true,
+		"Désignation   Qté   Total HT   TVA   Total TTC":   false,
+		"TOTAL TTC   TOTAL TVA   TOTAL HT":                 false,
+		"Total HT   100,00":                                false,
+	} {
+		if got := totalsHeader(line); got != want {
+			t.Errorf("totalsHeader(%q) = %v", line, got)
+		}
+	}
+}
+
+func TestRowAmounts(t *testing.T) {
+	got := strings.Join(rowAmounts("x 1,00 2,00   1 234,56 (3,50) 19,00% 4,00€ AB5,00 - 7,67 01.02.2024 9,99"), " ")
+	if want := "1.00 2.00 1234.56 3.50 4.00 -7.67 9.99"; got != want {
+		t.Errorf("rowAmounts: %q, want %q", got, want)
+	}
+}

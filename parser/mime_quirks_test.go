@@ -1,0 +1,103 @@
+package parser
+
+import (
+	"archive/zip"
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// TestMIMEQuirks covers the structures found in the corpus messages,
+// with hand-built inputs (the corpus may be absent).
+func TestMIMEQuirks(t *testing.T) {
+	docNames := func(m *Message) []string {
+		var out []string
+		for _, d := range m.Documents {
+			out = append(out, d.Name+":"+d.Format)
+		}
+		return out
+	}
+	// multipart/digest: each entry is a message/rfc822 by default and
+	// starts with an empty MIME header.
+	digest := "From: a@b\nContent-Type: multipart/digest; boundary=1\n\n--1\n\nFrom: x@y\nSubject: s\n\nhello\n--1\n\n" +
+		"From: z@y\nContent-Type: multipart/mixed; boundary=2\n\n--2\nContent-Type: application/octet-stream; name=\"t.txt\"\n\nFoo\n--2--\n--1--\n"
+	m, err := Parse([]byte(digest), Options{})
+	if err != nil || strings.Join(docNames(m), ",") != "t.txt:other" || len(m.Warnings) != 0 {
+		t.Errorf("digest: %v %q %q", err, docNames(m), m.Warnings)
+	}
+	// A Content-Type missing its ';' before the boundary.
+	noSemi := "From: a@b\nContent-Type: multipart/mixed\n\tboundary=\"b\"\n\n--b\nContent-Type: image/png\nContent-Disposition: ;\n filename=\"i.png\"\n\nxx\n--b--\n"
+	if m, err := Parse([]byte(noSemi), Options{}); err != nil || strings.Join(docNames(m), ",") != "i.png:unsupported" {
+		t.Errorf("missing semicolon: %v %q", err, docNames(m))
+	}
+	// message/partial: a warning, nothing read.
+	partial := "From: a@b\nContent-Type: message/partial; id=\"x\"; number=2; total=3\n\nabc\n"
+	if m, err := Parse([]byte(partial), Options{}); err != nil || len(m.Documents) != 0 || !containsPrefix(m.Warnings, "fragment 2 of 3 of a split message") {
+		t.Errorf("partial: %v %q %q", err, docNames(m), m.Warnings)
+	}
+	// An empty forwarded message: a warning, no document.
+	empty := "From: a@b\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\n--b--\n"
+	if m, err := Parse([]byte(empty), Options{}); err != nil || len(m.Documents) != 0 || !contains(m.Warnings, "attached message/rfc822 is empty") {
+		t.Errorf("empty rfc822: %v %q %q", err, docNames(m), m.Warnings)
+	}
+	// A name folded over two lines keeps a space.
+	if got := sanitizeName("Kontoutskrift 90466\nBedriftskonto.pdf"); got != "Kontoutskrift 90466 Bedriftskonto.pdf" {
+		t.Errorf("folded name: %q", got)
+	}
+}
+
+// TestOfficeZIP: a .docx or .odt is an office document to refuse, not an
+// archive to open; a plain ZIP still is opened.
+func TestOfficeZIP(t *testing.T) {
+	mk := func(names ...string) []byte {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, n := range names {
+			w, _ := zw.Create(n)
+			w.Write([]byte("<x/>"))
+		}
+		zw.Close()
+		return buf.Bytes()
+	}
+	for _, tt := range []struct {
+		name string
+		data []byte
+		want string
+		n    int
+	}{
+		{"a.docx", mk("[Content_Types].xml", "word/document.xml"), FormatUnsupported, 1},
+		{"renamed.zip", mk("[Content_Types].xml", "word/document.xml"), FormatUnsupported, 1},
+		{"b.odt", mk("mimetype", "content.xml"), FormatUnsupported, 1},
+		{"factures.zip", mk("f1.xml", "f2.xml"), FormatZIP, 3},
+	} {
+		docs := ParseDocuments(tt.name, tt.data, Options{})
+		if len(docs) != tt.n || docs[0].Format != tt.want {
+			t.Errorf("%s: %d documents, format %q %q", tt.name, len(docs), docs[0].Format, docs[0].Error)
+		}
+	}
+}
+
+func TestOfficeZIPSingle(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("[Content_Types].xml")
+	w.Write([]byte("<Types/>"))
+	zw.Close()
+	if d := ParseDocument("x.docx", buf.Bytes(), Options{}); d.Format != FormatUnsupported || d.Error == "" || len(d.Warnings) != 0 {
+		t.Errorf("docx: %q %q %q", d.Format, d.Error, d.Warnings)
+	}
+}
+
+func TestLenientMediaType(t *testing.T) {
+	for in, want := range map[string]string{
+		"multipart/mixed\r\n\tboundary=\"b\"": "multipart/mixed b",
+		"  text/plain ; charset=utf-8":        "text/plain ",
+		"text/plain charset=utf-8; x=1":       "text/plain ",
+		"not a type; boundary=b":              " b",
+	} {
+		typ, params := lenientMediaType(in)
+		if got := typ + " " + params["boundary"]; got != want {
+			t.Errorf("lenientMediaType(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
