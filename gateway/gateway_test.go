@@ -596,14 +596,21 @@ func TestPreflightRefusalIsHeldWithoutACall(t *testing.T) {
 }
 
 // TestPDFModeForAnAttachedSupplier deposits in PDF mode (deposer/pdf then
-// soumettre with Facteur's data) the invoice of a supplier the technical
-// account is attached to, a Factur-X whose engagement number came in the
-// e-mail; the same invoice from another supplier is held.
+// soumettre with Facteur's data) the invoices of a supplier the technical
+// account is attached to: a plain PDF read from its text, and a Factur-X
+// whose engagement number came in the e-mail; the same Factur-X from
+// another supplier is held.
 func TestPDFModeForAnAttachedSupplier(t *testing.T) {
 	s := samples.DemoSuppliers()[1]
 	h := newHarness(t, demo.Options{Suppliers: []sandbox.Supplier{{ID: 4242, SIRET: s.SIRET, Name: s.Name}}})
 	h.deliver(invoiceMail(t, "T-PDF2", samples.CASQBudgetPrincipal, "", "", "Facture T-PDF2",
 		"Bonjour,\n\nNuméro d'engagement : EJ-2026-000888\n\nCordialement"))
+	plain, err := samples.PlainPDF(s.Invoice("T-PDF1", "2026-11-20", samples.CASQBudgetPrincipal, "", "EJ-2026-000777"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "Facture T-PDF1",
+		Attachments: []samples.Attachment{{Name: "T-PDF1.pdf", Data: plain}}})
 	other := samples.DemoSuppliers()[0]
 	pdf, err := samples.FacturX(other.Invoice("T-PDF3", "2026-11-20", samples.CASQBudgetPrincipal, "", ""))
 	if err != nil {
@@ -620,18 +627,24 @@ func TestPDFModeForAnAttachedSupplier(t *testing.T) {
 	if c := got["T-PDF2"]; c.State != store.CaseIntegrated || c.InvoiceID == 0 || c.Syntax != "DEPOT_PDF_API" || c.Engagement != "EJ-2026-000888" {
 		t.Errorf("T-PDF2: %s %q syntax %s engagement %q invoice id %d", c.State, c.Reason, c.Syntax, c.Engagement, c.InvoiceID)
 	}
+	if c := got["T-PDF1"]; c.State != store.CaseIntegrated || c.Syntax != "DEPOT_PDF_API" || c.Engagement != "EJ-2026-000777" {
+		t.Errorf("T-PDF1 (plain PDF read from its text): %s %q syntax %s engagement %q", c.State, c.Reason, c.Syntax, c.Engagement)
+	}
 	if c := got["T-PDF3"]; c.State != store.CaseHeld || !strings.Contains(c.Reason, "absent de la facture") {
 		t.Errorf("T-PDF3 (supplier not attached): %s %q", c.State, c.Reason)
 	}
 	invs := h.env.Sandbox.Invoices()
-	if len(invs) != 1 || len(h.env.Sandbox.Deposits()) != 0 {
-		t.Fatalf("%d invoices submitted, %d flows; want 1 submission and no flow", len(invs), len(h.env.Sandbox.Deposits()))
+	if len(invs) != 2 || len(h.env.Sandbox.Deposits()) != 0 {
+		t.Fatalf("%d invoices submitted, %d flows; want 2 submissions and no flow", len(invs), len(h.env.Sandbox.Deposits()))
 	}
-	if inv := invs[0]; inv.Mode != "DEPOT_PDF_API" || inv.SupplierID != 4242 || inv.RecipientSIRET != samples.CASQBudgetPrincipal || inv.Engagement != "EJ-2026-000888" {
-		t.Errorf("submitted %+v", inv)
+	for _, inv := range invs {
+		want := map[string]string{"T-PDF1": "EJ-2026-000777", "T-PDF2": "EJ-2026-000888"}[inv.Number]
+		if inv.Mode != "DEPOT_PDF_API" || inv.SupplierID != 4242 || inv.RecipientSIRET != samples.CASQBudgetPrincipal || inv.Engagement != want {
+			t.Errorf("submitted %+v", inv)
+		}
 	}
-	if n := len(h.env.SMTP.Messages()); n != 1 {
-		t.Errorf("%d replies, want the confirmation", n)
+	if n := len(h.env.SMTP.Messages()); n != 2 {
+		t.Errorf("%d replies, want the two confirmations", n)
 	}
 }
 
