@@ -93,87 +93,302 @@ func (w *Watcher) ingestNew(ctx context.Context, s *session, sel *imap.SelectDat
 	}
 	w.log.Debug("new messages", "count", len(uids), "from_uid", uint32(uids[0]), "uidvalidity", uidValidity)
 
-	// The checkpoint is saved at the end of each batch (and when the cycle
-	// stops early), not after each message: a crash re-fetches at most one
-	// batch, which Ingest's idempotence turns into no-ops.
-	done := imap.UID(0)
-	defer func() {
-		if done != 0 {
-			// Saved even when ctx is done (shutdown): progress is kept.
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), logoutTimeout)
-			defer cancel()
-			if err := w.advance(sctx, uidValidity, done); err != nil {
-				w.log.Warn("checkpoint not saved", "err", err)
+	// Bodies are fetched several messages per command (see groupBodies),
+	// and each group is ingested by a second goroutine while the next one
+	// is read from the server, so that the transfer overlaps the store's
+	// fsyncs. Every store call of the drain is made by that goroutine, one
+	// at a time, in UID order. The checkpoint is saved at the end of each
+	// batch (and when the cycle stops early), at the last UID of the last
+	// group whose ingestion is durable: a crash re-fetches at most one
+	// batch, which IngestBatch's idempotence turns into no-ops.
+	var (
+		jobs    = make(chan groupJob)
+		ingDone = make(chan struct{})
+		ingErr  error    // set by the ingester before ingDone is closed
+		done    imap.UID // owned by the ingester until ingDone is closed
+	)
+	go func() {
+		defer close(ingDone)
+		for j := range jobs {
+			if ingErr = w.ingestGroup(ctx, j, uidValidity, stats); ingErr != nil {
+				return
+			}
+			done = j.last
+			if j.endOfBatch {
+				if ingErr = w.advance(ctx, uidValidity, done); ingErr != nil {
+					return
+				}
+				done = 0
 			}
 		}
 	}()
+	submit := func(j groupJob) error {
+		select {
+		case jobs <- j:
+			return nil
+		case <-ingDone:
+			return errIngesterStopped
+		}
+	}
+	err = w.readGroups(s, uids, uidValidity, submit)
+	close(jobs)
+	<-ingDone
+	if done != 0 {
+		// Saved even when ctx is done (shutdown): progress is kept.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), logoutTimeout)
+		defer cancel()
+		if err := w.advance(sctx, uidValidity, done); err != nil {
+			w.log.Warn("checkpoint not saved", "err", err)
+		}
+	}
+	if ingErr != nil {
+		return ingErr
+	}
+	return err
+}
+
+var errIngesterStopped = errors.New("ingester stopped")
+
+// groupJob is a group of messages read from the server, to be ingested.
+type groupJob struct {
+	ins        []store.Incoming
+	atts       []int    // number of attachments of each message of ins, for the log
+	last       imap.UID // last UID of the group: durable once ins is ingested
+	endOfBatch bool     // save the checkpoint after this group
+}
+
+// readGroups fetches the metadata of uids batch by batch, then their
+// bodies group by group, and hands each group to submit, in UID order. The
+// FETCH of the next group is sent before the current group is handed over:
+// at most one FETCH is in flight besides the one being read.
+func (w *Watcher) readGroups(s *session, uids []imap.UID, uidValidity uint32, submit func(groupJob) error) error {
 	for batch := range slices.Chunk(uids, batchSize) {
 		metas, err := w.fetchMeta(s, uidValidity, batch)
 		if err != nil {
 			return err
 		}
-		// Bodies are fetched one message per command, pipelined: the FETCH
-		// of the next message is sent before the current one is ingested,
-		// so that the transfer overlaps the store's fsyncs. At most one
-		// FETCH is in flight.
+		groups := w.groupBodies(batch, metas)
 		var next *imapclient.FetchCommand
 		start := func(i int) {
 			next = nil
-			if i < len(batch) {
-				if m := metas[batch[i]]; m != nil && m.RFC822Size <= w.opts.MaxMessageSize {
-					next = s.c.Fetch(imap.UIDSetNum(m.UID), &imap.FetchOptions{
-						UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}},
-					})
-				}
+			if i < len(groups) && len(groups[i].fetch) > 0 {
+				next = s.c.Fetch(imap.UIDSetNum(groups[i].fetch...), &imap.FetchOptions{
+					UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}},
+				})
 			}
 		}
 		start(0)
-		for i, uid := range batch {
-			meta, ok := metas[uid]
-			var raw []byte
-			switch {
-			case !ok:
-				// Expunged since the SEARCH: a UID is never reused under
-				// the same UIDVALIDITY, so it can be passed.
-			case meta.RFC822Size > w.opts.MaxMessageSize:
-				raw, err = w.oversize(s, meta, meta.RFC822Size)
-			default:
-				raw, err = w.readBody(s, next, meta)
-			}
+		for i, g := range groups {
+			ins, err := w.readGroup(s, next, g, metas, uidValidity)
 			if err != nil {
 				return err
 			}
 			start(i + 1)
-			if raw == nil {
-				w.log.Debug("message vanished before fetch", "uid", uint32(uid))
-				done = uid
-				continue
+			j := groupJob{ins: ins, last: g.uids[len(g.uids)-1], endOfBatch: i == len(groups)-1}
+			for _, in := range ins {
+				j.atts = append(j.atts, len(attachments(metas[imap.UID(in.UID)].BodyStructure)))
 			}
-			stats.Fetched++
-			id, created, err := w.st.Ingest(ctx, store.Incoming{
-				Mailbox: w.opts.Name, UIDValidity: uidValidity, UID: uint32(uid), Raw: raw,
-			})
-			if err != nil {
+			if err := submit(j); err != nil {
 				if next != nil {
 					next.Close() // drain the pipelined FETCH
 				}
-				return fmt.Errorf("imapwatch: mailbox %s: ingest uid %d: %w", w.opts.Name, uid, err)
+				return err
 			}
-			if created {
-				stats.Ingested++
-				w.log.Info("message ingested", "uid", uint32(uid), "uidvalidity", uidValidity, "size", len(raw),
-					"message_id", id, "attachments", len(attachments(meta.BodyStructure)))
-			} else {
-				w.log.Debug("message already known", "uid", uint32(uid), "uidvalidity", uidValidity, "message_id", id)
-			}
-			done = uid
 		}
-		if err := w.advance(ctx, uidValidity, done); err != nil {
-			return err
-		}
-		done = 0
 	}
 	return nil
+}
+
+// ingestGroup ingests the messages of j with one IngestBatch.
+func (w *Watcher) ingestGroup(ctx context.Context, j groupJob, uidValidity uint32, stats *CycleStats) error {
+	if len(j.ins) == 0 {
+		return nil
+	}
+	stats.Fetched += len(j.ins)
+	out, err := w.st.IngestBatch(ctx, j.ins)
+	if err != nil {
+		return fmt.Errorf("imapwatch: mailbox %s: ingest uid %d-%d: %w",
+			w.opts.Name, j.ins[0].UID, j.ins[len(j.ins)-1].UID, err)
+	}
+	for k, o := range out {
+		uid := j.ins[k].UID
+		if o.Created {
+			stats.Ingested++
+			w.log.Info("message ingested", "uid", uid, "uidvalidity", uidValidity, "size", len(j.ins[k].Raw),
+				"message_id", o.ID, "attachments", j.atts[k])
+		} else {
+			w.log.Debug("message already known", "uid", uid, "uidvalidity", uidValidity, "message_id", o.ID)
+		}
+	}
+	return nil
+}
+
+// Bounds of one group of bodies fetched by one command: the bodies of a
+// group are held in memory together until they are ingested.
+const (
+	groupMessages = 32
+	groupBytes    = 8 << 20 // announced RFC822.SIZE, in total
+)
+
+// bodyGroup is a run of consecutive UIDs of a batch whose bodies are read
+// with one UID FETCH and ingested with one Store.IngestBatch.
+type bodyGroup struct {
+	uids  []imap.UID // every UID of the run, in order
+	fetch []imap.UID // those whose body is downloaded (present, announced size within the limit)
+}
+
+// groupBodies cuts batch into groups of at most groupMessages bodies to
+// download and groupBytes of announced size (a single message bigger than
+// groupBytes, within MaxMessageSize, makes a group of its own). Messages
+// gone since the SEARCH and oversized ones ride along in the group where
+// they fall, so that the UIDs of each group are consecutive in the batch.
+func (w *Watcher) groupBodies(batch []imap.UID, metas map[imap.UID]*imapclient.FetchMessageBuffer) []bodyGroup {
+	var (
+		groups []bodyGroup
+		cur    bodyGroup
+		size   int64
+	)
+	maxMsgs := groupMessages
+	if w.groupMax > 0 {
+		maxMsgs = w.groupMax
+	}
+	for _, uid := range batch {
+		m, ok := metas[uid]
+		fetch := ok && m.RFC822Size <= w.opts.MaxMessageSize
+		if fetch && len(cur.fetch) > 0 && (len(cur.fetch) >= maxMsgs || size+m.RFC822Size > groupBytes) {
+			groups = append(groups, cur)
+			cur, size = bodyGroup{}, 0
+		}
+		cur.uids = append(cur.uids, uid)
+		if fetch {
+			cur.fetch = append(cur.fetch, uid)
+			size += m.RFC822Size
+		}
+	}
+	if len(cur.uids) > 0 {
+		groups = append(groups, cur)
+	}
+	return groups
+}
+
+// readGroup reads cmd, the UID FETCH (UID BODY.PEEK[]) of g.fetch (nil when
+// g has nothing to download), and returns the messages of g to ingest, in
+// UID order: the bodies read, and oversize stubs for the messages over
+// MaxMessageSize. A message gone from the server is left out.
+func (w *Watcher) readGroup(s *session, cmd *imapclient.FetchCommand, g bodyGroup,
+	metas map[imap.UID]*imapclient.FetchMessageBuffer, uidValidity uint32) ([]store.Incoming, error) {
+	var bodies map[imap.UID][]byte
+	var tooBig map[imap.UID]int64
+	if cmd != nil {
+		var err error
+		if bodies, tooBig, err = w.readBodies(cmd, g); err != nil {
+			return nil, err
+		}
+	}
+	var ins []store.Incoming
+	for _, uid := range g.uids {
+		meta, ok := metas[uid]
+		var (
+			raw []byte
+			err error
+		)
+		switch {
+		case !ok:
+			// Expunged since the SEARCH: a UID is never reused under the
+			// same UIDVALIDITY, so it can be passed.
+		case meta.RFC822Size > w.opts.MaxMessageSize:
+			raw, err = w.oversize(s, meta, meta.RFC822Size)
+		case tooBig[uid] > 0:
+			w.log.Warn("message body bigger than its announced size", "uid", uint32(uid),
+				"announced", meta.RFC822Size, "size", tooBig[uid])
+			raw, err = w.oversize(s, meta, tooBig[uid])
+		default:
+			raw = bodies[uid]
+		}
+		if err != nil {
+			return nil, err
+		}
+		if raw == nil {
+			w.log.Debug("message vanished before fetch", "uid", uint32(uid))
+			continue
+		}
+		ins = append(ins, store.Incoming{Mailbox: w.opts.Name, UIDValidity: uidValidity, UID: uint32(uid), Raw: raw})
+	}
+	return ins, nil
+}
+
+// readBodies reads the answer to cmd, a UID FETCH (UID BODY.PEEK[]) of
+// g.fetch (BODY.PEEK, so \Seen is untouched), reading each literal as it
+// streams in. A message missing from the answer no longer exists. A body
+// bigger than MaxMessageSize (the server announced a smaller RFC822.SIZE)
+// is not read: its size is returned in tooBig, for the oversize stub.
+func (w *Watcher) readBodies(cmd *imapclient.FetchCommand, g bodyGroup) (bodies map[imap.UID][]byte, tooBig map[imap.UID]int64, err error) {
+	want := imap.UIDSetNum(g.fetch...)
+	bodies = make(map[imap.UID][]byte, len(g.fetch))
+	var otherUID imap.UID
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		var (
+			uid   imap.UID
+			raw   []byte
+			found bool
+			big   int64
+		)
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch item := item.(type) {
+			case imapclient.FetchItemDataUID:
+				uid = item.UID
+			case imapclient.FetchItemDataBodySection:
+				if found || big > 0 || item.Literal == nil {
+					continue
+				}
+				if n := item.Literal.Size(); n > w.opts.MaxMessageSize {
+					big = n // left unread: the client discards it
+					continue
+				}
+				var buf bytes.Buffer
+				buf.Grow(int(min(item.Literal.Size(), w.opts.MaxMessageSize)))
+				n, err := io.Copy(&buf, item.Literal)
+				if err == nil && n != item.Literal.Size() {
+					err = io.ErrUnexpectedEOF // the connection ended mid-literal
+				}
+				if err != nil {
+					// The connection failed mid-literal. The command is
+					// left as is, not drained: go-imap would read the
+					// failed literal again (msg.Next, cmd.Close) while its
+					// reader goroutine, released by the error, reads too (a
+					// data race). The cycle fails and drops the connection.
+					return nil, nil, fmt.Errorf("imapwatch: mailbox %s: fetch bodies of uid %d-%d: read uid %d: %w",
+						w.opts.Name, g.fetch[0], g.fetch[len(g.fetch)-1], uid, err)
+				}
+				raw, found = buf.Bytes(), true
+			}
+		}
+		switch {
+		case uid == 0 || !want.Contains(uid):
+			if otherUID == 0 {
+				otherUID = uid
+			}
+		case big > 0:
+			if tooBig == nil {
+				tooBig = make(map[imap.UID]int64)
+			}
+			tooBig[uid] = big
+		case found:
+			if raw == nil {
+				raw = []byte{}
+			}
+			bodies[uid] = raw
+		}
+	}
+	from, to := g.fetch[0], g.fetch[len(g.fetch)-1]
+	if err := cmd.Close(); err != nil {
+		return nil, nil, fmt.Errorf("imapwatch: mailbox %s: fetch bodies of uid %d-%d: %w", w.opts.Name, from, to, err)
+	}
+	if otherUID != 0 {
+		return nil, nil, fmt.Errorf("imapwatch: mailbox %s: fetch bodies of uid %d-%d: server answered uid %d",
+			w.opts.Name, from, to, otherUID)
+	}
+	return bodies, tooBig, nil
 }
 
 // advance saves the checkpoint at uid.
@@ -247,61 +462,6 @@ func (w *Watcher) structureBroken(uidValidity uint32, batch []imap.UID) bool {
 		}
 	}
 	return false
-}
-
-// readBody reads the answer to cmd, a UID FETCH (UID BODY.PEEK[]) of one
-// message (BODY.PEEK, so \Seen is untouched), reading the literal as it
-// streams in. It returns nil, nil when the message no longer exists. A
-// body bigger than MaxMessageSize (the server announced a smaller
-// RFC822.SIZE) is replaced by the oversize stub.
-func (w *Watcher) readBody(s *session, cmd *imapclient.FetchCommand, meta *imapclient.FetchMessageBuffer) ([]byte, error) {
-	uid, size := meta.UID, meta.RFC822Size
-	var (
-		raw      []byte
-		found    bool
-		tooBig   int64
-		readErr  error
-		otherUID imap.UID
-	)
-	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
-		for item := msg.Next(); item != nil; item = msg.Next() {
-			switch item := item.(type) {
-			case imapclient.FetchItemDataUID:
-				if item.UID != uid {
-					otherUID = item.UID
-				}
-			case imapclient.FetchItemDataBodySection:
-				if found || item.Literal == nil || readErr != nil {
-					continue
-				}
-				if n := item.Literal.Size(); n > w.opts.MaxMessageSize {
-					tooBig = n // left unread: the client discards it
-					continue
-				}
-				var buf bytes.Buffer
-				buf.Grow(int(min(item.Literal.Size(), w.opts.MaxMessageSize)))
-				_, readErr = io.Copy(&buf, item.Literal)
-				raw, found = buf.Bytes(), true
-			}
-		}
-	}
-	if err := errors.Join(readErr, cmd.Close()); err != nil {
-		return nil, fmt.Errorf("imapwatch: mailbox %s: fetch body of uid %d: %w", w.opts.Name, uid, err)
-	}
-	if otherUID != 0 {
-		return nil, fmt.Errorf("imapwatch: mailbox %s: fetch body of uid %d: server answered uid %d", w.opts.Name, uid, otherUID)
-	}
-	if tooBig > 0 {
-		w.log.Warn("message body bigger than its announced size", "uid", uint32(uid), "announced", size, "size", tooBig)
-		return w.oversize(s, meta, tooBig)
-	}
-	if !found {
-		return nil, nil
-	}
-	if raw == nil {
-		raw = []byte{}
-	}
-	return raw, nil
 }
 
 // oversize returns the stub ingested in place of a message too big to

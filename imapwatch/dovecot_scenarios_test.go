@@ -51,7 +51,8 @@ func invoiceMsg(n, pdfSize int, dispositionParams string) []byte {
 	return []byte(b.String())
 }
 
-// hookStore wraps a Store and calls afterIngest after each Ingest.
+// hookStore wraps a Store and calls afterIngest after each message of
+// Ingest and IngestBatch.
 type hookStore struct {
 	Store
 	ingests     atomic.Int32
@@ -65,6 +66,17 @@ func (h *hookStore) Ingest(ctx context.Context, in store.Incoming) (int64, bool,
 		h.afterIngest(n, in)
 	}
 	return id, created, err
+}
+
+func (h *hookStore) IngestBatch(ctx context.Context, ins []store.Incoming) ([]store.Ingested, error) {
+	out, err := h.Store.IngestBatch(ctx, ins)
+	for _, in := range ins {
+		n := h.ingests.Add(1)
+		if h.afterIngest != nil {
+			h.afterIngest(n, in)
+		}
+	}
+	return out, err
 }
 
 // checkOnce checks that st holds exactly the messages want (by bytes), each

@@ -106,15 +106,33 @@ func (s *memStore) SaveCheckpoint(ctx context.Context, mailbox string, uv, last 
 }
 
 func (s *memStore) Ingest(ctx context.Context, in store.Incoming) (int64, bool, error) {
+	out, err := s.IngestBatch(ctx, []store.Incoming{in})
+	if err != nil {
+		return 0, false, err
+	}
+	return out[0].ID, out[0].Created, nil
+}
+
+// IngestBatch ingests ins in order, all or nothing, like store.Store.
+func (s *memStore) IngestBatch(ctx context.Context, ins []store.Incoming) ([]store.Ingested, error) {
 	defer s.enter()()
 	if err := ctx.Err(); err != nil {
-		return 0, false, err
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	out := make([]store.Ingested, len(ins))
+	for i, in := range ins {
+		id, created := s.ingestLocked(in)
+		out[i] = store.Ingested{ID: id, Created: created}
+	}
+	return out, nil
+}
+
+func (s *memStore) ingestLocked(in store.Incoming) (int64, bool) {
 	k := memKey{mailbox: in.Mailbox, uv: in.UIDValidity, uid: in.UID}
 	if id, ok := s.byKey[k]; ok {
-		return id, false, nil
+		return id, false
 	}
 	h := sha256.Sum256(in.Raw)
 	if id, ok := s.byHash[h]; ok {
@@ -123,14 +141,14 @@ func (s *memStore) Ingest(ctx context.Context, in store.Incoming) (int64, bool, 
 		m := s.msgs[id-1]
 		m.in.UIDValidity, m.in.UID, m.filed = in.UIDValidity, in.UID, false
 		s.byKey[k] = id
-		return id, false, nil
+		return id, false
 	}
 	in.Raw = bytes.Clone(in.Raw)
 	s.msgs = append(s.msgs, &memMsg{in: in})
 	id := int64(len(s.msgs))
 	s.byKey[k] = id
 	s.byHash[h] = id
-	return id, true, nil
+	return id, true
 }
 
 func (s *memStore) ToFile(ctx context.Context, mailbox string) ([]store.Filing, error) {

@@ -4,9 +4,11 @@
 // watched folder, checks UIDVALIDITY against the checkpoint kept by the
 // store, finds the messages whose UID is above the checkpoint (UID SEARCH),
 // fetches the cheap part of them first (UID, RFC822.SIZE, INTERNALDATE,
-// ENVELOPE, BODYSTRUCTURE, in batches of 200 UIDs), then each body with its
-// own BODY.PEEK[] (pipelined one ahead), and hands the raw bytes to
-// Store.Ingest. A message over MaxMessageSize is not downloaded: a stub
+// ENVELOPE, BODYSTRUCTURE, in batches of 200 UIDs), then the bodies with
+// one BODY.PEEK[] per group of consecutive messages (at most 32 and 8 MiB
+// announced; the next group's FETCH sent one ahead), and hands each group
+// to Store.IngestBatch (one commit), in a second goroutine while the next
+// group is read. A message over MaxMessageSize is not downloaded: a stub
 // naming its attachments is ingested instead. The checkpoint never passes a
 // message that is not durably ingested; it is saved at the end of each
 // batch and when a cycle stops early. Then the cycle files the messages the
@@ -35,9 +37,10 @@
 //
 // # Acknowledgement
 //
-// A message counts as received once Store.Ingest has returned: only then
-// does the checkpoint move past its UID, and only a settled message (its
-// outcome committed by the store) is ever moved out of the watched folder.
+// A message counts as received once Store.IngestBatch has returned for its
+// group: only then does the checkpoint move past its UID, and only a
+// settled message (its outcome committed by the store) is ever moved out of
+// the watched folder.
 // Nothing is flagged or deleted otherwise.
 //
 // # Authentication
@@ -110,6 +113,11 @@ type Store interface {
 	// (mailbox, UIDVALIDITY, UID) and on the content hash: created is false
 	// when the message was already known.
 	Ingest(ctx context.Context, in store.Incoming) (id int64, created bool, err error)
+	// IngestBatch stores several raw messages durably, with the outcome of
+	// Ingest on each in order, in one commit: when it returns nil, all are
+	// durable; when it fails, none of the new ones is. The result has one
+	// entry per message of ins.
+	IngestBatch(ctx context.Context, ins []store.Incoming) ([]store.Ingested, error)
 	// ToFile lists the settled messages of the mailbox not yet filed.
 	ToFile(ctx context.Context, mailbox string) ([]store.Filing, error)
 	MarkFiled(ctx context.Context, messageID int64) error
@@ -163,7 +171,7 @@ type Options struct {
 
 // CycleStats counts what one cycle did.
 type CycleStats struct {
-	Fetched  int // messages handed to Store.Ingest (stubs of oversized messages included)
+	Fetched  int // messages handed to Store.IngestBatch (stubs of oversized messages included)
 	Ingested int // of which new to the store
 	Filed    int // filings marked done
 }
@@ -179,6 +187,8 @@ type Watcher struct {
 	// onNews, when set (benchmarks), is called by the client's reader when
 	// the server announces EXISTS; it must not block.
 	onNews func(time.Time)
+	// groupMax, when > 0 (tests), replaces groupMessages.
+	groupMax int
 
 	sem     chan struct{} // held by the running cycle, or by IDLE
 	trigger chan struct{} // buffered(1): a cycle was requested

@@ -593,14 +593,17 @@ func TestRunCancelDuringCycle(t *testing.T) {
 	st := newMemStore()
 	st.delay = 10 * time.Millisecond
 	w := newTestWatcher(t, ts, st, nil)
+	w.groupMax = 2 // two messages per IngestBatch: 20 store calls to ingest 40
 	for i := 1; i <= 40; i++ {
 		ts.appendMsg(t, "INBOX", sampleMsg(i))
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
-	for st.calls.Load() < 10 {
-		time.Sleep(time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); st.calls.Load() < 10; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d store calls in 10 s", st.calls.Load())
+		}
 	}
 	cancel()
 	select {
@@ -636,5 +639,100 @@ func TestRunCancelDuringCycle(t *testing.T) {
 	}
 	if n := len(st.snapshot()); n != 40 {
 		t.Fatalf("%d messages after resuming, want 40", n)
+	}
+}
+
+func TestBodiesFetchedInGroups(t *testing.T) {
+	ts := newTestServer(t, revCaps)
+	st := newMemStore()
+	w := newTestWatcher(t, ts, st, func(o *Options) { o.MaxMessageSize = 4096 })
+	const n = 75
+	var want [][]byte
+	for i := 1; i <= n; i++ {
+		m := sampleMsg(i)
+		if i == 40 {
+			m = []byte("Subject: gros\r\n\r\n" + strings.Repeat("x", 5000) + "\r\n")
+		}
+		ts.appendMsg(t, "INBOX", m)
+		want = append(want, m)
+	}
+	deleteUID(t, ts, "INBOX", 50) // gone before the cycle: not in the SEARCH
+	mustCycle(t, w, CycleStats{Fetched: n - 1, Ingested: n - 1})
+	msgs := st.snapshot()
+	j := 0
+	for i := 1; i <= n; i++ {
+		if i == 50 {
+			continue
+		}
+		m := msgs[j].in
+		j++
+		if m.UID != uint32(i) {
+			t.Fatalf("message %d has uid %d: not in order", j, m.UID)
+		}
+		if i == 40 {
+			if !bytes.Contains(m.Raw, []byte("X-Facteur-Oversize: ")) {
+				t.Errorf("uid 40 is not a stub:\n%s", m.Raw)
+			}
+			continue
+		}
+		if !bytes.Equal(m.Raw, want[i-1]) {
+			t.Errorf("uid %d: body differs", i)
+		}
+	}
+	// 73 bodies in groups of at most 32: 3 body FETCH commands, not 73.
+	if c := bytes.Count(ts.wire.Bytes(), []byte("BODY.PEEK[])")); c != 3 {
+		t.Errorf("%d body FETCH commands, want 3", c)
+	}
+	if got := st.cp["compta"]; got[1] != n {
+		t.Errorf("checkpoint = %v, want last uid %d", got, n)
+	}
+	if st.maxInflight.Load() != 1 {
+		t.Error("store calls overlapped")
+	}
+	// Nothing new: no FETCH of bodies.
+	before := bytes.Count(ts.wire.Bytes(), []byte("BODY.PEEK[])"))
+	mustCycle(t, w, CycleStats{})
+	if c := bytes.Count(ts.wire.Bytes(), []byte("BODY.PEEK[])")); c != before {
+		t.Errorf("second cycle fetched bodies")
+	}
+}
+
+func TestGroupBodies(t *testing.T) {
+	w := &Watcher{opts: Options{MaxMessageSize: 10 << 20}}
+	metas := map[imap.UID]*imapclient.FetchMessageBuffer{}
+	var batch []imap.UID
+	for uid := imap.UID(1); uid <= 80; uid++ {
+		batch = append(batch, uid)
+		size := int64(100_000)
+		switch uid {
+		case 5: // vanished: no metadata
+			continue
+		case 6:
+			size = 11 << 20 // oversize: not fetched
+		case 70:
+			size = 9 << 20 // within the limit, above a group's bytes: alone
+		}
+		metas[uid] = &imapclient.FetchMessageBuffer{UID: uid, RFC822Size: size}
+	}
+	groups := w.groupBodies(batch, metas)
+	var all []imap.UID
+	var sizes []int
+	for _, g := range groups {
+		all = append(all, g.uids...)
+		sizes = append(sizes, len(g.fetch))
+		var total int64
+		for _, u := range g.fetch {
+			total += metas[u].RFC822Size
+		}
+		if len(g.fetch) > 1 && total > groupBytes {
+			t.Errorf("group %v announces %d bytes", g.fetch, total)
+		}
+	}
+	if !slices.Equal(all, batch) {
+		t.Fatalf("groups do not cover the batch in order: %v", all)
+	}
+	// 1-34 minus 5 and 6 (32), 35-66 (32), 67-69 (3), 70 alone, 71-80 (10).
+	if want := []int{32, 32, 3, 1, 10}; !slices.Equal(sizes, want) {
+		t.Errorf("group sizes = %v, want %v", sizes, want)
 	}
 }

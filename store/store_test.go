@@ -367,3 +367,176 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestIngestBatch(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	spools := 0
+	s := openTest(t, dir, Options{AfterSpool: func() error { spools++; return nil }})
+	known := []byte("Subject: known\r\n\r\n")
+	moved := []byte("Subject: moved\r\n\r\n")
+	knownID, _, err := s.Ingest(ctx, Incoming{Mailbox: "inbox", UIDValidity: 1, UID: 1, Raw: known})
+	if err != nil {
+		t.Fatal(err)
+	}
+	movedID, _, err := s.Ingest(ctx, Incoming{Mailbox: "inbox", UIDValidity: 1, UID: 2, Raw: moved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spools = 0
+	a, b, c := []byte("a"), []byte("b"), []byte("c")
+	ins := []Incoming{
+		{Mailbox: "inbox", UIDValidity: 1, UID: 1, Raw: known},    // 0: known location
+		{Mailbox: "inbox", UIDValidity: 2, UID: 1, Raw: moved},    // 1: known content, relocated
+		{Mailbox: "inbox", UIDValidity: 2, UID: 2, Raw: a},        // 2: new
+		{Mailbox: "inbox", UIDValidity: 2, UID: 2, Raw: a},        // 3: same location again in the batch
+		{Mailbox: "inbox", UIDValidity: 2, UID: 3, Raw: b},        // 4: new
+		{Mailbox: "inbox", UIDValidity: 2, UID: 4, Raw: b},        // 5: same bytes at a later UID: relocated
+		{Mailbox: "other", UIDValidity: 9, UID: 1, Raw: b},        // 6: same bytes, another mailbox: new
+		{Mailbox: "inbox", UIDValidity: 2, UID: 5, Raw: c},        // 7: new
+		{Mailbox: "inbox", UIDValidity: 2, UID: 6, Raw: known},    // 8: known content, relocated
+		{Mailbox: "inbox", UIDValidity: 2, UID: 7, Raw: []byte{}}, // 9: empty message, new
+	}
+	out, err := s.IngestBatch(ctx, ins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != len(ins) {
+		t.Fatalf("%d results for %d messages", len(out), len(ins))
+	}
+	wantCreated := []bool{false, false, true, false, true, false, true, true, false, true}
+	for i, o := range out {
+		if o.Created != wantCreated[i] || o.ID == 0 {
+			t.Errorf("result %d = %+v, want created=%v", i, o, wantCreated[i])
+		}
+	}
+	if out[0].ID != knownID || out[8].ID != knownID || out[1].ID != movedID {
+		t.Errorf("known messages: %+v", out)
+	}
+	if out[3].ID != out[2].ID || out[5].ID != out[4].ID || out[6].ID == out[4].ID {
+		t.Errorf("duplicates inside the batch: %+v", out)
+	}
+	if spools != 1 {
+		t.Errorf("AfterSpool called %d times, want once per batch", spools)
+	}
+	for _, w := range []struct {
+		id       int64
+		validity uint32
+		uid      uint32
+	}{{knownID, 2, 6}, {movedID, 2, 1}, {out[2].ID, 2, 2}, {out[4].ID, 2, 4}, {out[6].ID, 9, 1}} {
+		m, err := s.Message(ctx, w.id)
+		if err != nil || m.UIDValidity != w.validity || m.UID != w.uid {
+			t.Errorf("message %d = %+v, %v; want uidvalidity %d uid %d", w.id, m, err, w.validity, w.uid)
+		}
+	}
+	for i, o := range out {
+		got, err := s.Raw(ctx, o.ID)
+		if err != nil || string(got) != string(ins[i].Raw) {
+			t.Errorf("raw of result %d = %q, %v", i, got, err)
+		}
+	}
+	msgs, _ := s.Messages(ctx, 100)
+	if len(msgs) != 7 {
+		t.Fatalf("%d messages, want 7", len(msgs))
+	}
+	// known, moved, a, b, c, empty: b shared by two mailboxes.
+	if n := len(spoolFiles(t, dir)); n != 6 {
+		t.Fatalf("%d spool files, want 6: %v", n, spoolFiles(t, dir))
+	}
+	for _, o := range out {
+		if !o.Created {
+			continue
+		}
+		l, err := s.Ledger(ctx, EntityMessage, o.ID)
+		if err != nil || len(l) != 1 || l[0].To != string(MessageReceived) {
+			t.Errorf("ledger of %d = %+v, %v", o.ID, l, err)
+		}
+	}
+	// The same batch again: nothing new, nothing spooled.
+	spools = 0
+	again, err := s.IngestBatch(ctx, ins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range again {
+		if o.Created {
+			t.Errorf("second pass, result %d created", i)
+		}
+	}
+	if spools != 0 {
+		t.Errorf("second pass spooled")
+	}
+	if out, err := s.IngestBatch(ctx, nil); err != nil || len(out) != 0 {
+		t.Fatalf("empty batch: %v %v", out, err)
+	}
+}
+
+func TestIngestBatchCrashBetweenSpoolAndCommit(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	crash := errors.New("injected crash")
+	s := openTest(t, dir, Options{AfterSpool: func() error { return crash }})
+	var ins []Incoming
+	for uid := uint32(1); uid <= 5; uid++ {
+		ins = append(ins, Incoming{Mailbox: "inbox", UIDValidity: 1, UID: uid, Raw: []byte{'m', byte(uid)}})
+	}
+	if _, err := s.IngestBatch(ctx, ins); !errors.Is(err, crash) {
+		t.Fatalf("err = %v, want injected crash", err)
+	}
+	if n := len(spoolFiles(t, dir)); n != 5 {
+		t.Fatalf("spool holds %d files after the crash, want the 5 spooled", n)
+	}
+	if msgs, _ := s.Messages(ctx, 10); len(msgs) != 0 {
+		t.Fatalf("%d rows committed despite the crash", len(msgs))
+	}
+	s.Close()
+
+	s2 := openTest(t, dir, Options{})
+	for i := 0; i < 2; i++ { // the re-fetch after restart, then an overlapping one
+		out, err := s2.IngestBatch(ctx, ins)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, o := range out {
+			if o.Created != (i == 0) {
+				t.Fatalf("pass %d, message %d: created=%v", i, j, o.Created)
+			}
+		}
+	}
+	msgs, _ := s2.Messages(ctx, 10)
+	if len(msgs) != 5 {
+		t.Fatalf("%d messages after restart, want exactly 5", len(msgs))
+	}
+	if n := len(spoolFiles(t, dir)); n != 5 {
+		t.Fatalf("%d spool files, want 5", n)
+	}
+}
+
+func TestConcurrentIngestBatch(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir, Options{})
+	ctx := context.Background()
+	errs := make(chan error, 6)
+	for w := 0; w < 6; w++ {
+		go func() {
+			var ins []Incoming
+			for uid := uint32(1); uid <= 30; uid++ {
+				ins = append(ins, Incoming{Mailbox: "inbox", UIDValidity: 1, UID: uid, Raw: []byte{byte(uid)}})
+			}
+			var err error
+			for i := 0; i < len(ins) && err == nil; i += 7 {
+				_, err = s.IngestBatch(ctx, ins[i:min(i+7, len(ins))])
+			}
+			errs <- err
+		}()
+	}
+	for w := 0; w < 6; w++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs, _ := s.Messages(ctx, 100)
+	if len(msgs) != 30 {
+		t.Fatalf("%d messages, want 30", len(msgs))
+	}
+}
