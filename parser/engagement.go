@@ -52,6 +52,9 @@ var defaultEngagementPatterns = []string{
 	`\bEJ` + reH + `+` + reValue,
 	// "bon de commande n° BC-2026-117", "Bon de commande : 2026-117".
 	`(?i)\bbons?` + reH + `+de` + reH + `+commande\b` + reGap + reValue,
+	// "BC n° 2026-117", "BC : 2026-117", "BC 2026-117": the upper-case
+	// abbreviation of "bon de commande", like "EJ".
+	`\bBC(?i:` + reMark + `|` + reH + `+)` + reValue,
 	// English: "purchase order no. 4500012345", "PO number: 4500012345".
 	`(?i)\bpurchase` + reH + `+order(?:` + reH + `+number\b)?` + reGap + reValue,
 	`\bPO(?i:` + reH + `+number\b)?(?i:` + reMark + `)` + reValue,

@@ -39,6 +39,9 @@ func TestDefaultEngagementPatternTexts(t *testing.T) {
 		"Engagement :\n24-00123":                                                     "24-00123",
 		"Purchase order no. 4500012345":                                              "4500012345",
 		"PO number: 4500012345":                                                      "4500012345",
+		"BC n° 2026-117":                                                             "2026-117",
+		"Réf. BC : 2026/117":                                                         "2026/117",
+		"Objet : facture 12 - BC 2026-117":                                           "2026-117",
 	}
 	for text, want := range cases {
 		got := find(text)
@@ -58,6 +61,9 @@ func TestDefaultEngagementPatternTexts(t *testing.T) {
 		"ej 2026/000123",                               // lower-case abbreviation without marker
 		"N° d'engagement : " + strings.Repeat("1", 40), // too long
 		"commande 4500012345",                          // no marker, no "bon de"
+		"Commande n° S00042",                           // often the supplier's own sales order
+		"bc 2026-117",                                  // lower-case abbreviation
+		"ABC 2026-117",                                 // "BC" inside a word
 	}
 	for _, text := range none {
 		if got := find(text); len(got) != 0 {

@@ -239,13 +239,25 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, forwarded bool
 		if !complete {
 			w.warnf("multipart without closing boundary %q", truncateUTF8(boundary, 70))
 		}
-		for _, p := range parts {
+		for i, p := range parts {
 			ph, pbody, _, warns := splitHeader(p)
 			for _, s := range warns {
 				w.warnf("%s", s)
 			}
 			if mediaType == "multipart/digest" && !ph.Has("Content-Type") {
 				ph.Set("Content-Type", "message/rfc822")
+			}
+			if mediaType == "multipart/signed" && i > 0 {
+				// RFC 1847: the second part is the signature (S/MIME
+				// smime.p7s, OpenPGP); what was signed is the first.
+				w.parts++
+				continue
+			}
+			if mediaType == "multipart/related" && isBodyResource(ph, i, params["start"]) {
+				// A logo or picture shown by the HTML body (RFC 2387):
+				// part of the text, not an attachment.
+				w.parts++
+				continue
 			}
 			w.walk(ph, pbody, depth+1, forwarded)
 			if w.parts > w.opts.MaxParts {
@@ -285,6 +297,31 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, forwarded bool
 	default:
 		w.leaf(h, mediaType, params, body, forwarded)
 	}
+}
+
+// isBodyResource reports whether the i-th part of a multipart/related is an
+// image the root document refers to by Content-ID (a signature logo, a
+// picture pasted in the text) rather than something attached. The root is
+// the part named by the start parameter, else the first one. A part marked
+// as an attachment stays a document.
+func isBodyResource(h textproto.Header, i int, start string) bool {
+	cid := strings.TrimSpace(h.Get("Content-Id"))
+	if cid == "" {
+		return false
+	}
+	if start != "" {
+		if strings.Trim(start, "<> ") == strings.Trim(cid, "<> ") {
+			return false
+		}
+	} else if i == 0 {
+		return false
+	}
+	mh := message.Header{Header: h}
+	if disp, _, _ := mh.ContentDisposition(); strings.EqualFold(disp, "attachment") {
+		return false
+	}
+	t, _ := contentType(mh)
+	return strings.HasPrefix(t, "image/")
 }
 
 func orQuestion(s string) string {

@@ -101,3 +101,57 @@ func TestLenientMediaType(t *testing.T) {
 		}
 	}
 }
+
+// TestRelatedImages: a logo shown by the HTML body (multipart/related,
+// Content-ID) is part of the text, not a document; a picture attached in
+// the same structure, or one without Content-ID, stays a document.
+func TestRelatedImages(t *testing.T) {
+	png := "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+	msg := "From: a@b.fr\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n" +
+		"--m\r\nContent-Type: multipart/related; boundary=r; type=\"text/html\"\r\n\r\n" +
+		"--r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Bonjour</p><img src=\"cid:logo@x\"><img src=\"cid:scan@x\">\r\n" +
+		"--r\r\nContent-Type: image/png; name=\"image001.png\"\r\nContent-ID: <logo@x>\r\nContent-Disposition: inline; filename=\"image001.png\"\r\n\r\n" + png + "\r\n" +
+		"--r\r\nContent-Type: image/jpeg; name=\"scan.jpg\"\r\nContent-ID: <scan@x>\r\nContent-Disposition: attachment; filename=\"scan.jpg\"\r\n\r\n\xff\xd8\xff\xe0\r\n" +
+		"--r\r\nContent-Type: image/png; name=\"nocid.png\"\r\n\r\n" + png + "\r\n" +
+		"--r--\r\n" +
+		"--m\r\nContent-Type: image/png; name=\"photo.png\"\r\nContent-ID: <photo@x>\r\n\r\n" + png + "\r\n" +
+		"--m--\r\n"
+	m, err := Parse([]byte(msg), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, d := range m.Documents {
+		names = append(names, d.Name)
+	}
+	if got := strings.Join(names, ","); got != "scan.jpg,nocid.png,photo.png" {
+		t.Errorf("documents %q, want scan.jpg,nocid.png,photo.png", got)
+	}
+	if m.BodyText != "Bonjour" {
+		t.Errorf("body %q", m.BodyText)
+	}
+	// The start parameter names the root: the first part is then a resource.
+	started := "From: a@b.fr\r\nContent-Type: multipart/related; boundary=r; start=\"<root@x>\"\r\n\r\n" +
+		"--r\r\nContent-Type: image/gif\r\nContent-ID: <pic@x>\r\n\r\nGIF89a\r\n" +
+		"--r\r\nContent-Type: text/html\r\nContent-ID: <root@x>\r\n\r\n<p>Texte</p>\r\n--r--\r\n"
+	if m, err := Parse([]byte(started), Options{}); err != nil || len(m.Documents) != 0 || m.BodyText != "Texte" {
+		t.Errorf("start parameter: %v %d documents, body %q", err, len(m.Documents), m.BodyText)
+	}
+}
+
+// TestSignedMessage: the signature part of a multipart/signed message
+// (RFC 1847) is not a document; the signed content is read.
+func TestSignedMessage(t *testing.T) {
+	msg := "From: a@b.fr\r\nContent-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256; boundary=s\r\n\r\n" +
+		"--s\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n" +
+		"--m\r\nContent-Type: text/plain\r\n\r\nBonjour\r\n" +
+		"--m\r\nContent-Type: application/xml; name=\"f.xml\"\r\n\r\n<a/>\r\n--m--\r\n" +
+		"--s\r\nContent-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\nContent-Disposition: attachment; filename=\"smime.p7s\"\r\n\r\nMIAGCSqG\r\n--s--\r\n"
+	m, err := Parse([]byte(msg), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Documents) != 1 || m.Documents[0].Name != "f.xml" || m.BodyText != "Bonjour" {
+		t.Errorf("documents %+v, body %q", m.Documents, m.BodyText)
+	}
+}
