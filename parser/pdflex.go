@@ -1,6 +1,9 @@
 package parser
 
-import "strconv"
+import (
+	"bytes"
+	"strconv"
+)
 
 // A small lexer for PDF content streams and CMaps (ISO 32000-1 §7.2,
 // §7.3). It never fails: malformed input yields operators or is skipped,
@@ -147,6 +150,27 @@ func parsePDFNumber(b []byte) float64 {
 }
 
 func (l *lexer) literal() []byte {
+	// Most strings have no escape: they are returned as a slice of the
+	// content, without a copy.
+	for i, depth := l.pos, 1; i < len(l.b); i++ {
+		switch l.b[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				out := l.b[l.pos:i:i]
+				l.pos = i + 1
+				if len(out) > maxStringToken {
+					out = out[:maxStringToken]
+				}
+				return out
+			}
+		}
+		if l.b[i] == '\\' {
+			break
+		}
+	}
 	var out []byte
 	depth := 1
 	for l.pos < len(l.b) {
@@ -215,7 +239,11 @@ func hexVal(c byte) int {
 }
 
 func (l *lexer) hex() []byte {
-	var out []byte
+	n := bytes.IndexByte(l.b[l.pos:], '>')
+	if n < 0 {
+		n = len(l.b) - l.pos
+	}
+	out := make([]byte, 0, min(n/2+1, maxStringToken))
 	hi := -1
 	for l.pos < len(l.b) {
 		c := l.b[l.pos]

@@ -80,6 +80,7 @@ type textExtractor struct {
 	forms  int
 	spans  []span
 	glyphs []glyph
+	arr    []token // the last array operand read, reused
 	err    error
 }
 
@@ -151,9 +152,11 @@ func (e *textExtractor) run(content []byte, res types.Dict, st textState, depth 
 		case tkEOF:
 			return
 		case tkArrOpen:
-			arr := e.readArray(l)
+			// Only the operator that follows uses the array (TJ): one
+			// buffer serves every array of the content.
+			e.arr = e.readArray(l, e.arr[:0])
 			if len(operands) < maxOperands {
-				operands = append(operands, token{kind: tkArr, arr: arr})
+				operands = append(operands, token{kind: tkArr, arr: e.arr})
 			}
 			continue
 		case tkDictOpen:
@@ -279,8 +282,9 @@ func (e *textExtractor) run(content []byte, res types.Dict, st textState, depth 
 	}
 }
 
-func (e *textExtractor) readArray(l *lexer) []token {
-	var arr []token
+// readArray appends the elements of an array (nested arrays flattened) to
+// arr.
+func (e *textExtractor) readArray(l *lexer, arr []token) []token {
 	for depth := 0; ; {
 		t := l.next()
 		switch t.kind {
