@@ -124,7 +124,19 @@ type Routing struct {
 	// DefaultBudget is an optional budget name, used only when the buyer
 	// SIRET is not ours and no keyword matches.
 	DefaultBudget string `toml:"default_budget"`
+	// CannotDeposit says what becomes of an invoice Facteur may not deposit
+	// itself (a PDF without structured data from a supplier the technical
+	// account cannot submit for, or a structured file whose engagement
+	// number is only in the e-mail): "guide" (default) answers the supplier
+	// with what to enter on Chorus Pro; "hold" leaves it to finance staff.
+	CannotDeposit string `toml:"cannot_deposit"`
 }
+
+// The values of routing.cannot_deposit.
+const (
+	CannotDepositGuide = "guide"
+	CannotDepositHold  = "hold"
+)
 
 // Metrics is the operator's HTTP endpoint: Prometheus metrics on /metrics
 // and a health check on /healthz.
@@ -290,6 +302,7 @@ func decodeProblem(err error) Problem {
 }
 
 func (c *Config) applyDefaults() {
+	setDefault(&c.Routing.CannotDeposit, CannotDepositGuide)
 	in := &c.Instance
 	setDefault(&in.DataDir, DefaultDataDir)
 	setDefault(&in.CasePrefix, DefaultCasePrefix)

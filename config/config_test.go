@@ -204,6 +204,7 @@ func TestMinimalDefaults(t *testing.T) {
 		{"chorus.environment", c.Chorus.Environment, "sandbox"},
 		{"chorus.timeout", c.Chorus.Timeout.Duration, 60 * time.Second},
 		{"chorus.status_poll", c.Chorus.StatusPoll, "@every 5m"},
+		{"routing.cannot_deposit", c.Routing.CannotDeposit, "guide"},
 		{"budget.siret", c.Budgets[0].SIRET, "20007189200067"},
 	}
 	for _, ck := range checks {
@@ -386,6 +387,7 @@ siret = "2000718920006A"
 
 [routing]
 default_budget = "Budget annexe"
+cannot_deposit = "reply"
 
 [engagement]
 patterns = ["engagement ([0-9]+", "engagement [0-9]+", "(EJ)([0-9]+)", "EJ ([0-9]+)"]
@@ -431,6 +433,7 @@ patterns = ["engagement ([0-9]+", "engagement [0-9]+", "(EJ)([0-9]+)", "EJ ([0-9
 		"budget[4].name":              "required",
 		"budget[4].siret":             "14 digits",
 		"routing.default_budget":      `"Budget annexe" is not the name`,
+		"routing.cannot_deposit":      `must be "guide" or "hold", not "reply"`,
 		"engagement.patterns[0]":      "invalid regexp",
 		"engagement.patterns[1]":      "exactly one capture group",
 		"engagement.patterns[2]":      "has 2",

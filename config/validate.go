@@ -227,6 +227,10 @@ func (c *Config) validate() Problems {
 		}
 	}
 
+	if v := c.Routing.CannotDeposit; v != CannotDepositGuide && v != CannotDepositHold {
+		ps.add("routing.cannot_deposit", "must be %q or %q, not %q", CannotDepositGuide, CannotDepositHold, v)
+	}
+
 	for i, p := range c.Engagement.Patterns {
 		key := fmt.Sprintf("engagement.patterns[%d]", i)
 		re, err := regexp.Compile(p)

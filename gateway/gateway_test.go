@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"facteur/chorus/sandbox"
+	"facteur/config"
 	"facteur/internal/app"
 	"facteur/internal/demo"
 	"facteur/internal/samples"
+	"facteur/parser"
 	"facteur/store"
 )
 
@@ -79,6 +81,15 @@ func (h *harness) run() {
 	if _, err := w.Cycle(h.ctx); err != nil {
 		h.t.Fatal(err)
 	}
+}
+
+// holdWhatCannotBeDeposited sets routing.cannot_deposit = "hold": the
+// invoices Facteur may not deposit go to finance staff, not back to the
+// supplier with instructions.
+func (h *harness) holdWhatCannotBeDeposited() {
+	h.t.Helper()
+	h.env.Config.Routing.CannotDeposit = config.CannotDepositHold
+	h.restart()
 }
 
 func (h *harness) onlyCase() store.Case {
@@ -295,7 +306,20 @@ func TestInterruptedDepositIsSearchedAtRestart(t *testing.T) {
 }
 
 func TestSupplierAnswerWithEngagement(t *testing.T) {
+	for _, mode := range []string{config.CannotDepositHold, config.CannotDepositGuide} {
+		t.Run(mode, func(t *testing.T) { testSupplierAnswerWithEngagement(t, mode) })
+	}
+}
+
+// testSupplierAnswerWithEngagement: the supplier (one the technical account
+// may not submit for) answers our request with the engagement number; the
+// Factur-X lacks it, so Facteur cannot deposit it: held for finance staff,
+// or the supplier is told what to enter on Chorus Pro.
+func testSupplierAnswerWithEngagement(t *testing.T, mode string) {
 	h := newHarness(t, demo.Options{})
+	if mode == config.CannotDepositHold {
+		h.holdWhatCannotBeDeposited()
+	}
 	h.deliver(invoiceMail(t, "T-ASK", samples.CASQBudgetPrincipal, "", "", "Facture T-ASK", "Bonjour, ci-joint notre facture."))
 	h.run()
 	c := h.onlyCase()
@@ -320,15 +344,28 @@ func TestSupplierAnswerWithEngagement(t *testing.T) {
 	h.deliver(answer)
 	h.run()
 	c, _ = h.app.Store().Case(h.ctx, c.ID)
-	if c.State != store.CaseHeld || c.Engagement != "EJ-2026-000777" || !strings.Contains(c.Reason, "EJ-2026-000777") {
-		t.Fatalf("after the answer: case = %s engagement=%q reason=%q", c.State, c.Engagement, c.Reason)
+	want, wantReplies := store.CaseHeld, 1
+	if mode == config.CannotDepositGuide {
+		want, wantReplies = store.CaseGuided, 2
+	}
+	if c.State != want || c.Engagement != "EJ-2026-000777" || !strings.Contains(c.Reason, "EJ-2026-000777") {
+		t.Fatalf("after the answer: case = %s engagement=%q reason=%q; want %s", c.State, c.Engagement, c.Reason, want)
 	}
 	cases, err := h.app.Store().Cases(h.ctx, store.CaseFilter{})
 	if err != nil || len(cases) != 1 {
 		t.Fatalf("the answer opened %d cases (%v), want none new", len(cases)-1, err)
 	}
-	if n := len(h.env.SMTP.Messages()); n != 1 {
-		t.Errorf("%d replies, want still 1", n)
+	msgs := h.env.SMTP.Messages()
+	if len(msgs) != wantReplies {
+		t.Fatalf("%d replies, want %d", len(msgs), wantReplies)
+	}
+	if mode == config.CannotDepositGuide {
+		text := decodedText(t, msgs[1].Data)
+		for _, w := range []string{"à déposer sur Chorus Pro", "200 071 892 00067", "EJ-2026-000777", "https://chorus-pro.gouv.fr"} {
+			if !strings.Contains(text, w) {
+				t.Errorf("the guide reply lacks %q:\n%s", w, text)
+			}
+		}
 	}
 }
 
@@ -554,6 +591,7 @@ func (h *harness) cases() []store.Case {
 
 func TestPlainPDFInvoiceIsHeldWithItsFields(t *testing.T) {
 	h := newHarness(t, demo.Options{})
+	h.holdWhatCannotBeDeposited()
 	s := samples.DemoSuppliers()[0]
 	inv := s.Invoice("HSP-2026-0099", "2026-11-20", samples.CASQBudgetEauPotable, "", "EJ-2026-000099")
 	pdf, err := samples.PlainPDF(inv)
@@ -573,6 +611,53 @@ func TestPlainPDFInvoiceIsHeldWithItsFields(t *testing.T) {
 	}
 	if n := len(h.env.Sandbox.Deposits()); n != 0 {
 		t.Errorf("%d deposits of a PDF read from its text", n)
+	}
+}
+
+// TestPlainPDFInvoiceGuided: a plain PDF from a supplier the technical
+// account may not submit for is not deposited; the supplier is told what
+// to enter on Chorus Pro (the budget read from the SIRET printed on the
+// invoice, the engagement number printed on it). The same invoice sent
+// again is a duplicate and gets no second reply.
+func TestPlainPDFInvoiceGuided(t *testing.T) {
+	h := newHarness(t, demo.Options{})
+	s := samples.DemoSuppliers()[0]
+	inv := s.Invoice("HSP-2026-0100", "2026-11-20", samples.CASQBudgetEauPotable, "", "EJ-2026-000100")
+	pdf, err := samples.PlainPDF(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "Facture HSP-2026-0100",
+		Attachments: []samples.Attachment{{Name: "facture.pdf", Data: pdf}}}
+	h.deliver(mail)
+	h.run()
+	c := h.onlyCase()
+	if c.State != store.CaseGuided || c.RecipientSIRET != samples.CASQBudgetEauPotable || c.Engagement != "EJ-2026-000100" {
+		t.Fatalf("case %s %q SIRET %s engagement %q; want guided to the eau potable budget with EJ-2026-000100", c.State, c.Reason, c.RecipientSIRET, c.Engagement)
+	}
+	msgs := h.env.SMTP.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d replies, want the guide", len(msgs))
+	}
+	text := decodedText(t, msgs[0].Data)
+	for _, w := range []string{"[" + c.Ref + "]", "HSP-2026-0100", "à déposer sur Chorus Pro", "Budget eau potable",
+		"200 071 892 00026", "EJ-2026-000100", "Informations à indiquer sur Chorus Pro"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("the guide reply lacks %q:\n%s", w, text)
+		}
+	}
+	if n := len(h.env.Sandbox.Deposits()) + len(h.env.Sandbox.Invoices()); n != 0 {
+		t.Errorf("%d deposits of an invoice the supplier must deposit", n)
+	}
+	mail.MessageID = "again-hsp-2026-0100@example.org"
+	h.deliver(mail)
+	h.run()
+	cases := h.cases()
+	if len(cases) != 2 || cases[0].ID == c.ID || cases[0].State != store.CaseDuplicate || !strings.Contains(cases[0].Reason, c.Ref) {
+		t.Fatalf("the same invoice again: %+v; want a duplicate of %s", cases, c.Ref)
+	}
+	if n := len(h.env.SMTP.Messages()); n != 1 {
+		t.Errorf("%d replies, want still one", n)
 	}
 }
 
@@ -599,7 +684,8 @@ func TestPreflightRefusalIsHeldWithoutACall(t *testing.T) {
 // soumettre with Facteur's data) the invoices of a supplier the technical
 // account is attached to: a plain PDF read from its text, and a Factur-X
 // whose engagement number came in the e-mail; the same Factur-X from
-// another supplier is held.
+// another supplier is not deposited: its supplier is told what to enter on
+// Chorus Pro.
 func TestPDFModeForAnAttachedSupplier(t *testing.T) {
 	s := samples.DemoSuppliers()[1]
 	h := newHarness(t, demo.Options{Suppliers: []sandbox.Supplier{{ID: 4242, SIRET: s.SIRET, Name: s.Name}}})
@@ -630,8 +716,8 @@ func TestPDFModeForAnAttachedSupplier(t *testing.T) {
 	if c := got["T-PDF1"]; c.State != store.CaseIntegrated || c.Syntax != "DEPOT_PDF_API" || c.Engagement != "EJ-2026-000777" {
 		t.Errorf("T-PDF1 (plain PDF read from its text): %s %q syntax %s engagement %q", c.State, c.Reason, c.Syntax, c.Engagement)
 	}
-	if c := got["T-PDF3"]; c.State != store.CaseHeld || !strings.Contains(c.Reason, "absent de la facture") {
-		t.Errorf("T-PDF3 (supplier not attached): %s %q", c.State, c.Reason)
+	if c := got["T-PDF3"]; c.State != store.CaseGuided || c.Engagement != "EJ-2026-000999" || !strings.Contains(c.Reason, "absent de la facture") {
+		t.Errorf("T-PDF3 (supplier not attached): %s %q engagement %q", c.State, c.Reason, c.Engagement)
 	}
 	invs := h.env.Sandbox.Invoices()
 	if len(invs) != 2 || len(h.env.Sandbox.Deposits()) != 0 {
@@ -643,8 +729,8 @@ func TestPDFModeForAnAttachedSupplier(t *testing.T) {
 			t.Errorf("submitted %+v", inv)
 		}
 	}
-	if n := len(h.env.SMTP.Messages()); n != 2 {
-		t.Errorf("%d replies, want the two confirmations", n)
+	if n := len(h.env.SMTP.Messages()); n != 3 {
+		t.Errorf("%d replies, want the two confirmations and the guide", n)
 	}
 }
 
@@ -679,4 +765,15 @@ func TestSupplierAnswerDepositedInPDFMode(t *testing.T) {
 	if n := len(h.env.SMTP.Messages()); n != 2 {
 		t.Errorf("%d replies, want the request then the confirmation", n)
 	}
+}
+
+// decodedText is the text a supplier reads in a reply Facteur sent: its
+// text/plain part, decoded.
+func decodedText(t *testing.T, raw []byte) string {
+	t.Helper()
+	m, err := parser.Parse(raw, parser.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Subject + "\n" + m.BodyText
 }

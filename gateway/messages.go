@@ -252,6 +252,16 @@ func (g *Gateway) apply(tx *store.Tx, c store.Case, pm *parser.Message, dec rout
 			kind = notifier.KindNeedInvoice
 		}
 		return g.enqueueReply(tx, c, pm, kind, "")
+	case router.Guide:
+		if c.NoReply != "" {
+			return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason+" ; "+c.NoReply, set)
+		}
+		if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseGuided, dec.Reason, set); err != nil {
+			return err
+		}
+		c.Budget, c.RecipientSIRET, c.Engagement = dec.Budget, dec.SIRET, dec.Engagement
+		return g.enqueue(tx, c, pm, notifier.Reply{Kind: notifier.KindGuide, ServiceCode: dec.Service,
+			EngagementRequired: dec.EngagementRequired, ServiceRequired: dec.ServiceRequired})
 	case router.Hold:
 		return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason, set)
 	case router.Dup:
@@ -425,6 +435,14 @@ func (g *Gateway) replyRefusal(tx *store.Tx, pm *parser.Message, auth string) st
 // enqueueReply composes a reply of a kind for a case and queues it in the
 // outbox, in the caller's transaction.
 func (g *Gateway) enqueueReply(tx *store.Tx, c store.Case, pm *parser.Message, kind notifier.Kind, reason string) error {
+	return g.enqueue(tx, c, pm, notifier.Reply{Kind: kind, Reason: reason})
+}
+
+// enqueue completes r (its kind and reason set by the caller, with any
+// detail only the caller knows) from the case and the message, composes it
+// and puts it in the outbox.
+func (g *Gateway) enqueue(tx *store.Tx, c store.Case, pm *parser.Message, r notifier.Reply) error {
+	kind := r.Kind
 	if c.NoReply != "" {
 		// RFC 3834: no automatic answer to automatic mail, no backscatter.
 		g.log.Info("no reply sent", "case", c.Ref, "kind", kind, "why", c.NoReply)
@@ -442,15 +460,13 @@ func (g *Gateway) enqueueReply(tx *store.Tx, c store.Case, pm *parser.Message, k
 			origID = orig
 		}
 	}
-	r := notifier.Reply{
-		Kind: kind, CaseRef: c.Ref, Organisation: g.o.Organisation,
-		From: g.o.From, To: to, Bcc: g.o.Bcc,
-		OriginalMessageID: origID, OriginalReferences: origRefs, OriginalSubject: origSubject,
-		InvoiceNumber: c.InvoiceNumber, InvoiceDate: c.InvoiceDate, SupplierName: c.SupplierName,
-		AmountWithVAT: c.AmountWithVAT, Currency: c.Currency,
-		BudgetName: c.Budget, RecipientSIRET: c.RecipientSIRET, Engagement: c.Engagement,
-		FlowNumber: c.FlowNumber, DepositDate: c.DepositDate, Reason: reason,
-	}
+	r.CaseRef, r.Organisation = c.Ref, g.o.Organisation
+	r.From, r.To, r.Bcc = g.o.From, to, g.o.Bcc
+	r.OriginalMessageID, r.OriginalReferences, r.OriginalSubject = origID, origRefs, origSubject
+	r.InvoiceNumber, r.InvoiceDate, r.SupplierName = c.InvoiceNumber, c.InvoiceDate, c.SupplierName
+	r.AmountWithVAT, r.Currency = c.AmountWithVAT, c.Currency
+	r.BudgetName, r.RecipientSIRET, r.Engagement = c.Budget, c.RecipientSIRET, c.Engagement
+	r.FlowNumber, r.DepositDate = c.FlowNumber, c.DepositDate
 	raw, msgID, err := notifier.Compose(r, g.now())
 	if err != nil {
 		return fmt.Errorf("compose %s reply for %s: %w", kind, c.Ref, err)

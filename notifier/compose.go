@@ -31,6 +31,9 @@ const (
 	KindNeedInvoice Kind = "need_invoice"
 	// KindRejected: Chorus Pro refused the deposit.
 	KindRejected Kind = "rejected"
+	// KindGuide: Facteur cannot deposit the invoice; here is what to enter
+	// on Chorus Pro to deposit it yourself.
+	KindGuide Kind = "guide"
 )
 
 // Reply is everything a reply says. Empty fields are left out of the text.
@@ -54,6 +57,11 @@ type Reply struct {
 	BudgetName, RecipientSIRET, Engagement                            string
 	FlowNumber, DepositDate                                           string
 	Reason                                                            string // French, for KindRejected / KindNeedInvoice details
+
+	// For KindGuide: the service code to enter (when known), and whether
+	// the recipient demands an engagement number or a service code.
+	ServiceCode                         string
+	EngagementRequired, ServiceRequired bool
 }
 
 // Recipients returns the envelope recipients of the reply: To, then each

@@ -257,10 +257,25 @@ func TestComposeKinds(t *testing.T) {
 			[]string{"la plateforme l'a refusée", "Motif indiqué par Chorus Pro\u00a0:",
 				"«\u00a0Le fichier «\u00a0scan.pdf\u00a0» est protégé par un mot de passe\u00a0»",
 				"corriger", "CPP0011117000000000731942"}},
+		{KindGuide, "[FAC-2026-000123] Facture FA-2026-0042 à déposer sur Chorus Pro",
+			[]string{"déposer vous-même sur Chorus Pro (https://chorus-pro.gouv.fr)",
+				"Informations à indiquer sur Chorus Pro\u00a0:", "SIRET du destinataire\u00a0: 200 071 892 00067",
+				"Numéro d'engagement\u00a0: 2026-000123", "Il est inutile de nous", "Un code service est obligatoire"}},
 	} {
 		t.Run(string(c.kind), func(t *testing.T) {
 			r := sampleReply(c.kind)
 			r.Reason = "Le fichier «\u00a0scan.pdf\u00a0» est protégé par un mot de passe"
+			if c.kind == KindGuide {
+				// With the service code known, nothing is said to be
+				// missing; without it, the reply says it is required.
+				r.ServiceCode, r.ServiceRequired, r.EngagementRequired = "SERV-TECH", true, true
+				p, _ := compose(t, r)
+				text := flat(p.parts["text/plain"])
+				if strings.Contains(text, "obligatoire") || !strings.Contains(text, "Code service\u00a0: SERV-TECH") {
+					t.Errorf("guide with the service code and the engagement number:\n%s", text)
+				}
+				r.ServiceCode = ""
+			}
 			p, _ := compose(t, r)
 			if got, _ := p.header.Subject(); got != c.subject {
 				t.Errorf("subject = %q, want %q", got, c.subject)
@@ -271,11 +286,14 @@ func TestComposeKinds(t *testing.T) {
 					t.Errorf("text lacks %q:\n%s", w, text)
 				}
 			}
-			for _, common := range []string{"Madame, Monsieur,", "salutations distinguées", "Récapitulatif",
+			for _, common := range []string{"Madame, Monsieur,", "salutations distinguées",
 				"Référence du dossier\u00a0: FAC-2026-000123", "message vous est adressé automatiquement"} {
 				if !strings.Contains(text, common) {
 					t.Errorf("text lacks %q", common)
 				}
+			}
+			if title := "Récapitulatif"; c.kind != KindGuide && !strings.Contains(text, title) {
+				t.Errorf("text lacks %q", title)
 			}
 			checkNoPlaceholder(t, text+p.parts["text/html"])
 		})
@@ -290,6 +308,7 @@ func TestComposeMinimal(t *testing.T) {
 		KindNeedEngagement: "[FAC-2026-000001] Numéro d'engagement manquant",
 		KindNeedInvoice:    "[FAC-2026-000001] Facture non reçue ou illisible",
 		KindRejected:       "[FAC-2026-000001] Facture refusée par Chorus Pro",
+		KindGuide:          "[FAC-2026-000001] Facture à déposer sur Chorus Pro",
 	}
 	for kind, subject := range subjects {
 		r := Reply{
@@ -456,7 +475,7 @@ func FuzzCompose(f *testing.F) {
 	f.Add("F\r\n1", "<script>", "2026-13-40", "1,2,3", "«\u00a0x\u00a0»\x00", "=?utf-8?q?x?=", "a@[1.2.3.4]")
 	f.Add(strings.Repeat("É", 300), strings.Repeat("x ", 500), "2025-04-01T10:00:00Z", "-0.1", "\xff\xfe", "", "<>")
 	f.Fuzz(func(t *testing.T, number, supplier, date, amount, reason, subject, origID string) {
-		for _, kind := range []Kind{KindConfirmation, KindNeedEngagement, KindNeedInvoice, KindRejected} {
+		for _, kind := range []Kind{KindConfirmation, KindNeedEngagement, KindNeedInvoice, KindRejected, KindGuide} {
 			r := sampleReply(kind)
 			r.InvoiceNumber, r.SupplierName, r.InvoiceDate, r.AmountWithVAT = number, supplier, date, amount
 			r.Reason, r.OriginalSubject, r.OriginalMessageID = reason, subject, origID

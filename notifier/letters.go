@@ -58,7 +58,7 @@ type letter struct {
 type values struct {
 	ref, org, department                   string
 	number, invoiceDate, amount, supplier  string
-	budget, siret, engagement              string
+	budget, siret, engagement, service     string
 	flow, depositDate, reason, origSubject string
 }
 
@@ -74,6 +74,7 @@ func newValues(r Reply) values {
 		budget:      clean(r.BudgetName, maxName),
 		siret:       formatSIRET(clean(r.RecipientSIRET, maxShort)),
 		engagement:  clean(r.Engagement, maxShort),
+		service:     clean(r.ServiceCode, maxShort),
 		flow:        clean(r.FlowNumber, maxShort),
 		depositDate: FrenchDate(clean(r.DepositDate, maxShort)),
 		reason:      clean(r.Reason, maxReason),
@@ -149,6 +150,8 @@ func (v values) recapRows(names ...string) []row {
 			rc.add("Destinataire", v.recipient())
 		case "siret":
 			rc.add("SIRET du destinataire", v.siret)
+		case "service":
+			rc.add("Code service", v.service)
 		case "engagement":
 			rc.add("Numéro d'engagement", v.engagement)
 		case "deposit":
@@ -263,6 +266,32 @@ func newLetter(r Reply) (*letter, error) {
 		)
 		l.Recap = v.recapRows("ref", "supplier", "number", "date", "amount", "recipient", "siret",
 			"engagement", "deposit", "flow")
+
+	case KindGuide:
+		l.Subject = prefix + "Facture" + v.subjectNumber() + " à déposer sur Chorus Pro"
+		l.Before = []block{
+			para("Nous avons bien reçu %s et nous vous en remercions.", v.yourInvoice()),
+			para("Les factures adressées aux entités publiques sont transmises par le portail " +
+				"Chorus Pro. Nous ne sommes pas en mesure de déposer celle-ci à votre place : nous vous " +
+				"remercions de la déposer vous-même sur Chorus Pro (" + chorusProURL + "), en indiquant " +
+				"les informations ci-dessous."),
+		}
+		l.RecapTitle = "Informations à indiquer sur Chorus Pro"
+		l.Recap = v.recapRows("recipient", "siret", "service", "engagement", "number", "date", "amount", "ref")
+		if v.engagement == "" && r.EngagementRequired {
+			l.After = append(l.After, para("Le numéro d'engagement est obligatoire pour ce destinataire. "+
+				"Il figure sur le bon de commande que nous vous avons adressé ; à défaut, demandez-le "+
+				"au service qui a passé la commande."))
+		}
+		if v.service == "" && r.ServiceRequired {
+			l.After = append(l.After, para("Un code service est obligatoire pour ce destinataire : "+
+				"choisissez sur Chorus Pro celui du service qui a passé la commande."))
+		}
+		l.After = append(l.After,
+			para("Votre facture sera traitée dès son arrivée sur Chorus Pro. Il est inutile de nous "+
+				"l'adresser de nouveau par courriel ou par courrier."),
+			para("Pour toute question, répondez simplement à ce courriel."),
+		)
 
 	default:
 		return nil, fmt.Errorf("notifier: unknown reply kind %q", r.Kind)

@@ -29,6 +29,10 @@ const (
 	Hold    Outcome = "hold"    // finance staff must decide
 	Ignore  Outcome = "ignore"  // nothing to do (automatic message, not an invoice)
 	Dup     Outcome = "duplicate"
+	// Guide: Facteur cannot deposit this invoice itself; the supplier is
+	// told exactly what to enter on Chorus Pro to deposit it (DESIGN.md,
+	// "guide" deposit mode).
+	Guide Outcome = "guide"
 )
 
 // Missing names what a supplier is asked for.
@@ -80,6 +84,12 @@ type Rules struct {
 	// engagement number came in the e-mail, is deposited in PDF mode with
 	// Facteur's data; for other suppliers it is held for finance staff.
 	PDFSuppliers map[string]bool
+	// Guide: an invoice Facteur may not deposit itself (a PDF without
+	// structured data from a supplier outside PDFSuppliers, or a structured
+	// file whose engagement number is only in the e-mail) is answered with
+	// the details to enter on Chorus Pro, instead of being held for finance
+	// staff. The budget must still be certain.
+	Guide bool
 }
 
 // Decision is the router's verdict on one invoice or one message.
@@ -92,6 +102,13 @@ type Decision struct {
 	Evidence   string // where the engagement number was found
 	Syntax     string
 	Missing    Missing
+	// Service is the service code (BT-10) to give in a Guide reply, when
+	// the invoice names an active one.
+	Service string
+	// EngagementRequired and ServiceRequired tell, for a Guide reply, what
+	// the recipient structure demands (an engagement number, a service
+	// code).
+	EngagementRequired, ServiceRequired bool
 	// Reason explains the decision in French, for finance staff.
 	Reason string
 }
@@ -204,6 +221,9 @@ func Decide(r Rules, in Input) Decision {
 		// the technical account may submit for, and only when every field
 		// Chorus Pro needs was read and checked; else finance staff deposit it.
 		if !r.PDFSuppliers[inv.Seller.SIRET] {
+			if r.Guide {
+				return guide(r, in, fmt.Sprintf("facture PDF « %s » sans données structurées (Factur-X), que Facteur ne peut pas déposer pour ce fournisseur", d.Name))
+			}
 			reason := fmt.Sprintf("facture PDF « %s » sans données structurées (Factur-X) : à déposer par les services financiers", d.Name)
 			if strings.TrimSpace(inv.OrderReference) == "" && len(m.Engagements) == 0 {
 				reason += " ; aucun numéro d'engagement trouvé"
@@ -268,6 +288,8 @@ func Decide(r Rules, in Input) Decision {
 		dec.Engagement, dec.Evidence = others[0], evidenceOf(m, d, in.Supplied, others[0])
 	case len(others) > 1:
 		return hold(fmt.Sprintf("numéros d'engagement contradictoires : %s", quoteAll(others)))
+	case len(others) > 0 && r.Guide:
+		return guide(r, in, fmt.Sprintf("numéro d'engagement %s donné dans le message mais absent de la facture, que Facteur ne peut pas compléter", quoteAll(others)))
 	case len(others) > 0:
 		// The number is in the e-mail, not in the file. Facteur never edits a
 		// supplier's file; depositing it needs the PDF mode with our own data.
@@ -287,6 +309,46 @@ func Decide(r Rules, in Input) Decision {
 	if dec.Mode == "pdf" {
 		dec.Reason += ", en mode PDF avec les données lues par Facteur"
 	}
+	return dec
+}
+
+// guide decides on an invoice Facteur cannot deposit itself: the supplier
+// is told what to enter on Chorus Pro, provided the budget is certain and
+// the engagement numbers found do not contradict each other; otherwise the
+// case is held. why says why Facteur does not deposit it.
+func guide(r Rules, in Input, why string) Decision {
+	m, d := in.Message, in.Document
+	inv := d.Invoice
+	if in.Prior != nil && in.Prior.State != PriorAwaitingSupplier {
+		return Decision{Outcome: Dup, Reason: fmt.Sprintf("facture %s déjà reçue (dossier %s)", inv.Number, in.Prior.Ref)}
+	}
+	budget, whyNot, ok := chooseBudget(r, m, inv, d.Text)
+	if !ok {
+		return hold(why + " ; " + whyNot)
+	}
+	dec := Decision{Outcome: Guide, Mode: "guide", Budget: budget.Name, SIRET: budget.SIRET}
+	xml := strings.TrimSpace(inv.OrderReference)
+	others := otherCandidates(m, d, xml, in.Supplied)
+	switch {
+	case xml != "" && len(others) > 0:
+		return hold(fmt.Sprintf("%s ; numéros d'engagement contradictoires : %q dans la facture, %s dans le message", why, xml, quoteAll(others)))
+	case len(others) > 1:
+		return hold(fmt.Sprintf("%s ; numéros d'engagement contradictoires : %s", why, quoteAll(others)))
+	case xml != "":
+		dec.Engagement, dec.Evidence = xml, "xml BT-13"
+		if d.Source == "text" {
+			dec.Evidence = "pdf text"
+		}
+	case len(others) == 1:
+		dec.Engagement, dec.Evidence = others[0], evidenceOf(m, d, in.Supplied, others[0])
+	}
+	// A service code Chorus Pro would refuse is not passed on.
+	if s := strings.TrimSpace(inv.BuyerReference); s != "" && (len(budget.Services) == 0 || contains(budget.Services, s)) {
+		dec.Service = s
+	}
+	dec.EngagementRequired = budget.EngagementRequired || budget.EngagementOrService && dec.Service == ""
+	dec.ServiceRequired = budget.ServiceRequired && !budget.EngagementOrService
+	dec.Reason = why + " : instructions de dépôt sur Chorus Pro envoyées au fournisseur (" + budget.Name + ")"
 	return dec
 }
 

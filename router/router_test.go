@@ -254,3 +254,69 @@ func TestBudgetSIRETPrintedOnAPDF(t *testing.T) {
 		t.Errorf("a SIRET inside a longer number: %+v", dec)
 	}
 }
+
+// TestDecideGuide: what Facteur may not deposit itself is answered with the
+// details to enter on Chorus Pro, when the budget is certain and the
+// engagement numbers agree; otherwise it is held, as without Guide.
+func TestDecideGuide(t *testing.T) {
+	guided := casq
+	guided.Guide = true
+	plain := func(buyer, ej, text string) *parser.Document {
+		d := invoiceDoc(buyer, ej)
+		d.Format, d.Source, d.Text = "pdf", "text", text
+		return d
+	}
+	tests := []struct {
+		name            string
+		rules           Rules
+		msg             *parser.Message
+		doc             *parser.Document
+		prior           *Prior
+		outcome         Outcome
+		budget, ej, svc string
+		ejRequired      bool
+		reasonHas       string
+	}{
+		{name: "plain PDF, budget SIRET printed, EJ printed", rules: guided, msg: msg("Facture", ""),
+			doc: plain("", "EJ-5", "Destinataire : CASQ, SIRET 200 071 892 00026"), outcome: Guide,
+			budget: "Budget eau potable", ej: "EJ-5", ejRequired: true},
+		{name: "plain PDF, no EJ anywhere: the reply says it is required", rules: guided, msg: msg("Facture", ""),
+			doc: plain("20007189200067", "", ""), outcome: Guide, budget: "Budget principal", ejRequired: true},
+		{name: "plain PDF, EJ in the mail only", rules: guided,
+			msg: &parser.Message{Subject: "Facture", Engagements: []parser.Candidate{{Value: "EJ-9", Evidence: "body"}}},
+			doc: plain("20007189200067", "", ""), outcome: Guide, budget: "Budget principal", ej: "EJ-9", ejRequired: true},
+		{name: "plain PDF, budget unknown: hold", rules: guided, msg: msg("Facture", ""),
+			doc: plain("", "EJ-5", "pas de SIRET"), outcome: Hold, reasonHas: "indéterminé"},
+		{name: "plain PDF, two EJ: hold", rules: guided,
+			msg: &parser.Message{Subject: "Facture", Engagements: []parser.Candidate{{Value: "EJ-9", Evidence: "body"}}},
+			doc: plain("20007189200067", "EJ-5", ""), outcome: Hold, reasonHas: "contradictoires"},
+		{name: "plain PDF, already guided: duplicate", rules: guided, msg: msg("Facture", ""),
+			doc: plain("20007189200067", "EJ-5", ""), prior: &Prior{Ref: "FAC-2026-000007", State: "guided"},
+			outcome: Dup, reasonHas: "FAC-2026-000007"},
+		{name: "plain PDF without Guide: hold", rules: casq, msg: msg("Facture", ""),
+			doc: plain("20007189200067", "EJ-5", ""), outcome: Hold, reasonHas: "services financiers"},
+		{name: "Factur-X, EJ only in the mail", rules: guided,
+			msg: &parser.Message{Subject: "Facture", Engagements: []parser.Candidate{{Value: "EJ-9", Evidence: "body"}}},
+			doc: invoiceDoc("20007189200067", ""), outcome: Guide, budget: "Budget principal", ej: "EJ-9", ejRequired: true},
+		{name: "service code of the invoice passed on; EJ or service will do", msg: msg("Facture", ""),
+			rules: Rules{Guide: true, Budgets: []Budget{{Name: "B", SIRET: "20007189200067", EngagementOrService: true, Services: []string{"SERV1"}}}},
+			doc: func() *parser.Document { d := plain("20007189200067", "", ""); d.Invoice.BuyerReference = "SERV1"; return d }(),
+			outcome: Guide, budget: "B", svc: "SERV1"},
+		{name: "inactive service code not passed on", msg: msg("Facture", ""),
+			rules: Rules{Guide: true, Budgets: []Budget{{Name: "B", SIRET: "20007189200067", EngagementOrService: true, Services: []string{"SERV1"}}}},
+			doc: func() *parser.Document { d := plain("20007189200067", "", ""); d.Invoice.BuyerReference = "OLD"; return d }(),
+			outcome: Guide, budget: "B", ejRequired: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Decide(tt.rules, Input{Message: tt.msg, Document: tt.doc, Prior: tt.prior})
+			if d.Outcome != tt.outcome || d.Budget != tt.budget || d.Engagement != tt.ej || d.Service != tt.svc ||
+				d.Outcome == Guide && d.EngagementRequired != tt.ejRequired || !strings.Contains(d.Reason, tt.reasonHas) {
+				t.Errorf("got %+v", d)
+			}
+			if d.Outcome == Guide && (d.Mode != "guide" || d.SIRET == "") {
+				t.Errorf("guide decision without mode or SIRET: %+v", d)
+			}
+		})
+	}
+}

@@ -39,6 +39,9 @@ const (
 	CaseHeld             CaseState = "held"
 	CaseIgnored          CaseState = "ignored"
 	CaseDuplicate        CaseState = "duplicate"
+	// CaseGuided: Facteur could not deposit the invoice itself and told
+	// the supplier what to enter on Chorus Pro to deposit it.
+	CaseGuided CaseState = "guided"
 )
 
 // OutboxState is the state of a queued reply.
@@ -59,7 +62,7 @@ var messageTransitions = map[MessageState][]MessageState{
 }
 
 var caseTransitions = map[CaseState][]CaseState{
-	CaseNew:              {CaseRouted, CaseAwaitingSupplier, CaseHeld, CaseIgnored, CaseDuplicate},
+	CaseNew:              {CaseRouted, CaseAwaitingSupplier, CaseHeld, CaseIgnored, CaseDuplicate, CaseGuided},
 	CaseRouted:           {CaseDepositing, CaseAwaitingSupplier, CaseHeld},
 	CaseDepositing:       {CaseDeposited, CaseIntegrated, CaseRouted, CaseHeld},
 	CaseDeposited:        {CaseIntegrated, CaseRejected, CaseHeld},
@@ -70,6 +73,7 @@ var caseTransitions = map[CaseState][]CaseState{
 	CaseRejected:         {CaseNew},
 	CaseIgnored:          {CaseNew},
 	CaseDuplicate:        {},
+	CaseGuided:           {CaseNew, CaseIgnored},
 }
 
 var outboxTransitions = map[OutboxState][]OutboxState{

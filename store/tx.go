@@ -360,14 +360,14 @@ func (tx *Tx) SetCaseFields(id int64, set CaseFields) error {
 
 // LiveCaseFor returns the case, if any, through which the same supplier
 // invoice (seller SIRET + invoice number) is being or was deposited, or
-// whose supplier was asked for what it lacked.
+// whose supplier was asked for what it lacked or told how to deposit it.
 func (tx *Tx) LiveCaseFor(sellerSIRET, number string) (*Case, error) {
 	if sellerSIRET == "" || number == "" {
 		return nil, nil
 	}
 	c, err := scanCase(tx.tx.QueryRowContext(tx.ctx, caseSelect+
-		" WHERE c.supplier_siret = ? AND c.invoice_number = ? AND c.state IN (?, ?, ?, ?, ?) ORDER BY c.id LIMIT 1",
-		sellerSIRET, number, CaseRouted, CaseDepositing, CaseDeposited, CaseIntegrated, CaseAwaitingSupplier))
+		" WHERE c.supplier_siret = ? AND c.invoice_number = ? AND c.state IN (?, ?, ?, ?, ?, ?) ORDER BY c.id LIMIT 1",
+		sellerSIRET, number, CaseRouted, CaseDepositing, CaseDeposited, CaseIntegrated, CaseAwaitingSupplier, CaseGuided))
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}

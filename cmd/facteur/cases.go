@@ -40,6 +40,8 @@ func stateLabel(s store.CaseState) string {
 		return "ignorée"
 	case store.CaseDuplicate:
 		return "doublon"
+	case store.CaseGuided:
+		return "à déposer par le fournisseur"
 	}
 	return string(s)
 }

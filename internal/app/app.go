@@ -141,7 +141,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 
 // Rules are the routing rules a configuration describes.
 func Rules(cfg *config.Config) router.Rules {
-	rules := router.Rules{DefaultBudget: cfg.Routing.DefaultBudget}
+	rules := router.Rules{DefaultBudget: cfg.Routing.DefaultBudget, Guide: cfg.Routing.CannotDeposit == config.CannotDepositGuide}
 	for _, b := range cfg.Budgets {
 		// Until the structure rules are read from Chorus Pro, every budget
 		// of a public body is taken to require an engagement number.
