@@ -300,11 +300,19 @@ func TestDecideGuide(t *testing.T) {
 			doc: invoiceDoc("20007189200067", ""), outcome: Guide, budget: "Budget principal", ej: "EJ-9", ejRequired: true},
 		{name: "service code of the invoice passed on; EJ or service will do", msg: msg("Facture", ""),
 			rules: Rules{Guide: true, Budgets: []Budget{{Name: "B", SIRET: "20007189200067", EngagementOrService: true, Services: []string{"SERV1"}}}},
-			doc: func() *parser.Document { d := plain("20007189200067", "", ""); d.Invoice.BuyerReference = "SERV1"; return d }(),
+			doc: func() *parser.Document {
+				d := plain("20007189200067", "", "")
+				d.Invoice.BuyerReference = "SERV1"
+				return d
+			}(),
 			outcome: Guide, budget: "B", svc: "SERV1"},
 		{name: "inactive service code not passed on", msg: msg("Facture", ""),
 			rules: Rules{Guide: true, Budgets: []Budget{{Name: "B", SIRET: "20007189200067", EngagementOrService: true, Services: []string{"SERV1"}}}},
-			doc: func() *parser.Document { d := plain("20007189200067", "", ""); d.Invoice.BuyerReference = "OLD"; return d }(),
+			doc: func() *parser.Document {
+				d := plain("20007189200067", "", "")
+				d.Invoice.BuyerReference = "OLD"
+				return d
+			}(),
 			outcome: Guide, budget: "B", ejRequired: true},
 	}
 	for _, tt := range tests {
