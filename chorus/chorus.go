@@ -25,6 +25,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -80,10 +81,11 @@ const (
 )
 
 const (
-	jsonContentType = "application/json;charset=utf-8"
-	maxErrorBody    = 64 << 10 // error bodies are read up to 64 KiB
-	maxSuccessBody  = 16 << 20 // successful answers up to 16 MiB
-	tokenMargin     = 60 * time.Second
+	cproAccountHeader = "cpro-account"
+	jsonContentType   = "application/json;charset=utf-8"
+	maxErrorBody      = 64 << 10 // error bodies are read up to 64 KiB
+	maxSuccessBody    = 16 << 20 // successful answers up to 16 MiB
+	tokenMargin       = 60 * time.Second
 	// defaultTokenLifetime is assumed when the token answer has no usable
 	// expires_in (3600 s is what PISTE is observed to send).
 	defaultTokenLifetime = 10 * time.Minute
@@ -261,14 +263,30 @@ func newHTTPClient(timeout time.Duration) *http.Client {
 
 func (c *Client) userAgent() string { return "facteur/" + Version }
 
-// tokenResponse is the OAuth2 token answer (reference §1.2).
+// tokenResponse is the OAuth2 token answer (reference §1.2). Only
+// access_token is needed: the other fields never make the answer unreadable.
 type tokenResponse struct {
-	AccessToken      string  `json:"access_token"`
-	TokenType        string  `json:"token_type"`
-	ExpiresIn        flexInt `json:"expires_in"` // a number; tolerated as a string
-	Scope            string  `json:"scope"`
-	Error            string  `json:"error"`
-	ErrorDescription string  `json:"error_description"`
+	AccessToken      flexString     `json:"access_token"`
+	TokenType        flexString     `json:"token_type"`
+	ExpiresIn        lenientSeconds `json:"expires_in"` // 3600; tolerated as a string, a decimal, or junk (default lifetime)
+	Scope            any            `json:"scope"`      // "openid"; unused
+	Error            flexString     `json:"error"`
+	ErrorDescription flexString     `json:"error_description"`
+}
+
+// lenientSeconds decodes a duration in seconds from a JSON number or a string
+// holding one, rounding down; anything else decodes as 0 (unknown).
+type lenientSeconds int64
+
+func (n *lenientSeconds) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(strings.TrimSpace(string(b)), `"`)
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || f < 0 || f > 1<<31 {
+		*n = 0
+		return nil
+	}
+	*n = lenientSeconds(f)
+	return nil
 }
 
 // validToken returns the cached token when it has more than tokenMargin left.
@@ -349,10 +367,10 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		e := &Error{Op: opToken, HTTPStatus: resp.StatusCode, Transient: transientStatus(resp.StatusCode)}
 		var tr tokenResponse
-		if json.Unmarshal(body, &tr) == nil && tr.Error != "" {
-			e.Label = tr.Error
+		if json.Unmarshal(trimBOM(body), &tr) == nil && tr.Error != "" {
+			e.Label = string(tr.Error)
 			if tr.ErrorDescription != "" {
-				e.Label += ": " + tr.ErrorDescription
+				e.Label += ": " + string(tr.ErrorDescription)
 			}
 		} else {
 			e.Label = snippet(body)
@@ -367,7 +385,7 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 		return "", 0, &Error{Op: opToken, HTTPStatus: resp.StatusCode, Transient: true, Err: err}
 	}
 	var tr tokenResponse
-	if err := json.Unmarshal(body, &tr); err != nil {
+	if err := json.Unmarshal(trimBOM(body), &tr); err != nil {
 		return "", 0, &Error{Op: opToken, HTTPStatus: resp.StatusCode, Transient: true,
 			Label: "token answer is not JSON", Err: err}
 	}
@@ -375,14 +393,14 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 		return "", 0, &Error{Op: opToken, HTTPStatus: resp.StatusCode, Transient: true,
 			Label: "token answer has no access_token"}
 	}
-	if tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "bearer") {
-		c.log.Warn("chorus token of unexpected type", "token_type", tr.TokenType)
+	if tr.TokenType != "" && !strings.EqualFold(string(tr.TokenType), "bearer") {
+		c.log.Warn("chorus token of unexpected type", "token_type", string(tr.TokenType))
 	}
 	lifetime := time.Duration(tr.ExpiresIn) * time.Second
 	if lifetime <= 0 {
 		lifetime = defaultTokenLifetime
 	}
-	return tr.AccessToken, lifetime, nil
+	return string(tr.AccessToken), lifetime, nil
 }
 
 // call POSTs in as JSON to path and decodes a successful answer into out.
@@ -420,7 +438,10 @@ func (c *Client) post(ctx context.Context, op, path, tok string, body []byte) (i
 		return 0, nil, nil, &Error{Op: op, Err: err}
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("cpro-account", c.account)
+	// Set directly, not with Header.Set, which would canonicalize the name to
+	// "Cpro-Account": the reference spells it in lower case (§1.3), and a
+	// server comparing names case-sensitively must find it.
+	req.Header[cproAccountHeader] = []string{c.account}
 	req.Header.Set("Content-Type", jsonContentType)
 	req.Header.Set("Accept", jsonContentType)
 	req.Header.Set("User-Agent", c.userAgent())
@@ -452,6 +473,7 @@ type envelope struct {
 
 // decodeAnswer turns an HTTP answer into either out or an *Error.
 func decodeAnswer(op string, status int, hdr http.Header, data []byte, out any) error {
+	data = trimBOM(data)
 	if status/100 != 2 {
 		e := &Error{Op: op, HTTPStatus: status, Transient: transientStatus(status)}
 		var env envelope
@@ -497,6 +519,10 @@ func decodeAnswer(op string, status int, hdr http.Header, data []byte, out any) 
 	}
 	return nil
 }
+
+// trimBOM drops a UTF-8 byte order mark, which is not JSON but which some
+// servers put before their answers.
+func trimBOM(b []byte) []byte { return bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) }
 
 // transientStatus classifies HTTP statuses: 408, 425, 429 and 5xx may succeed later.
 func transientStatus(status int) bool {

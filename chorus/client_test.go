@@ -300,7 +300,7 @@ func TestFlowOutcome(t *testing.T) {
 		"IN_EN_COURS_TRAITEMENT_CPP": OutcomePending, "IN_DEPOT_PORTAIL_EN_ATTENTE_TRAITEMENT_SE_CPP": OutcomePending,
 		"QP_RECEVABLE": OutcomePending, "IN_INTEGRE": OutcomeIntegrated, "IN_REJETE": OutcomeRejected,
 		"QP_IRRECEVABLE": OutcomeRejected, "IN_INTEGRE_PARTIEL": OutcomePartial, "QP_RECEVABLE_AVEC_ERREUR": OutcomePartial,
-		"IN_INCIDENTE": OutcomeUnknown, "IN_TRAITE_SE_CPP": OutcomeUnknown, "": OutcomeUnknown, "in_integre": OutcomeUnknown,
+		"IN_INCIDENTE": OutcomeUnknown, "IN_TRAITE_SE_CPP": OutcomeUnknown, "": OutcomeUnknown, "in_integre": OutcomeIntegrated, " In_Rejete ": OutcomeRejected,
 	} {
 		if got := FlowOutcome(state); got != want {
 			t.Errorf("FlowOutcome(%q) = %s, want %s", state, got, want)

@@ -187,7 +187,10 @@ type crDetailleRequest struct {
 }
 
 type crDetailleResponse struct {
-	EtatCourantDepotFlux     flexString                 `json:"etatCourantDepotFlux"`
+	EtatCourantDepotFlux flexString `json:"etatCourantDepotFlux"`
+	// etatCourantFlux is consulterCR's name for the same state (reference
+	// §2.3); read when etatCourantDepotFlux is absent.
+	EtatCourantFlux          flexString                 `json:"etatCourantFlux"`
 	CodeInterfaceDepotFlux   flexString                 `json:"codeInterfaceDepotFlux"`
 	DateDepotFlux            flexString                 `json:"dateDepotFlux"`
 	DateHeureEtatCourantFlux flexString                 `json:"dateHeureEtatCourantFlux"`
@@ -230,8 +233,12 @@ func (c *Client) ConsulterCRDetaille(ctx context.Context, flowNumber string) (*F
 }
 
 func (r *crDetailleResponse) report() *FlowReport {
+	state := strings.TrimSpace(string(r.EtatCourantDepotFlux))
+	if state == "" {
+		state = strings.TrimSpace(string(r.EtatCourantFlux))
+	}
 	rep := &FlowReport{
-		State:       strings.TrimSpace(string(r.EtatCourantDepotFlux)),
+		State:       state,
 		DepositedAt: string(r.DateDepotFlux),
 		StateAt:     string(r.DateHeureEtatCourantFlux),
 	}
@@ -285,8 +292,10 @@ const (
 //   - IN_RECU is pending, not a success (Tryton counts it as one: it is not).
 //   - QP_RECEVABLE_AVEC_ERREUR is "partial", like IN_INTEGRE_PARTIEL.
 //   - Any other value is "unknown" (no source lists every state).
+//
+// The comparison ignores case and surrounding spaces.
 func FlowOutcome(state string) string {
-	switch strings.TrimSpace(state) {
+	switch strings.ToUpper(strings.TrimSpace(state)) {
 	case "IN_RECU",
 		"IN_EN_ATTENTE_TRAITEMENT_CPP",
 		"IN_EN_ATTENTE_RETRAITEMENT_CPP",
@@ -345,13 +354,14 @@ func (s *flexString) UnmarshalJSON(b []byte) error {
 }
 
 // oneOrMany decodes a JSON array, a single object (the official
-// consulterCRDetaille example renders listeErreurDP as one object), or null.
+// consulterCRDetaille example renders listeErreurDP as one object), or null
+// or an empty string (an empty list).
 type oneOrMany[T any] []T
 
 func (l *oneOrMany[T]) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	switch {
-	case string(b) == "null":
+	case string(b) == "null", string(b) == `""`:
 		*l = nil
 		return nil
 	case len(b) > 0 && b[0] == '[':

@@ -69,9 +69,9 @@ type deposerPDFResponse struct {
 	TypeFacture          flexString `json:"typeFacture"`
 	TypeTva              flexString `json:"typeTva"`
 	NumeroBonCommande    flexString `json:"numeroBonCommande"`
-	MontantAPayer        Amount     `json:"montantAPayer"`
-	MontantHtTotal       Amount     `json:"montantHtTotal"`
-	MontantTVA           Amount     `json:"montantTVA"`
+	MontantAPayer        infoAmount `json:"montantAPayer"`
+	MontantHtTotal       infoAmount `json:"montantHtTotal"`
+	MontantTVA           infoAmount `json:"montantTVA"`
 }
 
 func (r *deposerPDFResponse) result() *PDFResult {
@@ -86,9 +86,9 @@ func (r *deposerPDFResponse) result() *PDFResult {
 		Type:           string(r.TypeFacture),
 		VATType:        string(r.TypeTva),
 		Engagement:     string(r.NumeroBonCommande),
-		TotalExclVAT:   r.MontantHtTotal,
-		VAT:            r.MontantTVA,
-		Payable:        r.MontantAPayer,
+		TotalExclVAT:   Amount(r.MontantHtTotal),
+		VAT:            Amount(r.MontantTVA),
+		Payable:        Amount(r.MontantAPayer),
 	}
 }
 
@@ -203,6 +203,11 @@ func (c *Client) AjouterFichier(ctx context.Context, a Attachment) (int64, error
 	return int64(out.PieceJointeID), nil
 }
 
+// paymentModes are the values of references.modePaiement (reference §2.6).
+var paymentModes = map[string]bool{
+	"CHEQUE": true, "PRELEVEMENT": true, "VIREMENT": true, "ESPECE": true, "AUTRE": true, "REPORT": true,
+}
+
 // Submission is an invoice for soumettreFacture, normally in mode
 // DEPOT_PDF_API: the supplier's PDF uploaded first (DeposerPDF or
 // AjouterFichier) plus the data Chorus Pro routes on.
@@ -227,14 +232,18 @@ type Submission struct {
 	ContractNumber  string // references.numeroMarche
 	Engagement      string // references.numeroBonCommande: the engagement number (EJ)
 	OriginalInvoice string // references.numeroFactureOrigine, for AVOIR
-	PaymentMode     string // references.modePaiement; "" = VIREMENT
+	// PaymentMode is references.modePaiement (CHEQUE, PRELEVEMENT,
+	// VIREMENT, ESPECE, AUTRE, REPORT). "" = VIREMENT when BankDetailsID is
+	// set, else AUTRE: a transfer needs the supplier's bank details
+	// (codeCoordonneesBancairesFournisseur, reference §2.6).
+	PaymentMode string
 
 	Lines    []Line    // lignePoste; optional in DEPOT_PDF_API, at least one in SAISIE_API
 	VATLines []VATLine // ligneTva; recommended
 	Totals   Totals    // montantTotal
 
 	AttachmentID          int64  // pieceJointePrincipale[0].pieceJointePrincipaleId
-	AttachmentDesignation string // its designation; "" = "Facture <number>"
+	AttachmentDesignation string // its designation, at most 100 characters; "" = "Facture <number>"
 
 	Comment string // commentaire, at most 200 characters
 }
@@ -463,10 +472,40 @@ func (s Submission) wire() (*soumettreRequest, error) {
 	default:
 		add("unknown typeTva %q", vat)
 	}
-	if s.Totals.InclVAT == "" || s.Totals.Payable == "" {
-		add("total including VAT and amount payable are required")
+	payment := s.PaymentMode
+	if payment == "" {
+		payment = "AUTRE"
+		if s.BankDetailsID > 0 {
+			payment = "VIREMENT"
+		}
 	}
-	for _, a := range []Amount{s.Totals.ExclVAT, s.Totals.VAT, s.Totals.InclVAT, s.Totals.Discount, s.Totals.Payable} {
+	if !paymentModes[payment] {
+		add("unknown modePaiement %q", payment)
+	}
+	if utf8.RuneCountInString(s.AttachmentDesignation) > MaxDesignationLen {
+		add("attachment designation is longer than %d characters", MaxDesignationLen)
+	}
+	// montantTotal: only the global discount and its reason are optional.
+	if s.Totals.ExclVAT == "" || s.Totals.VAT == "" || s.Totals.InclVAT == "" || s.Totals.Payable == "" {
+		add("totals excluding VAT, VAT, including VAT and amount payable are required")
+	}
+	amounts := []Amount{s.Totals.ExclVAT, s.Totals.VAT, s.Totals.InclVAT, s.Totals.Discount, s.Totals.Payable}
+	for i, l := range s.Lines {
+		if l.Quantity == "" || l.UnitPrice == "" {
+			add("line %d: quantity and unit price are required", i+1)
+		}
+		if l.VATCode == "" && l.VATRate == "" {
+			add("line %d: a VAT code or rate is required", i+1)
+		}
+		amounts = append(amounts, l.Quantity, l.UnitPrice, l.Discount, l.VATRate)
+	}
+	for i, v := range s.VATLines {
+		if v.Base == "" || v.VAT == "" || v.VATCode == "" && v.VATRate == "" {
+			add("VAT line %d: base, VAT amount and a VAT code or rate are required", i+1)
+		}
+		amounts = append(amounts, v.VATRate, v.Base, v.VAT)
+	}
+	for _, a := range amounts {
 		if a != "" && !amountRE.MatchString(string(a)) {
 			add("amount %q is not a decimal number", string(a))
 		}
@@ -488,7 +527,7 @@ func (s Submission) wire() (*soumettreRequest, error) {
 			NumeroMarche:         s.ContractNumber,
 			NumeroBonCommande:    s.Engagement,
 			NumeroFactureOrigine: s.OriginalInvoice,
-			ModePaiement:         def(s.PaymentMode, "VIREMENT"),
+			ModePaiement:         payment,
 		},
 		MontantTotal: wireMontantTotal{
 			MontantHtTotal: s.Totals.ExclVAT, MontantTVA: s.Totals.VAT, MontantTtcTotal: s.Totals.InclVAT,

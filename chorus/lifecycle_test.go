@@ -204,7 +204,7 @@ func TestLifecycleOutcome(t *testing.T) {
 		"ABANDONNEE": chorus.LifecycleNeedsAction, "SUPPRIMEE": chorus.LifecycleNeedsAction,
 		"DEPOSEE": chorus.LifecycleInProgress, "MISE_A_DISPOSITION": chorus.LifecycleInProgress, "MANDATEE": chorus.LifecycleInProgress,
 		"COMPLETEE": chorus.LifecycleInProgress, "TECHNIQUE_INCONNU": chorus.LifecycleInProgress, "": chorus.LifecycleInProgress,
-		" MISE_EN_PAIEMENT ": chorus.LifecyclePaid,
+		" MISE_EN_PAIEMENT ": chorus.LifecyclePaid, "rejetee": chorus.LifecycleRejected, "Suspendue": chorus.LifecycleNeedsAction,
 	} {
 		if got := chorus.LifecycleOutcome(status); got != want {
 			t.Errorf("LifecycleOutcome(%q) = %s, want %s", status, got, want)

@@ -19,6 +19,7 @@ const (
 	MaxEngagementLen     = 50       // numeroBonCommande (OCA check)
 	MaxServiceCodeLen    = 100      // codeServiceExecutant
 	MaxCommentLen        = 200      // commentaire
+	MaxDesignationLen    = 100      // pieceJointePrincipaleDesignation
 	MaxAttachmentSize    = 10 << 20 // each attachment: < 10 MB (ajouterFichierDansSysteme answers 20003 above)
 	MaxAttachmentNameLen = 50       // pieceJointeNom, extension included
 	MaxFileNameLen       = 200      // nomFichier

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 )
@@ -276,7 +277,7 @@ func (rc *RulesCache) fetch(ctx context.Context, siret string) (StructureRules, 
 		return r, nil
 	}
 	r.Known, r.StructureID, r.Name = true, match.ID, match.Name
-	r.Active = match.Status == "" || match.Status == "ACTIVE" || match.Status == "ACTIF"
+	r.Active = match.Status == "" || strings.EqualFold(match.Status, "ACTIVE") || strings.EqualFold(match.Status, "ACTIF")
 	d, err := rc.dir.ConsulterStructure(ctx, match.ID)
 	if err != nil {
 		return r, err

@@ -1,8 +1,10 @@
 package chorus
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -98,9 +100,9 @@ type wireFacture struct {
 	IDServiceExecutant      flexInt64  `json:"idServiceExecutant"`
 	CodeFournisseur         flexString `json:"codeFournisseur"`
 	DesignationFournisseur  flexString `json:"designationFournisseur"`
-	MontantHT               Amount     `json:"montantHT"`
-	MontantTTC              Amount     `json:"montantTTC"`
-	MontantAPayer           Amount     `json:"montantAPayer"`
+	MontantHT               infoAmount `json:"montantHT"`
+	MontantTTC              infoAmount `json:"montantTTC"`
+	MontantAPayer           infoAmount `json:"montantAPayer"`
 	Devise                  flexString `json:"devise"`
 	NumeroBonCommande       flexString `json:"numeroBonCommande"`
 	NumeroMarche            flexString `json:"numeroMarche"`
@@ -120,7 +122,7 @@ func (f wireFacture) summary() InvoiceSummary {
 		RecipientName: string(f.DesignationDestinataire), RecipientID: int64(f.IDDestinataire),
 		ServiceCode: string(f.CodeServiceExecutant), ServiceID: int64(f.IDServiceExecutant),
 		SupplierSIRET: string(f.CodeFournisseur), SupplierName: string(f.DesignationFournisseur),
-		ExclVAT: f.MontantHT, InclVAT: f.MontantTTC, Payable: f.MontantAPayer, Currency: string(f.Devise),
+		ExclVAT: Amount(f.MontantHT), InclVAT: Amount(f.MontantTTC), Payable: Amount(f.MontantAPayer), Currency: string(f.Devise),
 		Engagement: string(f.NumeroBonCommande), Contract: string(f.NumeroMarche), Type: string(f.TypeFacture),
 		Mode: string(f.ModeDepot),
 	}
@@ -130,7 +132,7 @@ func (f wireFacture) summary() InvoiceSummary {
 // the top level (recipient side; "accept both", reference §2.11).
 type searchResponse struct {
 	ListeFactures    oneOrMany[wireFacture] `json:"listeFactures"`
-	ParametresRetour *pageReturn            `json:"parametresRetour"`
+	ParametresRetour block[pageReturn]      `json:"parametresRetour"`
 	pageReturn
 }
 
@@ -139,10 +141,7 @@ func (r *searchResponse) result() *SearchResult {
 	for _, f := range r.ListeFactures {
 		res.Invoices = append(res.Invoices, f.summary())
 	}
-	p := r.pageReturn
-	if r.ParametresRetour != nil {
-		p = *r.ParametresRetour
-	}
+	p := r.ParametresRetour.V.or(r.pageReturn)
 	res.Page, res.Pages, res.Total = int(p.PageCourante), int(p.Pages), int(p.Total)
 	if res.Total == 0 {
 		res.Total = len(res.Invoices)
@@ -352,7 +351,7 @@ type historiqueResponse struct {
 	NumeroFacture         flexString `json:"numeroFacture"`
 	ModeDepot             flexString `json:"modeDepot"`
 	StatutCourantCode     flexString `json:"statutCourantCode"`
-	HistoriquesDesStatuts struct {
+	HistoriquesDesStatuts block[struct {
 		HistoStatut oneOrMany[struct {
 			HistoStatutID                flexInt64  `json:"histoStatutId"`
 			HistoStatutCode              flexString `json:"histoStatutCode"`
@@ -361,28 +360,64 @@ type historiqueResponse struct {
 			HistoStatutUtilisateurNom    flexString `json:"histoStatutUtilisateurNom"`
 			HistoStatutUtilisateurPrenom flexString `json:"histoStatutUtilisateurPrenom"`
 		}] `json:"histoStatut"`
-	} `json:"historiquesDesStatuts"`
-	DerniereAction struct {
+	}] `json:"historiquesDesStatuts"`
+	DerniereAction block[struct {
 		DerniereActionCode flexString `json:"derniereActionCode"`
-	} `json:"derniereAction"`
+	}] `json:"derniereAction"`
 }
 
 func (r *historiqueResponse) history() *InvoiceHistory {
 	h := &InvoiceHistory{
 		InvoiceID: int64(r.IDFacture), Number: string(r.NumeroFacture), Mode: string(r.ModeDepot),
-		Status: strings.TrimSpace(string(r.StatutCourantCode)), LastAction: string(r.DerniereAction.DerniereActionCode),
+		Status: strings.TrimSpace(string(r.StatutCourantCode)), LastAction: string(r.DerniereAction.V.DerniereActionCode),
 	}
-	for _, s := range r.HistoriquesDesStatuts.HistoStatut {
+	for _, s := range r.HistoriquesDesStatuts.V.HistoStatut {
 		h.Changes = append(h.Changes, StatusChange{
 			ID: int64(s.HistoStatutID), Status: strings.TrimSpace(string(s.HistoStatutCode)),
 			At: string(s.HistoStatutDatePassage), Comment: string(s.HistoStatutCommentaire),
 			User: strings.TrimSpace(string(s.HistoStatutUtilisateurPrenom) + " " + string(s.HistoStatutUtilisateurNom)),
 		})
 	}
+	sortChanges(h.Changes)
 	if h.Status == "" && len(h.Changes) > 0 {
 		h.Status = h.Changes[len(h.Changes)-1].Status
 	}
 	return h
+}
+
+// sortChanges puts a status history in chronological order: the reference
+// does not say in which order histoStatut comes (its example is oldest
+// first). By date when every entry has a readable one (ties by id), else by
+// id when every entry has one; otherwise the order received is kept.
+func sortChanges(ch []StatusChange) {
+	type entry struct {
+		c StatusChange
+		t time.Time
+	}
+	es := make([]entry, len(ch))
+	byDate, byID := true, true
+	for i, c := range ch {
+		t, ok := ParseTime(c.At)
+		es[i] = entry{c, t}
+		byDate = byDate && ok
+		byID = byID && c.ID > 0
+	}
+	switch {
+	case byDate:
+		slices.SortStableFunc(es, func(a, b entry) int {
+			if n := a.t.Compare(b.t); n != 0 || !byID {
+				return n
+			}
+			return cmp.Compare(a.c.ID, b.c.ID)
+		})
+	case byID:
+		slices.SortStableFunc(es, func(a, b entry) int { return cmp.Compare(a.c.ID, b.c.ID) })
+	default:
+		return
+	}
+	for i, e := range es {
+		ch[i] = e.c
+	}
 }
 
 func decodeHistorique(data []byte) (*InvoiceHistory, error) {
@@ -437,8 +472,10 @@ const (
 // authority Hélios reports MISE_EN_PAIEMENT. When the recipient declares
 // statutMiseEnPaiementNestPasRemonte, MISE_EN_PAIEMENT will never come: the
 // caller should stop at MISE_A_DISPOSITION_COMPTABLE or a deadline.
+//
+// The comparison ignores case and surrounding spaces.
 func LifecycleOutcome(status string) string {
-	switch strings.TrimSpace(status) {
+	switch strings.ToUpper(strings.TrimSpace(status)) {
 	case "MISE_EN_PAIEMENT":
 		return LifecyclePaid
 	case "REJETEE":

@@ -113,24 +113,24 @@ type consulterStructureRequest struct {
 }
 
 type consulterStructureResponse struct {
-	InformationGenerales struct {
+	InformationGenerales block[struct {
 		IDStructureCPP                   flexInt64  `json:"idStructureCPP"`
 		IdentifiantStructure             flexString `json:"identifiantStructure"`
 		LibelleStructure                 flexString `json:"libelleStructure"`
 		RaisonSocialeStructure           flexString `json:"raisonSocialeStructure"`
 		StructurePriveePublique          flexString `json:"structurePriveePublique"`
 		DateExpirationMotPasseCompteTech flexString `json:"dateExpirationMotPasseCompteTech"`
-	} `json:"informationGenerales"`
-	Parametres struct {
+	}] `json:"informationGenerales"`
+	Parametres block[struct {
 		CodeServiceDoitEtreRenseigne       flexBool `json:"codeServiceDoitEtreRenseigne"`
 		NumeroEJDoitEtreRenseigne          flexBool `json:"numeroEJDoitEtreRenseigne"`
 		GestionNumeroEJOuCodeService       flexBool `json:"gestionNumeroEJOuCodeService"`
 		StatutMiseEnPaiementNestPasRemonte flexBool `json:"statutMiseEnPaiementNestPasRemonte"`
-	} `json:"parametres"`
+	}] `json:"parametres"`
 }
 
 func (r *consulterStructureResponse) details() *StructureDetails {
-	g, p := r.InformationGenerales, r.Parametres
+	g, p := r.InformationGenerales.V, r.Parametres.V
 	d := &StructureDetails{
 		ID: int64(g.IDStructureCPP), Identifier: strings.TrimSpace(string(g.IdentifiantStructure)),
 		Name: string(g.RaisonSocialeStructure), PublicPrivate: string(g.StructurePriveePublique),
@@ -190,12 +190,13 @@ type rechercherServicesResponse struct {
 		IDService      flexInt64  `json:"idService"`
 		CodeService    flexString `json:"codeService"`
 		LibelleService flexString `json:"libelleService"`
-		EstActif       flexBool   `json:"estActif"`
+		EstActif       *flexBool  `json:"estActif"`
 		StatutService  flexString `json:"statutService"`
 		DateDbtService flexString `json:"dateDbtService"`
 		DateFinService flexString `json:"dateFinService"`
 	}] `json:"listeServices"`
-	ParametresRetour pageReturn `json:"parametresRetour"`
+	ParametresRetour block[pageReturn] `json:"parametresRetour"`
+	pageReturn                         // paging at the top level ("accept both", reference §2.11)
 }
 
 func (r *rechercherServicesResponse) list() []ServiceSummary {
@@ -203,10 +204,25 @@ func (r *rechercherServicesResponse) list() []ServiceSummary {
 	for _, s := range r.ListeServices {
 		out = append(out, ServiceSummary{
 			ID: int64(s.IDService), Code: strings.TrimSpace(string(s.CodeService)), Name: string(s.LibelleService),
-			Active: bool(s.EstActif), Status: string(s.StatutService), Start: string(s.DateDbtService), End: string(s.DateFinService),
+			Active: serviceActive(s.EstActif, string(s.StatutService)), Status: string(s.StatutService),
+			Start: string(s.DateDbtService), End: string(s.DateFinService),
 		})
 	}
 	return out
+}
+
+// serviceActive reads estActif; without it, statutService (ACTIF / INACTIF,
+// UNCONFIRMED values); without either, the listed service is taken as active
+// (Chorus Pro would still refuse an inactive one, visibly).
+func serviceActive(estActif *flexBool, statut string) bool {
+	if estActif != nil {
+		return bool(*estActif)
+	}
+	switch strings.ToUpper(strings.TrimSpace(statut)) {
+	case "INACTIF", "INACTIVE":
+		return false
+	}
+	return true
 }
 
 func decodeRechercherServices(data []byte) ([]ServiceSummary, error) {
@@ -230,6 +246,7 @@ func (c *Client) RechercherServicesStructure(ctx context.Context, structureID in
 		return nil, &Error{Op: opRechercherServices, Label: "idStructure must be positive", Err: ErrInvalidRequest}
 	}
 	var all []ServiceSummary
+	seen := map[ServiceSummary]bool{}
 	for page := 1; page <= maxServicePages; page++ {
 		in := rechercherServicesRequest{IDStructure: structureID, Parametres: pageParams{
 			NbResultatsParPage: 100, PageResultatDemandee: page, TriColonne: "CodeService", TriSens: "Ascendant"}}
@@ -240,9 +257,19 @@ func (c *Client) RechercherServicesStructure(ctx context.Context, structureID in
 			}
 			return nil, err
 		}
-		list := out.list()
-		all = append(all, list...)
-		if len(list) == 0 || int(out.ParametresRetour.Pages) <= page {
+		fresh := 0
+		for _, sv := range out.list() {
+			if !seen[sv] {
+				seen[sv] = true
+				all = append(all, sv)
+				fresh++
+			}
+		}
+		// Another page when the answer says so: by its page count, or by a
+		// total larger than what was read (a server capping the page size);
+		// never when a page brought nothing new (a server ignoring paging).
+		p := out.ParametresRetour.V.or(out.pageReturn)
+		if fresh == 0 || int(p.Pages) <= page && int(p.Total) <= len(all) {
 			break
 		}
 	}
@@ -264,21 +291,21 @@ type consulterServiceRequest struct {
 }
 
 type consulterServiceResponse struct {
-	InformationsGenerales struct {
+	InformationsGenerales block[struct {
 		CodeService        flexString `json:"codeService"`
 		NomService         flexString `json:"nomService"`
 		DescriptionService flexString `json:"descriptionService"`
-	} `json:"informationsGenerales"`
-	Parametres struct {
+	}] `json:"informationsGenerales"`
+	Parametres block[struct {
 		NumeroEngagement  flexBool   `json:"numeroEngagement"`
 		MiseEnPaiement    flexBool   `json:"miseEnPaiement"`
 		DateDebutValidite flexString `json:"dateDebutValidite"`
 		DateFinValidite   flexString `json:"dateFinValidite"`
-	} `json:"parametres"`
+	}] `json:"parametres"`
 }
 
 func (r *consulterServiceResponse) details() *ServiceDetails {
-	g, p := r.InformationsGenerales, r.Parametres
+	g, p := r.InformationsGenerales.V, r.Parametres.V
 	return &ServiceDetails{
 		Code: strings.TrimSpace(string(g.CodeService)), Name: string(g.NomService), Description: string(g.DescriptionService),
 		EngagementRequired: bool(p.NumeroEngagement), PaymentReported: bool(p.MiseEnPaiement),

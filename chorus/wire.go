@@ -128,6 +128,20 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// infoAmount is an informational amount of an answer (OCR results, search
+// results): read like an Amount, but a value that is not a decimal number
+// reads as "" instead of making the whole answer unreadable.
+type infoAmount Amount
+
+func (a *infoAmount) UnmarshalJSON(b []byte) error {
+	var v Amount
+	if v.UnmarshalJSON(b) != nil {
+		v = ""
+	}
+	*a = infoAmount(v)
+	return nil
+}
+
 // ParseTime reads the three date layouts Chorus Pro uses (reference §1.5):
 // "2006-01-02", "2006-01-02 15:04" (Paris time) and ISO-8601 with or without
 // milliseconds and offset.
@@ -173,6 +187,23 @@ type pageReturn struct {
 	Total              flexInt `json:"total"`
 }
 
+// or returns p with each zero field taken from q: paging may come in
+// parametresRetour or at the top level of an answer (reference §2.11).
+func (p pageReturn) or(q pageReturn) pageReturn {
+	pick := func(a, b flexInt) flexInt {
+		if a != 0 {
+			return a
+		}
+		return b
+	}
+	return pageReturn{
+		PageCourante:       pick(p.PageCourante, q.PageCourante),
+		Pages:              pick(p.Pages, q.Pages),
+		NbResultatsParPage: pick(p.NbResultatsParPage, q.NbResultatsParPage),
+		Total:              pick(p.Total, q.Total),
+	}
+}
+
 // decodeOK decodes a 200 answer body as the client does (used by decoders
 // and fuzz targets).
 func decodeOK[T any](op string, data []byte) (*T, error) {
@@ -181,4 +212,29 @@ func decodeOK[T any](op string, data []byte) (*T, error) {
 		return nil, err
 	}
 	return &out, nil
+}
+
+// block decodes a JSON object into V, and reads null, an empty array or an
+// empty string as an absent block (V's zero value): servers serialising an
+// empty map as [] (PHP) or a missing block as "" must not make a whole answer
+// unreadable.
+type block[T any] struct{ V T }
+
+func (o *block[T]) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch string(b) {
+	case "null", `""`:
+		return nil
+	}
+	if len(b) > 0 && b[0] == '[' {
+		var l []json.RawMessage
+		if err := json.Unmarshal(b, &l); err != nil {
+			return err
+		}
+		if len(l) == 0 {
+			return nil
+		}
+		return fmt.Errorf("expected an object, got a non-empty array")
+	}
+	return json.Unmarshal(b, &o.V)
 }

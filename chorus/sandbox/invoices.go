@@ -352,7 +352,8 @@ type submitRequest struct {
 		CodeServiceExecutant string `json:"codeServiceExecutant"`
 	} `json:"destinataire"`
 	Fournisseur *struct {
-		IDFournisseur int64 `json:"idFournisseur"`
+		IDFournisseur                       int64 `json:"idFournisseur"`
+		CodeCoordonneesBancairesFournisseur int64 `json:"codeCoordonneesBancairesFournisseur"`
 	} `json:"fournisseur"`
 	CadreDeFacturation *struct {
 		CodeCadreFacturation  string `json:"codeCadreFacturation"`
@@ -370,6 +371,7 @@ type submitRequest struct {
 	LignePoste   []json.RawMessage `json:"lignePoste"`
 	MontantTotal *struct {
 		MontantHtTotal  json.Number `json:"montantHtTotal"`
+		MontantTVA      json.Number `json:"montantTVA"`
 		MontantTtcTotal json.Number `json:"montantTtcTotal"`
 		MontantAPayer   json.Number `json:"montantAPayer"`
 	} `json:"montantTotal"`
@@ -377,6 +379,11 @@ type submitRequest struct {
 		PieceJointePrincipaleID int64 `json:"pieceJointePrincipaleId"`
 	} `json:"pieceJointePrincipale"`
 	Commentaire string `json:"commentaire"`
+}
+
+// paymentModes are the values of references.modePaiement (reference §2.6).
+var paymentModes = map[string]bool{
+	"CHEQUE": true, "PRELEVEMENT": true, "VIREMENT": true, "ESPECE": true, "AUTRE": true, "REPORT": true,
 }
 
 var invoiceNumberRE = regexp.MustCompile(`^[A-Za-z0-9_/+-]{1,20}$`)
@@ -445,8 +452,14 @@ func (s *Server) serveSoumettre(w http.ResponseWriter, body []byte, log *slog.Lo
 	default:
 		add("Le cadre de facturation « %s » n'est pas pris en charge.", req.CadreDeFacturation.CodeCadreFacturation)
 	}
-	if ref.DeviseFacture == "" || ref.ModePaiement == "" {
+	switch {
+	case ref.DeviseFacture == "" || ref.ModePaiement == "":
 		add("La devise et le mode de paiement sont obligatoires.")
+	case !paymentModes[ref.ModePaiement]:
+		add("Le mode de paiement « %s » n'est pas reconnu.", ref.ModePaiement)
+	case ref.ModePaiement == "VIREMENT" && req.Fournisseur.CodeCoordonneesBancairesFournisseur <= 0:
+		// reference §2.6: the bank details id is needed for transfer payments.
+		add("Les coordonnées bancaires du fournisseur (codeCoordonneesBancairesFournisseur) sont obligatoires pour un paiement par virement.")
 	}
 	if ref.TypeFacture != "FACTURE" && ref.TypeFacture != "AVOIR" {
 		add("Le type de facture « %s » n'est pas reconnu.", ref.TypeFacture)
@@ -460,8 +473,8 @@ func (s *Server) serveSoumettre(w http.ResponseWriter, body []byte, log *slog.Lo
 	default:
 		add("Le type de TVA « %s » n'est pas reconnu.", ref.TypeTva)
 	}
-	if req.MontantTotal.MontantTtcTotal == "" || req.MontantTotal.MontantAPayer == "" {
-		add("Le montant TTC et le montant à payer sont obligatoires.")
+	if mt := req.MontantTotal; mt.MontantHtTotal == "" || mt.MontantTVA == "" || mt.MontantTtcTotal == "" || mt.MontantAPayer == "" {
+		add("Les montants HT, TVA, TTC et le montant à payer sont obligatoires.")
 	}
 	if utf8Len(req.Commentaire) > 200 {
 		add("Le commentaire dépasse 200 caractères.")
