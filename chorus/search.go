@@ -255,6 +255,40 @@ func (c *Client) FindSupplierInvoice(ctx context.Context, number string, supplie
 	return found, nil
 }
 
+// FindRecipientInvoice looks for an invoice from the recipient's side
+// (rechercherFactureParRecipiendaire): the invoices numbered number received
+// by the technical user's public structures, deposited between from and to
+// (zero: no bound), filtered on the supplier and recipient SIRETs when
+// given. It is the fallback of the supplier-side searches, which may only
+// cover the supplier structures the technical account is attached to
+// (reference §2.9, UNCONFIRMED).
+func (c *Client) FindRecipientInvoice(ctx context.Context, number, supplierSIRET, recipientSIRET string, from, to time.Time) ([]InvoiceSummary, error) {
+	if err := CheckInvoiceNumber(number); err != nil {
+		return nil, &Error{Op: opRechercherRecipiendaire, Label: err.Error(), Err: ErrInvalidRequest}
+	}
+	var found []InvoiceSummary
+	for page := 1; page <= 20; page++ {
+		res, err := c.RechercherFactureParRecipiendaire(ctx, RecipientSearch{
+			InvoiceNumber: number, From: from, To: to, PageSize: 100, Page: page,
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, inv := range res.Invoices {
+			if inv.Number != number ||
+				supplierSIRET != "" && inv.SupplierSIRET != "" && inv.SupplierSIRET != supplierSIRET ||
+				recipientSIRET != "" && inv.RecipientSIRET != "" && inv.RecipientSIRET != recipientSIRET {
+				continue
+			}
+			found = append(found, inv)
+		}
+		if res.Pages <= page {
+			break
+		}
+	}
+	return found, nil
+}
+
 // RecipientSearch is a rechercherFactureParRecipiendaire request.
 type RecipientSearch struct {
 	InvoiceNumber string    // numeroFacture

@@ -162,6 +162,11 @@ func (g *Gateway) document(ctx context.Context, c store.Case) (*parser.Document,
 	return d, nil
 }
 
+// maxUnknownPolls is how many flow reports in a state Facteur does not
+// know (and without an invoice found for the flow) are read before the case
+// goes to a person: with the back-off capped at two hours, about two days.
+const maxUnknownPolls = 30
+
 // pollFlows asks Chorus Pro how the deposited flows were processed.
 func (g *Gateway) pollFlows(ctx context.Context) (int, error) {
 	cases, err := g.o.Store.DueCases(ctx, batch, store.CaseDeposited)
@@ -195,7 +200,26 @@ func (g *Gateway) pollFlow(ctx context.Context, c store.Case) error {
 		})
 	}
 	set := store.CaseFields{FlowState: rep.State}
-	switch chorus.FlowOutcome(rep.State) {
+	outcome := chorus.FlowOutcome(rep.State)
+	if outcome == chorus.OutcomeUnknown {
+		// IN_TRAITE_SE_CPP, IN_INCIDENTE or a state no source lists: the
+		// reference says to confirm with a search by flow number. An
+		// invoice found means the flow was integrated.
+		found, err := g.o.Chorus.FindInvoiceByFlow(ctx, c.FlowNumber)
+		if err == nil && len(found) == 0 {
+			found = g.recipientSide(ctx, c)
+		}
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			log.Warn("search by flow number failed", "state", rep.State, "err", err)
+		case len(found) > 0:
+			log.Info("flow in an unlisted state, its invoice found on Chorus Pro", "state", rep.State)
+			outcome = chorus.OutcomeIntegrated
+		}
+	}
+	switch outcome {
 	case "integrated":
 		log.Info("flow integrated", "state", rep.State)
 		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
@@ -221,10 +245,25 @@ func (g *Gateway) pollFlow(ctx context.Context, c store.Case) error {
 			}
 			return g.enqueueReply(tx, c, nil, notifier.KindRejected, reason)
 		})
-	default:
-		if chorus.FlowOutcome(rep.State) == "unknown" {
-			log.Warn("unknown flow state; will ask again", "state", rep.State)
+	case chorus.OutcomeUnknown:
+		if strings.EqualFold(strings.TrimSpace(rep.State), "IN_INCIDENTE") || c.Attempts+1 >= maxUnknownPolls {
+			// An incident on Chorus Pro's side, or a state that lasts: a
+			// person must look (the case can be released to resume).
+			reason := fmt.Sprintf("flux %s dans l'état « %s » sur Chorus Pro, sans facture trouvée : à vérifier sur Chorus Pro", c.FlowNumber, rep.State)
+			log.Warn("flow state needs a person; held", "state", rep.State, "polls", c.Attempts+1)
+			return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+				return tx.MoveCase(c.ID, store.CaseDeposited, store.CaseHeld, reason, set)
+			})
 		}
+		log.Warn("unknown flow state; will ask again", "state", rep.State)
+		next := g.now().Add(backoff(c.Attempts+1, time.Minute, 2*time.Hour))
+		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.SetCaseFields(c.ID, set); err != nil {
+				return err
+			}
+			return tx.Retry(store.EntityCase, c.ID, next, "flux "+rep.State)
+		})
+	default:
 		next := g.now().Add(backoff(c.Attempts+1, time.Minute, 2*time.Hour))
 		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
 			if err := tx.SetCaseFields(c.ID, set); err != nil {

@@ -21,6 +21,24 @@ func verifyDelay(n int) time.Duration {
 	return backoff(n, time.Minute, 15*time.Minute)
 }
 
+// recipientSide searches Chorus Pro for the case's invoice from the
+// recipient's side: the fallback when a supplier-side search finds nothing,
+// since that search may only cover the supplier structures the technical
+// account is attached to (reference, UNCONFIRMED). A failure is logged and
+// reads as nothing found.
+func (g *Gateway) recipientSide(ctx context.Context, c store.Case) []chorus.InvoiceSummary {
+	if c.InvoiceNumber == "" {
+		return nil
+	}
+	from, to := c.CreatedAt.AddDate(0, 0, -1), g.now().AddDate(0, 0, 1)
+	found, err := g.o.Chorus.FindRecipientInvoice(ctx, c.InvoiceNumber, c.SupplierSIRET, c.RecipientSIRET, from, to)
+	if err != nil {
+		g.log.Warn("recipient-side search failed", "case", c.Ref, "message", c.MessageID, "err", err)
+		return nil
+	}
+	return found
+}
+
 // verifyDeposits settles the cases left "depositing": an answer lost in
 // transit, or a stop during the call. Chorus Pro is searched for the
 // invoice (same supplier, same number) before any new attempt (reference
@@ -59,6 +77,9 @@ func (g *Gateway) verifyDeposit(ctx context.Context, c store.Case) error {
 		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
 			return tx.Retry(store.EntityCase, c.ID, g.now().Add(verifyDelay(c.Attempts+1)), err.Error())
 		})
+	}
+	if len(found) == 0 {
+		found = g.recipientSide(ctx, c)
 	}
 	if len(found) > 0 {
 		inv := found[0]
@@ -131,6 +152,11 @@ func (g *Gateway) followInvoice(ctx context.Context, c store.Case) error {
 			if inv.Number == c.InvoiceNumber || len(found) == 1 {
 				id = inv.ID
 				break
+			}
+		}
+		if id == 0 {
+			if rf := g.recipientSide(ctx, c); len(rf) == 1 {
+				id = rf[0].ID
 			}
 		}
 		if id == 0 {

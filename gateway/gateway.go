@@ -26,6 +26,7 @@ type Depositor interface {
 	ConsulterCRDetaille(ctx context.Context, flowNumber string) (*chorus.FlowReport, error)
 	FindSupplierInvoice(ctx context.Context, number string, supplierID int64, supplierSIRET string, from, to time.Time) ([]chorus.InvoiceSummary, error)
 	FindInvoiceByFlow(ctx context.Context, flowNumber string) ([]chorus.InvoiceSummary, error)
+	FindRecipientInvoice(ctx context.Context, number, supplierSIRET, recipientSIRET string, from, to time.Time) ([]chorus.InvoiceSummary, error)
 	ConsulterHistoriqueFacture(ctx context.Context, invoiceID int64) (*chorus.InvoiceHistory, error)
 	DeposerPDF(ctx context.Context, r chorus.PDFRequest) (*chorus.PDFResult, error)
 	Soumettre(ctx context.Context, s chorus.Submission) (*chorus.SubmitResult, error)

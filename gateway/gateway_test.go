@@ -305,6 +305,32 @@ func TestInterruptedDepositIsSearchedAtRestart(t *testing.T) {
 	}
 }
 
+// TestInterruptedDepositFoundFromTheRecipientSide: when Chorus Pro's
+// supplier-side search only covers the supplier structures the technical
+// account is attached to (UNCONFIRMED), a deposit in doubt for another
+// seller is found by the recipient-side search, and never deposited twice.
+func TestInterruptedDepositFoundFromTheRecipientSide(t *testing.T) {
+	h := newHarness(t, demo.Options{SupplierSearchAttachedOnly: true})
+	h.env.Sandbox.Inject(sandbox.Fault{Path: "/cpro/factures/v1/deposer/flux", Kind: sandbox.FaultCommitDrop, Count: 1})
+	h.deliver(invoiceMail(t, "T-RECIP", samples.CASQBudgetPrincipal, "", "EJ-2026-5", "Facture T-RECIP", ""))
+	h.run()
+	if c := h.onlyCase(); c.State != store.CaseDepositing {
+		t.Fatalf("case = %s", c.State)
+	}
+	h.restart()
+	if err := h.app.Gateway().Recover(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.runDue(2)
+	deps := h.env.Sandbox.Deposits()
+	c := h.onlyCase()
+	invs := h.env.Sandbox.Invoices()
+	if len(deps) != 1 || len(invs) != 1 || c.State != store.CaseIntegrated || c.InvoiceID == 0 {
+		t.Fatalf("%d deposits, %d invoices, case %s invoice id %d; want one deposit, the case integrated with its invoice id",
+			len(deps), len(invs), c.State, c.InvoiceID)
+	}
+}
+
 func TestSupplierAnswerWithEngagement(t *testing.T) {
 	for _, mode := range []string{config.CannotDepositHold, config.CannotDepositGuide} {
 		t.Run(mode, func(t *testing.T) { testSupplierAnswerWithEngagement(t, mode) })
@@ -776,4 +802,41 @@ func decodedText(t *testing.T, raw []byte) string {
 		t.Fatal(err)
 	}
 	return m.Subject + "\n" + m.BodyText
+}
+
+// TestUnlistedFlowStates: a flow reported in a state the reference leaves
+// unconfirmed (IN_TRAITE_SE_CPP) is confirmed by a search by flow number:
+// its invoice exists, so the case is integrated and the supplier told. A
+// flow IN_INCIDENTE without an invoice goes to a person at once.
+func TestUnlistedFlowStates(t *testing.T) {
+	// The eau potable budget is unknown to this sandbox: its flow is not
+	// integrated (no invoice), and it is reported IN_INCIDENTE.
+	var structures []sandbox.Structure
+	for _, st := range sandbox.CASQStructures() {
+		if st.SIRET != samples.CASQBudgetEauPotable {
+			structures = append(structures, st)
+		}
+	}
+	h := newHarness(t, demo.Options{Structures: structures,
+		FinalStates: map[string]string{"T-TRAITE": "IN_TRAITE_SE_CPP", "T-INCID": "IN_INCIDENTE"}})
+	h.deliver(invoiceMail(t, "T-TRAITE", samples.CASQBudgetPrincipal, "", "EJ-2026-31", "Facture T-TRAITE", ""))
+	h.deliver(invoiceMail(t, "T-INCID", samples.CASQBudgetEauPotable, "", "EJ-2026-32", "Facture T-INCID", ""))
+	h.run()
+	got := map[string]store.Case{}
+	for _, c := range h.cases() {
+		got[c.InvoiceNumber] = c
+	}
+	if c := got["T-TRAITE"]; c.State != store.CaseIntegrated || c.FlowState != "IN_TRAITE_SE_CPP" {
+		t.Errorf("T-TRAITE: %s %q flow state %q; want integrated", c.State, c.Reason, c.FlowState)
+	}
+	confirmed := false
+	for _, m := range h.env.SMTP.Messages() {
+		confirmed = confirmed || strings.Contains(decodedText(t, m.Data), "T-TRAITE déposée sur Chorus Pro")
+	}
+	if !confirmed {
+		t.Error("the supplier of T-TRAITE was not told of the deposit")
+	}
+	if c := got["T-INCID"]; c.State != store.CaseHeld || !strings.Contains(c.Reason, "IN_INCIDENTE") || c.FlowNumber == "" {
+		t.Errorf("T-INCID: %s %q flow %q; want held with its flow", c.State, c.Reason, c.FlowNumber)
+	}
 }

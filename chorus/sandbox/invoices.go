@@ -174,7 +174,7 @@ func (s *Server) Invoices() []Invoice {
 // with s.mu held.
 func (s *Server) materialize(now time.Time) {
 	for _, f := range s.flows {
-		if f.verdict != StateIntegrated || f.invoiced || s.stateOf(f, now) != StateIntegrated {
+		if f.verdict != StateIntegrated || f.invoiced || now.Sub(f.at) < s.opts.ProcessingDelay {
 			continue
 		}
 		f.invoiced = true
@@ -588,14 +588,18 @@ func (s *Server) serveRechercherFournisseur(w http.ResponseWriter, body []byte, 
 		return
 	}
 	// UNCONFIRMED: whether the search is limited to the supplier
-	// structures the technical user is attached to; the sandbox does not
-	// limit it, so that flows deposited for other sellers can be found.
+	// structures the technical user is attached to; the sandbox limits it
+	// only with SupplierSearchAttachedOnly, so that flows deposited for
+	// other sellers can be found by default.
 	s.mu.Lock()
 	now := s.opts.Now()
 	s.materialize(now)
 	var list []map[string]any
 	for _, inv := range s.invoices {
 		s.advance(inv, now)
+		if s.opts.SupplierSearchAttachedOnly && !s.attached(inv.SupplierSIRET) {
+			continue
+		}
 		if req.NumeroFluxDepot != "" && inv.FlowNumber != req.NumeroFluxDepot ||
 			req.NumeroFacture != "" && inv.Number != req.NumeroFacture ||
 			req.IDFournisseur != 0 && inv.SupplierID != req.IDFournisseur ||
@@ -618,6 +622,17 @@ func (s *Server) serveRechercherFournisseur(w http.ResponseWriter, body []byte, 
 	}
 	log.Debug("sandbox: rechercher fournisseur", "flow", req.NumeroFluxDepot, "number", req.NumeroFacture, "found", len(list))
 	writeJSON(w, http.StatusOK, map[string]any{"codeRetour": 0, "libelle": okLibelle, "listeFactures": items, "parametresRetour": ret})
+}
+
+// attached reports whether the technical user is attached to the supplier
+// structure of siret.
+func (s *Server) attached(siret string) bool {
+	for _, sp := range s.opts.Suppliers {
+		if sp.SIRET == siret {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) serveRechercherRecipiendaire(w http.ResponseWriter, body []byte, log *slog.Logger) {

@@ -168,6 +168,16 @@ type Options struct {
 	// codeRetour 20000 (TRA_MSG_00.015) when nothing matches, instead of
 	// an empty list: which one Chorus Pro does is UNCONFIRMED.
 	SupplierSearchNoResultCode bool
+	// SupplierSearchAttachedOnly limits rechercher/fournisseur to the
+	// invoices of the supplier structures the technical user is attached
+	// to (Suppliers): whether Chorus Pro does so is UNCONFIRMED.
+	SupplierSearchAttachedOnly bool
+	// FinalStates, by invoice number, is the flow state reported once
+	// processing is over, in place of IN_INTEGRE or IN_REJETE: a state the
+	// reference leaves unconfirmed (IN_TRAITE_SE_CPP) or that needs a
+	// person (IN_INCIDENTE). Whether an invoice is created still follows
+	// the validation of the file.
+	FinalStates map[string]string
 }
 
 // Deposit is a flow as the sandbox recorded it.
@@ -413,6 +423,9 @@ func (s *Server) stateOf(f *flow, now time.Time) string {
 	d := s.opts.ProcessingDelay
 	switch {
 	case elapsed >= d:
+		if st, ok := s.opts.FinalStates[f.InvoiceNumber]; ok {
+			return st
+		}
 		return f.verdict
 	case elapsed < d/2:
 		return StateReceived

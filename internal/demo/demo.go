@@ -61,6 +61,12 @@ type Options struct {
 	// Suppliers are the supplier structures the technical account is
 	// attached to (PDF-mode deposits); nil → the sandbox's default.
 	Suppliers []sandbox.Supplier
+	// FinalStates, by invoice number, are flow states the sandbox reports
+	// in place of IN_INTEGRE / IN_REJETE (see sandbox.Options).
+	FinalStates map[string]string
+	// SupplierSearchAttachedOnly limits the sandbox's supplier-side
+	// searches to the supplier structures of the technical user.
+	SupplierSearchAttachedOnly bool
 }
 
 // Start starts the peers and writes the configuration; the store will live
@@ -74,6 +80,7 @@ func Start(dir string, o Options) (*Env, error) {
 	e.Sandbox, err = sandbox.Start(sandbox.Options{
 		ClientID: clientID, ClientSecret: clientSecret, Login: techLogin, Password: techPassword,
 		Structures: o.Structures, Now: o.SandboxNow, LifecycleStep: o.LifecycleStep, Suppliers: o.Suppliers,
+		FinalStates: o.FinalStates, SupplierSearchAttachedOnly: o.SupplierSearchAttachedOnly,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("demo: sandbox: %w", err)
