@@ -104,9 +104,16 @@ func printDemoReport(ctx context.Context, w io.Writer, st *store.Store, env *dem
 		}
 		for _, c := range cases {
 			detail := c.FlowNumber
-			if detail == "" {
+			switch {
+			case c.State == store.CaseGuided:
+				detail = "instructions envoyées (" + c.Budget
+				if c.Engagement != "" {
+					detail += ", EJ " + c.Engagement
+				}
+				detail += ")"
+			case detail == "":
 				detail = c.Reason
-			} else if c.Engagement != "" {
+			case c.Engagement != "":
 				detail += " (" + c.Budget + ", EJ " + c.Engagement + ")"
 			}
 			reply := "—"

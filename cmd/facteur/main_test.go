@@ -42,7 +42,8 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{
 		"déposée et intégrée", "en attente du fournisseur", "ignorée", "CPP001",
 		"Numéro d'engagement manquant", "déposée sur Chorus Pro",
-		"3 flux déposé(s)", "4 réponse(s)", "0 message(s) restant(s)", "Budget circuit automobile",
+		"3 flux déposé(s)", "5 réponse(s)", "0 message(s) restant(s)", "Budget circuit automobile",
+		"à déposer par le fournisseur", "instructions envoyées (Budget assainissement, EJ EJ-",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)

@@ -118,14 +118,15 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("no deposit for %v", want)
 	}
 
-	// Replies: two confirmations and one request, none to the automatic reply.
+	// Replies: three confirmations, one request and one guide for the PDF
+	// without structured data, none to the automatic reply.
 	byID := map[string]demo.Sample{}
 	for _, s := range sams {
 		byID["<"+s.Mail.MessageID+">"] = s
 	}
 	replies := env.SMTP.Messages()
-	if len(replies) != 4 {
-		t.Fatalf("%d replies, want 4", len(replies))
+	if len(replies) != 5 {
+		t.Fatalf("%d replies, want 5", len(replies))
 	}
 	kinds := map[string]int{}
 	for _, r := range replies {
@@ -170,11 +171,17 @@ func TestEndToEnd(t *testing.T) {
 			if !strings.Contains(text, "engagement") || !strings.Contains(orig.Label, "sans numéro d'engagement") {
 				t.Errorf("request for %q: %q", orig.Label, text)
 			}
+		case strings.Contains(subj, "à déposer sur Chorus Pro"):
+			kinds["guide"]++
+			if !strings.Contains(text, "200 071 892 00034") || !strings.Contains(text, "EJ-2026-006031") ||
+				!strings.Contains(orig.Label, "PDF sans Factur-X") {
+				t.Errorf("guide for %q lacks the assainissement SIRET or the engagement number: %q", orig.Label, text)
+			}
 		default:
 			t.Errorf("unexpected reply %q", subj)
 		}
 	}
-	if kinds["confirmation"] != 3 || kinds["request"] != 1 {
+	if kinds["confirmation"] != 3 || kinds["request"] != 1 || kinds["guide"] != 1 {
 		t.Errorf("replies = %v", kinds)
 	}
 
@@ -183,8 +190,8 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("%d messages still in INBOX", n)
 	}
 	processed, ignored := env.Count("Facteur/Traitees"), env.Count("Facteur/Ignorees")
-	if processed != 4 || ignored != 1 {
-		t.Errorf("processed folder %d, ignored folder %d; want 4 and 1", processed, ignored)
+	if processed != 5 || ignored != 1 {
+		t.Errorf("processed folder %d, ignored folder %d; want 5 and 1", processed, ignored)
 	}
 
 	// Running the worker again over the same mailbox deposits and replies
@@ -213,8 +220,8 @@ func TestEndToEnd(t *testing.T) {
 	if n := len(env.Sandbox.Deposits()); n != 3 {
 		t.Errorf("after the runs again: %d deposits, want still 3", n)
 	}
-	if n := len(env.SMTP.Messages()); n != 4 {
-		t.Errorf("after the runs again: %d replies, want still 4", n)
+	if n := len(env.SMTP.Messages()); n != 5 {
+		t.Errorf("after the runs again: %d replies, want still 5", n)
 	}
 	if n := env.Count("INBOX"); n != 0 {
 		t.Errorf("after the runs again: %d messages left in INBOX", n)
@@ -225,8 +232,8 @@ func TestEndToEnd(t *testing.T) {
 	}
 	defer st.Close()
 	dups, err := st.Cases(ctx, store.CaseFilter{States: []store.CaseState{store.CaseDuplicate}})
-	if err != nil || len(dups) != 4 {
-		t.Errorf("%d duplicate cases (%v), want 4 (the invoices sent again)", len(dups), err)
+	if err != nil || len(dups) != 5 {
+		t.Errorf("%d duplicate cases (%v), want 5 (the invoices sent again)", len(dups), err)
 	}
 }
 
@@ -313,8 +320,8 @@ func TestCrashBetweenSpoolAndCommit(t *testing.T) {
 	if n := len(env.Sandbox.Deposits()); n != 3 {
 		t.Errorf("%d deposits, want 3", n)
 	}
-	if n := len(env.SMTP.Messages()); n != 4 {
-		t.Errorf("%d replies, want 4", n)
+	if n := len(env.SMTP.Messages()); n != 5 {
+		t.Errorf("%d replies, want 5", n)
 	}
 }
 
@@ -365,7 +372,8 @@ func TestMetricsAndHealth(t *testing.T) {
 	body := get(t, srv.URL+"/metrics", 200)
 	for _, want := range []string{
 		`facteur_cases{state="integrated"} 3`, `facteur_cases{state="awaiting_supplier"} 1`,
-		`facteur_replies{state="sent"} 4`, `facteur_messages{state="done"} 5`, "facteur_store_up 1",
+		`facteur_cases{state="guided"} 1`,
+		`facteur_replies{state="sent"} 5`, `facteur_messages{state="done"} 6`, "facteur_store_up 1",
 		"facteur_chorus_password_expiry_timestamp_seconds", "go_goroutines", `facteur_mailbox_up{mailbox="comptabilite"} 1`,
 	} {
 		if !strings.Contains(body, want) {

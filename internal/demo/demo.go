@@ -242,14 +242,15 @@ func Samples(now time.Time) ([]Sample, error) {
 		subject string
 		body    string
 		ubl     bool // a UBL XML file instead of a Factur-X PDF
+		plain   bool // a PDF without structured data
 	}
 	specs := []spec{
 		{"Factur-X, budget principal, avec engagement", sup[1], fmt.Sprintf("VNT-%d-1187", year), samples.CASQBudgetPrincipal, fmt.Sprintf("EJ-%d-003154", year),
 			fmt.Sprintf("Facture VNT-%d-1187", year),
-			"Madame, Monsieur,\n\nVeuillez trouver ci-joint notre facture pour les travaux de voirie de la rue d'Isle.\n\nCordialement,\nService comptabilité\nVoirie Nord Travaux SAS\n", false},
+			"Madame, Monsieur,\n\nVeuillez trouver ci-joint notre facture pour les travaux de voirie de la rue d'Isle.\n\nCordialement,\nService comptabilité\nVoirie Nord Travaux SAS\n", false, false},
 		{"Factur-X, budget eau potable, avec engagement", sup[0], fmt.Sprintf("HSP-%d-0042", year), samples.CASQBudgetEauPotable, fmt.Sprintf("EJ-%d-004217", year),
 			fmt.Sprintf("Facture n° HSP-%d-0042 – remplacement de vanne, réseau d'eau potable", year),
-			"Bonjour,\n\nVous trouverez en pièce jointe notre facture relative au remplacement de la vanne DN150.\n\nBien cordialement,\nÉmilie Lefèvre\nHydro Services Picardie\n", false},
+			"Bonjour,\n\nVous trouverez en pièce jointe notre facture relative au remplacement de la vanne DN150.\n\nBien cordialement,\nÉmilie Lefèvre\nHydro Services Picardie\n", false, false},
 	}
 	if len(sup) < 4 {
 		return nil, errors.New("demo: need four sample suppliers")
@@ -263,15 +264,27 @@ func Samples(now time.Time) ([]Sample, error) {
 		spec{label: "Factur-X sans numéro d'engagement", s: sup[2], number: fmt.Sprintf("F%d-318", year), buyer: samples.CASQBudgetPrincipal,
 			subject: fmt.Sprintf("Facture F%d-318", year),
 			body:    "Bonjour,\n\nCi-joint notre facture. Merci de nous confirmer sa bonne réception.\n\nCordialement.\n"},
+		spec{label: "PDF sans Factur-X, budget assainissement", s: sup[0], number: fmt.Sprintf("HSP-%d-0057", year),
+			buyer: samples.CASQBudgetAssainissement, ej: fmt.Sprintf("EJ-%d-006031", year),
+			subject: fmt.Sprintf("Facture HSP-%d-0057 – curage du réseau d'assainissement", year),
+			body:    "Bonjour,\n\nVeuillez trouver ci-joint notre facture pour le curage du réseau d'assainissement.\n\nCordialement,\nÉmilie Lefèvre\nHydro Services Picardie\n",
+			plain:   true},
 	)
 
 	var out []Sample
 	for i, sp := range specs {
 		inv := sp.s.Invoice(sp.number, date, sp.buyer, "", sp.ej)
 		att := samples.Attachment{Name: "Facture " + sp.number + ".pdf", ContentType: "application/pdf"}
-		if sp.ubl {
+		switch {
+		case sp.ubl:
 			att = samples.Attachment{Name: sp.number + ".xml", ContentType: "application/xml", Data: samples.UBL(inv)}
-		} else {
+		case sp.plain:
+			pdf, err := samples.PlainPDF(inv)
+			if err != nil {
+				return nil, fmt.Errorf("demo: sample %d: %w", i+1, err)
+			}
+			att.Data = pdf
+		default:
 			pdf, err := samples.FacturX(inv)
 			if err != nil {
 				return nil, fmt.Errorf("demo: sample %d: %w", i+1, err)
