@@ -30,8 +30,27 @@ type Config struct {
 	Budgets    []Budget   `toml:"budget"` // [[budget]], at least one
 	Routing    Routing    `toml:"routing"`
 	Engagement Engagement `toml:"engagement"`
+	Digest     Digest     `toml:"digest"`
 	Metrics    Metrics    `toml:"metrics"`
 }
+
+// Digest is the digest e-mailed to finance staff: what Facteur did since
+// the previous one and the cases that need a person.
+type Digest struct {
+	// To are the addresses receiving it; empty: no digest.
+	To []string `toml:"to"`
+	// Schedule is when it is sent (cron expression, server local time),
+	// default "0 8 * * 1-5" (working days at 8:00).
+	Schedule string `toml:"schedule"`
+	// WaitingDays: requests unanswered for longer are listed (default 7).
+	WaitingDays int `toml:"waiting_days"`
+}
+
+// Defaults of the digest.
+const (
+	DefaultDigestSchedule    = "0 8 * * 1-5"
+	DefaultDigestWaitingDays = 7
+)
 
 // Instance describes the public body running Facteur.
 type Instance struct {
@@ -303,6 +322,10 @@ func decodeProblem(err error) Problem {
 
 func (c *Config) applyDefaults() {
 	setDefault(&c.Routing.CannotDeposit, CannotDepositGuide)
+	setDefault(&c.Digest.Schedule, DefaultDigestSchedule)
+	if c.Digest.WaitingDays == 0 {
+		c.Digest.WaitingDays = DefaultDigestWaitingDays
+	}
 	in := &c.Instance
 	setDefault(&in.DataDir, DefaultDataDir)
 	setDefault(&in.CasePrefix, DefaultCasePrefix)

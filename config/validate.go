@@ -227,6 +227,14 @@ func (c *Config) validate() Problems {
 		}
 	}
 
+	for i, a := range c.Digest.To {
+		checkAddrSpec(&ps, fmt.Sprintf("digest.to[%d]", i), a)
+	}
+	checkCron(&ps, "digest.schedule", c.Digest.Schedule)
+	if c.Digest.WaitingDays < 1 {
+		ps.add("digest.waiting_days", "must be at least 1")
+	}
+
 	if v := c.Routing.CannotDeposit; v != CannotDepositGuide && v != CannotDepositHold {
 		ps.add("routing.cannot_deposit", "must be %q or %q, not %q", CannotDepositGuide, CannotDepositHold, v)
 	}

@@ -320,6 +320,9 @@ func (g *Gateway) sendReplies(ctx context.Context) (int, error) {
 				if err := tx.OutboxFailed(it.ID, serr.Error()); err != nil {
 					return err
 				}
+				if it.CaseID == 0 {
+					return nil // the digest: nothing else to do
+				}
 				// A request the supplier never received leaves the invoice
 				// waiting for nothing: finance staff must take it up.
 				c, err := tx.Case(it.CaseID)

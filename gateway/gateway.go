@@ -69,6 +69,8 @@ type Options struct {
 	OwnAddresses []string     // our mailboxes: never answered
 	// RepliesPerSenderPerDay bounds the replies to one address (default 10).
 	RepliesPerSenderPerDay int
+	// Digest configures the daily digest to finance staff.
+	Digest DigestOptions
 
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -83,6 +85,10 @@ type Gateway struct {
 	log  *slog.Logger
 	wake chan struct{}
 	mu   sync.Mutex // one Step at a time
+
+	// started is when the gateway first looked for a digest to send, the
+	// base of the schedule until a first digest exists.
+	started time.Time
 
 	// suppliers caches the supplier structures the technical account may
 	// submit invoices for (PDF mode), refreshed daily.
@@ -178,7 +184,7 @@ func (g *Gateway) Step(ctx context.Context) (bool, error) {
 	defer g.mu.Unlock()
 	worked := false
 	for _, f := range []func(context.Context) (int, error){
-		g.parseMessages, g.decideCases, g.verifyDeposits, g.depositCases, g.pollFlows, g.followInvoices, g.settleMessages, g.sendReplies,
+		g.parseMessages, g.decideCases, g.verifyDeposits, g.depositCases, g.pollFlows, g.followInvoices, g.settleMessages, g.queueDigest, g.sendReplies,
 	} {
 		n, err := f(ctx)
 		if err != nil {

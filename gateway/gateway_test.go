@@ -840,3 +840,58 @@ func TestUnlistedFlowStates(t *testing.T) {
 		t.Errorf("T-INCID: %s %q flow %q; want held with its flow", c.State, c.Reason, c.FlowNumber)
 	}
 }
+
+// TestDigest: at its scheduled time, finance staff get the digest of what
+// happened and of the cases that need a person; once a day only.
+func TestDigest(t *testing.T) {
+	h := newHarness(t, demo.Options{})
+	h.env.Config.Digest.To = []string{"finances@casq.fr"}
+	h.env.Config.Digest.Schedule = "@every 1s"
+	h.restart()
+	h.deliver(invoiceMail(t, "T-DIG1", samples.CASQBudgetPrincipal, "", "EJ-2026-71", "Facture T-DIG1", ""))
+	h.deliver(invoiceMail(t, "T-DIG2", samples.CASQBudgetPrincipal, "", "", "Facture T-DIG2", ""))
+	s := samples.DemoSuppliers()[2]
+	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "Facture T-DIG3",
+		Attachments: []samples.Attachment{{Name: "facture.pdf", Data: []byte("%PDF-1.7\n1 0 obj garbage")}}})
+	h.run()
+	digests := func() []string {
+		var out []string
+		for _, m := range h.env.SMTP.Messages() {
+			if text := decodedText(t, m.Data); strings.HasPrefix(text, "[Facteur] Point du ") {
+				if len(m.To) != 1 || m.To[0] != "finances@casq.fr" {
+					t.Errorf("digest sent to %v", m.To)
+				}
+				out = append(out, text)
+			}
+		}
+		return out
+	}
+	if n := len(digests()); n != 0 {
+		t.Fatalf("%d digests before the scheduled time", n)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	h.run()
+	got := digests()
+	if len(got) != 1 {
+		t.Fatalf("%d digests at the scheduled time, want 1", len(got))
+	}
+	var held store.Case
+	for _, c := range h.cases() {
+		if c.State == store.CaseHeld {
+			held = c
+		}
+	}
+	text := strings.Join(strings.Fields(got[0]), " ")
+	// (strings.Fields also splits at the no-break spaces.)
+	for _, want := range []string{"1 dossier à examiner", "Messages reçus : 3", "Factures déposées sur Chorus Pro : 1",
+		"Demandes envoyées aux fournisseurs : 1", "Dossiers à examiner (1)", held.Ref, "facture.pdf"} {
+		if held.Ref == "" || !strings.Contains(text, want) {
+			t.Errorf("digest lacks %q:\n%s", want, got[0])
+		}
+	}
+	time.Sleep(1100 * time.Millisecond)
+	h.run()
+	if n := len(digests()); n != 1 {
+		t.Errorf("%d digests the same day, want 1", n)
+	}
+}

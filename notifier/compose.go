@@ -141,11 +141,11 @@ func Compose(r Reply, now time.Time) (raw []byte, messageID string, err error) {
 	}
 	f.SetMsgIDList("References", references(r.OriginalReferences, inReplyTo))
 
-	boundary, err := randomHex(16)
+	htmlBody, err := l.html()
 	if err != nil {
 		return nil, "", err
 	}
-	fields := [][2]string{
+	raw, err = assemble([][2]string{
 		{"From", f.Get("From")},
 		{"To", f.Get("To")},
 		{"Subject", f.Get("Subject")},
@@ -155,10 +155,26 @@ func Compose(r Reply, now time.Time) (raw []byte, messageID string, err error) {
 		{"References", f.Get("References")},
 		{"Auto-Submitted", "auto-replied"},
 		{"X-Auto-Response-Suppress", "All"},
-		{"Content-Language", "fr"},
-		{"MIME-Version", "1.0"},
-		{"Content-Type", `multipart/alternative; boundary="facteur-` + boundary + `"`},
+	}, l.text(), htmlBody)
+	if err != nil {
+		return nil, "", err
 	}
+	return raw, messageID, nil
+}
+
+// assemble writes a French multipart/alternative message: the given header
+// fields (empty ones left out), then the text and HTML parts (UTF-8,
+// quoted-printable), CRLF line endings.
+func assemble(fields [][2]string, text, html []byte) ([]byte, error) {
+	boundary, err := randomHex(16)
+	if err != nil {
+		return nil, err
+	}
+	fields = append(fields,
+		[2]string{"Content-Language", "fr"},
+		[2]string{"MIME-Version", "1.0"},
+		[2]string{"Content-Type", `multipart/alternative; boundary="facteur-` + boundary + `"`},
+	)
 	// go-message writes fields in the reverse order of their addition.
 	var h message.Header
 	for i := len(fields) - 1; i >= 0; i-- {
@@ -166,41 +182,36 @@ func Compose(r Reply, now time.Time) (raw []byte, messageID string, err error) {
 			h.Add(fields[i][0], fields[i][1])
 		}
 	}
-
-	htmlBody, err := l.html()
-	if err != nil {
-		return nil, "", err
-	}
 	var buf bytes.Buffer
 	w, err := message.CreateWriter(&buf, h)
 	if err != nil {
-		return nil, "", fmt.Errorf("notifier: compose: %w", err)
+		return nil, fmt.Errorf("notifier: compose: %w", err)
 	}
 	for _, p := range []struct {
 		ctype string
 		body  []byte
 	}{
-		{"text/plain", l.text()},
-		{"text/html", htmlBody},
+		{"text/plain", text},
+		{"text/html", html},
 	} {
 		var ph message.Header
 		ph.SetContentType(p.ctype, map[string]string{"charset": "utf-8"})
 		ph.Set("Content-Transfer-Encoding", "quoted-printable")
 		pw, err := w.CreatePart(ph)
 		if err != nil {
-			return nil, "", fmt.Errorf("notifier: compose %s part: %w", p.ctype, err)
+			return nil, fmt.Errorf("notifier: compose %s part: %w", p.ctype, err)
 		}
 		if _, err := pw.Write(p.body); err != nil {
-			return nil, "", fmt.Errorf("notifier: compose %s part: %w", p.ctype, err)
+			return nil, fmt.Errorf("notifier: compose %s part: %w", p.ctype, err)
 		}
 		if err := pw.Close(); err != nil {
-			return nil, "", fmt.Errorf("notifier: compose %s part: %w", p.ctype, err)
+			return nil, fmt.Errorf("notifier: compose %s part: %w", p.ctype, err)
 		}
 	}
 	if err := w.Close(); err != nil {
-		return nil, "", fmt.Errorf("notifier: compose: %w", err)
+		return nil, fmt.Errorf("notifier: compose: %w", err)
 	}
-	return buf.Bytes(), messageID, nil
+	return buf.Bytes(), nil
 }
 
 // references returns the References list of a reply: the original's

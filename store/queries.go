@@ -199,14 +199,14 @@ ORDER BY id LIMIT ?`, MessageParsed, CaseNew, CaseRouted, CaseDepositing, limit)
 	return collect(rows, scanMessage)
 }
 
-const outboxSelect = `SELECT id, case_id, kind, header_message_id, envelope_from, recipients, subject, raw, state,
+const outboxSelect = `SELECT id, COALESCE(case_id, 0), COALESCE(topic, ''), kind, header_message_id, envelope_from, recipients, subject, raw, state,
 	attempts, last_error, created_at, COALESCE(sent_at, 0) FROM outbox`
 
 func scanOutbox(row interface{ Scan(...any) error }) (OutboxItem, error) {
 	var it OutboxItem
 	var rcpt string
 	var created, sent int64
-	err := row.Scan(&it.ID, &it.CaseID, &it.Kind, &it.HeaderMessageID, &it.EnvelopeFrom, &rcpt, &it.Subject, &it.Raw,
+	err := row.Scan(&it.ID, &it.CaseID, &it.Topic, &it.Kind, &it.HeaderMessageID, &it.EnvelopeFrom, &rcpt, &it.Subject, &it.Raw,
 		&it.State, &it.Attempts, &it.LastError, &created, &sent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return it, ErrNotFound
@@ -354,4 +354,42 @@ func (s *Store) Ping(ctx context.Context) error {
 		return fmt.Errorf("store: ping: %w", err)
 	}
 	return nil
+}
+
+// TransitionCount is how many times entities went from one state to
+// another.
+type TransitionCount struct {
+	From, To string
+	N        int
+}
+
+// Transitions counts the state changes of one kind of entity recorded at or
+// after since (notes, which keep the state, are left out).
+func (s *Store) Transitions(ctx context.Context, entity Entity, since time.Time) ([]TransitionCount, error) {
+	rows, err := s.db.QueryContext(ctx,
+		"SELECT from_state, to_state, COUNT(*) FROM ledger WHERE entity = ? AND at >= ? AND from_state != to_state GROUP BY from_state, to_state ORDER BY from_state, to_state",
+		entity, millis(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: transitions: %w", err)
+	}
+	return collect(rows, func(row interface{ Scan(...any) error }) (TransitionCount, error) {
+		var c TransitionCount
+		err := row.Scan(&c.From, &c.To, &c.N)
+		return c, err
+	})
+}
+
+// LastOutbox returns the newest outbox item of a kind, or ErrNotFound.
+func (s *Store) LastOutbox(ctx context.Context, kind string) (OutboxItem, error) {
+	return scanOutbox(s.db.QueryRowContext(ctx, outboxSelect+" WHERE kind = ? ORDER BY id DESC LIMIT 1", kind))
+}
+
+// FailedOutbox returns the items that could not be sent, marked failed at
+// or after since, oldest first.
+func (s *Store) FailedOutbox(ctx context.Context, since time.Time) ([]OutboxItem, error) {
+	rows, err := s.db.QueryContext(ctx, outboxSelect+" WHERE state = ? AND updated_at >= ? ORDER BY id", OutboxFailed, millis(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: failed outbox: %w", err)
+	}
+	return collect(rows, scanOutbox)
 }

@@ -129,4 +129,38 @@ CREATE TABLE counters (
 	// lifecycle status, followed after integration.
 	`ALTER TABLE cases ADD COLUMN invoice_id INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE cases ADD COLUMN lifecycle TEXT NOT NULL DEFAULT '';`,
+	// 4: outbox items about no case (the daily digest to finance staff):
+	// case_id becomes optional, and such an item has a topic, unique, that
+	// keeps it from being queued twice ("digest:2026-11-26"). SQLite cannot
+	// relax NOT NULL in place: the table is rebuilt, ids kept.
+	`
+CREATE TABLE outbox_v4 (
+	id                INTEGER PRIMARY KEY,
+	case_id           INTEGER REFERENCES cases (id),
+	topic             TEXT,
+	kind              TEXT    NOT NULL,
+	header_message_id TEXT    NOT NULL,
+	envelope_from     TEXT    NOT NULL,
+	recipients        TEXT    NOT NULL,
+	subject           TEXT    NOT NULL,
+	raw               BLOB    NOT NULL,
+	state             TEXT    NOT NULL DEFAULT 'queued',
+	attempts          INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at   INTEGER NOT NULL DEFAULT 0,
+	last_error        TEXT    NOT NULL DEFAULT '',
+	created_at        INTEGER NOT NULL,
+	updated_at        INTEGER NOT NULL,
+	sent_at           INTEGER,
+	UNIQUE (case_id, kind),
+	UNIQUE (topic),
+	CHECK ((case_id IS NULL) != (topic IS NULL))
+);
+INSERT INTO outbox_v4 (id, case_id, kind, header_message_id, envelope_from, recipients, subject, raw, state,
+	attempts, next_attempt_at, last_error, created_at, updated_at, sent_at)
+SELECT id, case_id, kind, header_message_id, envelope_from, recipients, subject, raw, state,
+	attempts, next_attempt_at, last_error, created_at, updated_at, sent_at FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v4 RENAME TO outbox;
+CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
+`,
 }

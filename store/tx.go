@@ -259,8 +259,11 @@ func (tx *Tx) Case(id int64) (Case, error) {
 
 // OutboxItem is a reply waiting to be sent, or sent.
 type OutboxItem struct {
-	ID              int64
-	CaseID          int64
+	ID     int64
+	CaseID int64 // 0 for a message about no case (Topic set)
+	// Topic names a message about no case, such as the digest of a day
+	// ("digest:2026-11-26"); at most one item exists per topic.
+	Topic           string
 	Kind            string
 	HeaderMessageID string
 	EnvelopeFrom    string
@@ -276,16 +279,28 @@ type OutboxItem struct {
 
 // Enqueue queues a reply. At most one reply of a kind exists per case: a
 // second one is not queued and Enqueue returns queued false.
+//
+// An item about no case has CaseID 0 and a Topic instead; at most one item
+// exists per topic.
 func (tx *Tx) Enqueue(it OutboxItem) (id int64, queued bool, err error) {
+	if (it.CaseID == 0) == (it.Topic == "") {
+		return 0, false, fmt.Errorf("enqueue %s: exactly one of a case and a topic is needed", it.Kind)
+	}
+	var caseID, topic any
+	if it.CaseID != 0 {
+		caseID = it.CaseID
+	} else {
+		topic = it.Topic
+	}
 	now := millis(tx.now)
 	res, err := tx.exec(`
-INSERT INTO outbox (case_id, kind, header_message_id, envelope_from, recipients, subject, raw, state, created_at, updated_at, next_attempt_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (case_id, kind) DO NOTHING`,
-		it.CaseID, it.Kind, it.HeaderMessageID, it.EnvelopeFrom, strings.Join(it.Recipients, ","), it.Subject, it.Raw,
+INSERT INTO outbox (case_id, topic, kind, header_message_id, envelope_from, recipients, subject, raw, state, created_at, updated_at, next_attempt_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING`,
+		caseID, topic, it.Kind, it.HeaderMessageID, it.EnvelopeFrom, strings.Join(it.Recipients, ","), it.Subject, it.Raw,
 		OutboxQueued, now, now, now)
 	if err != nil {
-		return 0, false, fmt.Errorf("enqueue reply for case %d: %w", it.CaseID, err)
+		return 0, false, fmt.Errorf("enqueue %s for case %d %s: %w", it.Kind, it.CaseID, it.Topic, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return 0, false, nil

@@ -89,20 +89,27 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		st.Close()
 		return nil, fmt.Errorf("chorus lifecycle_poll: %w", err)
 	}
+	digestSchedule, err := cron.ParseStandard(cfg.Digest.Schedule)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("digest schedule: %w", err)
+	}
 	a.gateway = gateway.New(gateway.Options{
 		Store: st, Chorus: chorusClient, Mailer: mailer, Rules: rules,
 		Structures:    chorus.NewRulesCache(chorusClient, cfg.Chorus.StructureRefresh.Duration, log.With("component", "chorus")),
 		SupplierID:    cfg.Chorus.SupplierID,
 		LifecyclePoll: lifecycle.Next,
-		Parser:        parser.Options{EngagementPatterns: patterns},
-		CasePrefix:    cfg.Instance.CasePrefix,
-		Organisation:  cfg.Instance.Name,
-		From:          mail.Address{Name: fromName, Address: cfg.SMTP.From},
-		EnvelopeFrom:  cfg.SMTP.EnvelopeFrom,
-		Bcc:           cfg.SMTP.Bcc,
-		OwnAddresses:  own,
-		Logger:        log.With("component", "gateway"),
-		OnSettled:     a.triggerWatchers,
+		Digest: gateway.DigestOptions{To: cfg.Digest.To, Next: digestSchedule.Next,
+			WaitingAfter: time.Duration(cfg.Digest.WaitingDays) * 24 * time.Hour, Mailboxes: own},
+		Parser:       parser.Options{EngagementPatterns: patterns},
+		CasePrefix:   cfg.Instance.CasePrefix,
+		Organisation: cfg.Instance.Name,
+		From:         mail.Address{Name: fromName, Address: cfg.SMTP.From},
+		EnvelopeFrom: cfg.SMTP.EnvelopeFrom,
+		Bcc:          cfg.SMTP.Bcc,
+		OwnAddresses: own,
+		Logger:       log.With("component", "gateway"),
+		OnSettled:    a.triggerWatchers,
 	})
 	for _, mb := range cfg.Mailboxes {
 		var password, clientSecret string

@@ -1,0 +1,191 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"facteur/notifier"
+	"facteur/store"
+)
+
+// DigestOptions configure the daily digest to finance staff.
+type DigestOptions struct {
+	To []string // finance staff; empty: no digest
+	// Next gives the time of the digest after a given time (the
+	// configured schedule).
+	Next func(time.Time) time.Time
+	// WaitingAfter is how long a request may stay unanswered before it is
+	// listed (default 7 days).
+	WaitingAfter time.Duration
+	Mailboxes    []string // the addresses suppliers write to, named in the digest
+}
+
+// queueDigest puts the digest in the outbox when its time has come: the
+// first scheduled time after the previous digest (after the first start
+// when there was none). One digest a day at most: the day is its topic.
+func (g *Gateway) queueDigest(ctx context.Context) (int, error) {
+	d := g.o.Digest
+	if len(d.To) == 0 || d.Next == nil {
+		return 0, nil
+	}
+	now := g.now()
+	last, err := g.o.Store.LastOutbox(ctx, string(notifier.KindDigest))
+	var since time.Time
+	switch {
+	case err == nil:
+		since = last.CreatedAt
+	case errors.Is(err, store.ErrNotFound):
+		if g.started.IsZero() {
+			g.started = now
+		}
+	default:
+		return 0, err
+	}
+	base := since
+	if base.IsZero() {
+		base = g.started
+	}
+	if now.Before(d.Next(base)) {
+		return 0, nil
+	}
+	topic := "digest:" + now.Format("2006-01-02")
+	if err == nil && last.Topic == topic {
+		return 0, nil // already queued today (the schedule fires twice a day)
+	}
+	dg, err := g.digest(ctx, since, now)
+	if err != nil {
+		return 0, err
+	}
+	raw, msgID, err := notifier.ComposeDigest(dg, now)
+	if err != nil {
+		return 0, fmt.Errorf("gateway: compose digest: %w", err)
+	}
+	err = g.o.Store.Update(ctx, func(tx *store.Tx) error {
+		_, _, err := tx.Enqueue(store.OutboxItem{
+			Topic: topic, Kind: string(notifier.KindDigest), HeaderMessageID: msgID, EnvelopeFrom: g.o.EnvelopeFrom,
+			Recipients: notifier.DigestRecipients(dg), Subject: subjectOf(raw), Raw: raw,
+		})
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("gateway: queue digest: %w", err)
+	}
+	g.log.Info("digest queued", "topic", topic, "held", len(dg.Held))
+	return 1, nil
+}
+
+// digest gathers what the digest tells for the period from since to now.
+func (g *Gateway) digest(ctx context.Context, since, now time.Time) (notifier.Digest, error) {
+	d := notifier.Digest{
+		Organisation: g.o.Organisation, From: g.o.From, To: g.o.Digest.To,
+		Mailboxes: g.o.Digest.Mailboxes, Since: since,
+	}
+	st := g.o.Store
+	msgs, err := st.Transitions(ctx, store.EntityMessage, since)
+	if err != nil {
+		return d, err
+	}
+	for _, t := range msgs {
+		if t.From == "" && t.To == string(store.MessageReceived) {
+			d.Counts.Received += t.N
+		}
+	}
+	cases, err := st.Transitions(ctx, store.EntityCase, since)
+	if err != nil {
+		return d, err
+	}
+	for _, t := range cases {
+		switch store.CaseState(t.To) {
+		case store.CaseDeposited, store.CaseIntegrated:
+			if store.CaseState(t.From) == store.CaseDepositing {
+				d.Counts.Deposited += t.N
+			}
+		case store.CasePaid:
+			d.Counts.Paid += t.N
+		case store.CaseAwaitingSupplier:
+			d.Counts.Asked += t.N
+		case store.CaseGuided:
+			d.Counts.Guided += t.N
+		case store.CaseRejected:
+			d.Counts.Rejected += t.N
+		case store.CaseHeld:
+			d.Counts.Held += t.N
+		}
+	}
+	list := func(state store.CaseState, keep func(store.Case) bool) ([]notifier.DigestCase, error) {
+		cs, err := st.Cases(ctx, store.CaseFilter{States: []store.CaseState{state}, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		var out []notifier.DigestCase
+		for i := len(cs) - 1; i >= 0; i-- { // oldest first
+			if keep == nil || keep(cs[i]) {
+				out = append(out, digestCase(cs[i], cs[i].Reason))
+			}
+		}
+		return out, nil
+	}
+	if d.Held, err = list(store.CaseHeld, nil); err != nil {
+		return d, err
+	}
+	if d.Rejected, err = list(store.CaseRejected, nil); err != nil {
+		return d, err
+	}
+	wait := g.o.Digest.WaitingAfter
+	if wait <= 0 {
+		wait = 7 * 24 * time.Hour
+	}
+	if d.Waiting, err = list(store.CaseAwaitingSupplier, func(c store.Case) bool { return now.Sub(c.UpdatedAt) >= wait }); err != nil {
+		return d, err
+	}
+	failed, err := st.FailedOutbox(ctx, since)
+	if err != nil {
+		return d, err
+	}
+	for _, it := range failed {
+		if it.CaseID == 0 {
+			continue
+		}
+		c, err := st.Case(ctx, it.CaseID)
+		if err != nil {
+			return d, err
+		}
+		d.FailedReplies = append(d.FailedReplies, digestCase(c, fmt.Sprintf("réponse « %s » à %s non envoyée : %s",
+			it.Subject, joinAddrs(it.Recipients, 1), it.LastError)))
+	}
+	return d, nil
+}
+
+func digestCase(c store.Case, reason string) notifier.DigestCase {
+	return notifier.DigestCase{
+		Ref: c.Ref, Supplier: firstNonEmpty(c.SupplierName, c.SupplierEmail), InvoiceNumber: c.InvoiceNumber,
+		Amount: c.AmountWithVAT, Currency: c.Currency, Since: c.UpdatedAt, Reason: reason,
+	}
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// joinAddrs names the first n addresses (the supplier; the copies to
+// finance staff are left out).
+func joinAddrs(addrs []string, n int) string {
+	if len(addrs) < n {
+		n = len(addrs)
+	}
+	s := ""
+	for i, a := range addrs[:n] {
+		if i > 0 {
+			s += ", "
+		}
+		s += a
+	}
+	return s
+}
