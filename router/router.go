@@ -155,7 +155,7 @@ func DecideMessage(m *parser.Message) Decision {
 	}
 	for _, d := range m.Documents {
 		if d.Error != "" && looksLikeInvoiceFile(d) {
-			return Decision{Outcome: Hold, Reason: fmt.Sprintf("pièce jointe « %s » illisible : %s", d.Name, d.Error)}
+			return Decision{Outcome: Hold, Reason: fmt.Sprintf("pièce jointe « %s » illisible : %s", d.Name, frenchDocError(d.Error))}
 		}
 		if d.Format == "pdf" {
 			return Decision{Outcome: Hold, Reason: fmt.Sprintf("PDF « %s » sans données structurées (Factur-X) : à examiner", d.Name)}
@@ -168,6 +168,31 @@ func DecideMessage(m *parser.Message) Decision {
 		}
 	}
 	return Decision{Outcome: Ignore, Reason: "aucune facture dans le message"}
+}
+
+// frenchDocError says in French, for finance staff, why the parser could
+// not read a document; its own words (English, for operators) follow as a
+// technical detail.
+func frenchDocError(e string) string {
+	l := strings.ToLower(e)
+	var s string
+	switch {
+	case strings.Contains(l, "password") || strings.Contains(l, "encrypt"):
+		s = "fichier protégé par un mot de passe"
+	case strings.Contains(l, "limit"):
+		s = "fichier trop volumineux ou trop complexe pour être lu automatiquement"
+	case strings.HasPrefix(l, "empty file"):
+		s = "fichier vide"
+	case strings.HasPrefix(l, "image"):
+		s = "image (facture numérisée ?) : un PDF est nécessaire"
+	case strings.Contains(l, "office") || strings.Contains(l, ".msg") || strings.Contains(l, "ole compound"):
+		s = "document bureautique ou message Outlook : un PDF est nécessaire"
+	case strings.Contains(l, "deadline") || strings.Contains(l, "time"):
+		s = "lecture trop longue, interrompue"
+	default:
+		s = "fichier endommagé ou incomplet"
+	}
+	return s + " (détail technique : " + e + ")"
 }
 
 // mayHideInvoice reports an attachment Facteur cannot read but that may be

@@ -147,6 +147,21 @@ func TestDecideMessage(t *testing.T) {
 	}
 }
 
+func TestFrenchDocError(t *testing.T) {
+	for in, want := range map[string]string{
+		"unreadable PDF: pdf: root version: missing root dict":    "fichier endommagé ou incomplet (détail technique : unreadable PDF",
+		"unreadable PDF: pdf: this file is encrypted":             "fichier protégé par un mot de passe",
+		"PDF of 90000000 bytes, larger than the limit of 5000000": "fichier trop volumineux",
+		"image (image/jpeg): a scanned invoice cannot be read":    "image (facture numérisée ?)",
+		"Outlook .msg file: not readable, a PDF is needed":        "document bureautique ou message Outlook",
+		"empty file": "fichier vide",
+	} {
+		if got := frenchDocError(in); !strings.HasPrefix(got, want) || !strings.Contains(got, in) {
+			t.Errorf("frenchDocError(%q) = %q, want it to start with %q", in, got, want)
+		}
+	}
+}
+
 func TestFold(t *testing.T) {
 	if got := fold("  EAU   Potable\té "); got != " eau potable e " {
 		t.Errorf("fold = %q", got)
