@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Message is an ingested message as the store knows it.
@@ -154,7 +157,35 @@ func (s *Store) DueCases(ctx context.Context, limit int, states ...CaseState) ([
 // CaseFilter selects cases to list.
 type CaseFilter struct {
 	States []CaseState
+	// Search keeps the cases where it appears (accents, case and spaces
+	// ignored) in the reference, the supplier's name, SIRET or address, the
+	// invoice or engagement number, the flow number or the e-mail subject.
+	Search string
 	Limit  int
+}
+
+// matches reports whether the case's searchable fields contain the folded
+// search text.
+func (c Case) matches(folded string) bool {
+	for _, v := range []string{c.Ref, c.SupplierName, c.SupplierSIRET, c.SupplierEmail, c.InvoiceNumber,
+		c.Engagement, c.FlowNumber, c.Subject} {
+		if strings.Contains(searchFold(v), folded) {
+			return true
+		}
+	}
+	return false
+}
+
+// searchFold lowers s and drops its accents and white space.
+func searchFold(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		if unicode.Is(unicode.Mn, r) || unicode.IsSpace(r) {
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }
 
 // Cases lists cases, newest first.
@@ -170,13 +201,31 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	q += " ORDER BY c.id DESC LIMIT ?"
-	args = append(args, f.Limit)
+	q += " ORDER BY c.id DESC"
+	if f.Search == "" {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: cases: %w", err)
 	}
-	return collect(rows, scanCase)
+	cases, err := collect(rows, scanCase)
+	if err != nil || f.Search == "" {
+		return cases, err
+	}
+	// Filtered here, not in SQL: LIKE ignores neither accents nor spaces.
+	folded := searchFold(f.Search)
+	var out []Case
+	for _, c := range cases {
+		if c.matches(folded) {
+			out = append(out, c)
+			if len(out) == f.Limit {
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
 // CasesOfMessage returns the cases opened for a message, in creation order.

@@ -76,10 +76,11 @@ func cmdCases(args []string, stdout, stderr io.Writer) int {
 		lf.SetOutput(stderr)
 		state := lf.String("state", "", "only the cases in this state (e.g. held, awaiting_supplier)")
 		limit := lf.Int("limit", 200, "at most this many cases, newest first")
+		search := lf.String("search", "", "only the cases mentioning this text (supplier, SIRET, invoice or engagement number, reference...)")
 		if err := lf.Parse(rest); err != nil {
 			return 2
 		}
-		f := store.CaseFilter{Limit: *limit}
+		f := store.CaseFilter{Limit: *limit, Search: *search}
 		if *state != "" {
 			f.States = []store.CaseState{store.CaseState(*state)}
 		}

@@ -276,6 +276,16 @@ func TestCasesWorkflow(t *testing.T) {
 		t.Fatalf("list held: exit %d\n%s", code, out)
 	}
 	ref := strings.Fields(strings.Split(out, "\n")[1])[0]
+	// "Where is the invoice of Voirie Nord?": accents, case and spaces ignored.
+	for _, q := range []string{"voirie nord", "VNT-2026-55", s.SIRET[:3] + " " + s.SIRET[3:9]} {
+		code, out, _ := runCLI(t, "cases", "--config", cfgPath, "list", "--search", q)
+		if code != 0 || !strings.Contains(out, ref) {
+			t.Errorf("list --search %q: exit %d\n%s", q, code, out)
+		}
+	}
+	if code, out, _ := runCLI(t, "cases", "--config", cfgPath, "list", "--search", "hydro"); code != 0 || strings.Contains(out, ref) {
+		t.Errorf("list --search hydro lists %s:\n%s", ref, out)
+	}
 
 	code, out, errOut := runCLI(t, "cases", "--config", cfgPath, "release", ref)
 	if code != 0 || !strings.Contains(out, "remis à l'examen") {
