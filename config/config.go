@@ -30,8 +30,17 @@ type Config struct {
 	Budgets    []Budget   `toml:"budget"` // [[budget]], at least one
 	Routing    Routing    `toml:"routing"`
 	Engagement Engagement `toml:"engagement"`
+	Register   Register   `toml:"register"`
 	Digest     Digest     `toml:"digest"`
 	Metrics    Metrics    `toml:"metrics"`
+}
+
+// Register is the engagement register: the public body's open engagements
+// exported as CSV by its finance software (see package register).
+type Register struct {
+	// File is the CSV file's absolute path; empty: no register. It is read
+	// again whenever it changes.
+	File string `toml:"file"`
 }
 
 // Digest is the digest e-mailed to finance staff: what Facteur did since

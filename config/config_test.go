@@ -389,6 +389,9 @@ siret = "2000718920006A"
 default_budget = "Budget annexe"
 cannot_deposit = "reply"
 
+[register]
+file = "engagements.csv"
+
 [engagement]
 patterns = ["engagement ([0-9]+", "engagement [0-9]+", "(EJ)([0-9]+)", "EJ ([0-9]+)"]
 `
@@ -434,6 +437,7 @@ patterns = ["engagement ([0-9]+", "engagement [0-9]+", "(EJ)([0-9]+)", "EJ ([0-9
 		"budget[4].siret":             "14 digits",
 		"routing.default_budget":      `"Budget annexe" is not the name`,
 		"routing.cannot_deposit":      `must be "guide" or "hold", not "reply"`,
+		"register.file":               "must be an absolute path",
 		"engagement.patterns[0]":      "invalid regexp",
 		"engagement.patterns[1]":      "exactly one capture group",
 		"engagement.patterns[2]":      "has 2",

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -225,6 +226,10 @@ func (c *Config) validate() Problems {
 		if _, ok := budgetNames[d]; !ok {
 			ps.add("routing.default_budget", "%q is not the name of a [[budget]]", d)
 		}
+	}
+
+	if f := c.Register.File; f != "" && !filepath.IsAbs(f) {
+		ps.add("register.file", "must be an absolute path")
 	}
 
 	for i, a := range c.Digest.To {

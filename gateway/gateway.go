@@ -16,6 +16,7 @@ import (
 
 	"facteur/chorus"
 	"facteur/parser"
+	"facteur/register"
 	"facteur/router"
 	"facteur/store"
 )
@@ -37,6 +38,12 @@ type Depositor interface {
 // structure rules cache of the Chorus Pro client).
 type RulesSource interface {
 	Get(ctx context.Context, siret string) (chorus.StructureRules, error)
+}
+
+// RegisterSource gives the engagement register as last read (nil before a
+// first successful read) and the error of the latest read.
+type RegisterSource interface {
+	Current(now time.Time) (*register.Register, error)
 }
 
 // Sender sends one composed message over SMTP.
@@ -71,6 +78,9 @@ type Options struct {
 	RepliesPerSenderPerDay int
 	// Digest configures the daily digest to finance staff.
 	Digest DigestOptions
+	// Register, when set, is the engagement register (read again when its
+	// file changes).
+	Register RegisterSource
 
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -85,6 +95,10 @@ type Gateway struct {
 	log  *slog.Logger
 	wake chan struct{}
 	mu   sync.Mutex // one Step at a time
+
+	// registerState is what was last logged about the engagement
+	// register, so that a change is logged once.
+	registerState string
 
 	// started is when the gateway first looked for a digest to send, the
 	// base of the schedule until a first digest exists.

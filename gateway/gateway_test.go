@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -893,5 +895,54 @@ func TestDigest(t *testing.T) {
 	h.run()
 	if n := len(digests()); n != 1 {
 		t.Errorf("%d digests the same day, want 1", n)
+	}
+}
+
+// TestEngagementRegister: with a register, an engagement number missing
+// from it holds the invoice; once the export lists it (the file is read
+// again when it changes), the case released by finance staff is deposited.
+func TestEngagementRegister(t *testing.T) {
+	h := newHarness(t, demo.Options{})
+	path := filepath.Join(t.TempDir(), "engagements.csv")
+	s := samples.DemoSuppliers()[1]
+	write := func(content string, mod time.Time) {
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(path, mod, mod); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("N° d'engagement;SIRET budget;SIRET fournisseur\nEJ-2026-81;200 071 892 00067;"+s.SIRET+"\n", time.Now().Add(-time.Hour))
+	h.env.Config.Register.File = path
+	h.restart()
+	h.deliver(invoiceMail(t, "T-REG1", samples.CASQBudgetPrincipal, "", "EJ-2026-81", "Facture T-REG1", ""))
+	h.deliver(invoiceMail(t, "T-REG2", samples.CASQBudgetPrincipal, "", "EJ-2026-82", "Facture T-REG2", ""))
+	h.run()
+	got := map[string]store.Case{}
+	for _, c := range h.cases() {
+		got[c.InvoiceNumber] = c
+	}
+	if c := got["T-REG1"]; c.State != store.CaseIntegrated {
+		t.Errorf("T-REG1 (in the register): %s %q", c.State, c.Reason)
+	}
+	c := got["T-REG2"]
+	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "absent du registre") {
+		t.Fatalf("T-REG2 (not in the register): %s %q", c.State, c.Reason)
+	}
+	write("N° d'engagement;SIRET budget;SIRET fournisseur\nEJ-2026-81;200 071 892 00067;"+s.SIRET+
+		"\nEJ-2026-82;200 071 892 00067;"+s.SIRET+"\n", time.Now())
+	h.restart() // the file is looked at again at most once a minute: a new process reads it now
+	if err := h.app.Store().Update(h.ctx, func(tx *store.Tx) error {
+		return tx.MoveCase(c.ID, store.CaseHeld, store.CaseNew, "remis à l'examen", store.CaseFields{})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.run()
+	if c, _ := h.app.Store().Case(h.ctx, c.ID); c.State != store.CaseIntegrated || c.Engagement != "EJ-2026-82" {
+		t.Errorf("T-REG2 after the register lists it: %s %q", c.State, c.Reason)
+	}
+	if n := len(h.env.Sandbox.Deposits()); n != 2 {
+		t.Errorf("%d deposits, want 2", n)
 	}
 }

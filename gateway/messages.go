@@ -14,6 +14,7 @@ import (
 	"facteur/chorus"
 	"facteur/notifier"
 	"facteur/parser"
+	"facteur/register"
 	"facteur/router"
 	"facteur/store"
 )
@@ -131,6 +132,9 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 // engagement number, the safe side.
 func (g *Gateway) routingRules(ctx context.Context) router.Rules {
 	r := g.o.Rules
+	if g.o.Register != nil {
+		r.Register = g.register()
+	}
 	r.PDFSuppliers = map[string]bool{}
 	for _, s := range g.supplierStructures(ctx) {
 		r.PDFSuppliers[s.SIRET] = true
@@ -159,6 +163,30 @@ func (g *Gateway) routingRules(ctx context.Context) router.Rules {
 		r.Budgets[i] = b
 	}
 	return r
+}
+
+// register returns the engagement register as last read. Before any
+// successful read it is empty: every engagement number is then held, since
+// none can be checked. A failed read is logged once, and the last good
+// register stands.
+func (g *Gateway) register() *register.Register {
+	reg, err := g.o.Register.Current(g.now())
+	state := fmt.Sprintf("%d engagements", reg.Len())
+	if err != nil {
+		state = err.Error()
+	}
+	if state != g.registerState {
+		g.registerState = state
+		if err != nil {
+			g.log.Error("engagement register unreadable; the last one read stands", "err", err, "engagements", reg.Len())
+		} else {
+			g.log.Info("engagement register read", "engagements", reg.Len())
+		}
+	}
+	if reg == nil {
+		reg = &register.Register{}
+	}
+	return reg
 }
 
 // supplierStructures returns the supplier structures the Chorus Pro

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"facteur/parser"
+	"facteur/register"
 )
 
 // Outcome is what to do with an invoice or a message.
@@ -84,12 +85,22 @@ type Rules struct {
 	// engagement number came in the e-mail, is deposited in PDF mode with
 	// Facteur's data; for other suppliers it is held for finance staff.
 	PDFSuppliers map[string]bool
+	// Register is the engagement register, when one is configured: an
+	// engagement number must be in it, for the same budget and supplier,
+	// and it names the budget an invoice does not.
+	Register Engagements
 	// Guide: an invoice Facteur may not deposit itself (a PDF without
 	// structured data from a supplier outside PDFSuppliers, or a structured
 	// file whose engagement number is only in the e-mail) is answered with
 	// the details to enter on Chorus Pro, instead of being held for finance
 	// staff. The budget must still be certain.
 	Guide bool
+}
+
+// Engagements is the engagement register as the router uses it (see
+// package register).
+type Engagements interface {
+	Lookup(number string) (register.Entry, bool)
 }
 
 // Decision is the router's verdict on one invoice or one message.
@@ -279,7 +290,7 @@ func Decide(r Rules, in Input) Decision {
 		return hold("SIRET du fournisseur absent ou invalide dans la facture")
 	}
 
-	budget, why, ok := chooseBudget(r, m, inv, d.Text)
+	budget, why, ok := decideBudget(r, in)
 	if !ok {
 		return hold(why)
 	}
@@ -327,6 +338,9 @@ func Decide(r Rules, in Input) Decision {
 		return Decision{Outcome: Ask, Missing: MissingEngagement, Budget: budget.Name, SIRET: budget.SIRET, Syntax: syntax,
 			Reason: "numéro d'engagement absent de la facture ; demandé au fournisseur"}
 	}
+	if why := checkRegister(r, budget, inv, dec.Engagement); why != "" {
+		return hold(why)
+	}
 	if syntax == ModePDF {
 		dec.Syntax, dec.Mode = ModePDF, "pdf"
 	}
@@ -347,7 +361,7 @@ func guide(r Rules, in Input, why string) Decision {
 	if in.Prior != nil && in.Prior.State != PriorAwaitingSupplier {
 		return Decision{Outcome: Dup, Reason: fmt.Sprintf("facture %s déjà reçue (dossier %s)", inv.Number, in.Prior.Ref)}
 	}
-	budget, whyNot, ok := chooseBudget(r, m, inv, d.Text)
+	budget, whyNot, ok := decideBudget(r, in)
 	if !ok {
 		return hold(why + " ; " + whyNot)
 	}
@@ -366,6 +380,9 @@ func guide(r Rules, in Input, why string) Decision {
 		}
 	case len(others) == 1:
 		dec.Engagement, dec.Evidence = others[0], evidenceOf(m, d, in.Supplied, others[0])
+	}
+	if whyNot := checkRegister(r, budget, inv, dec.Engagement); whyNot != "" {
+		return hold(why + " ; " + whyNot)
 	}
 	// A service code Chorus Pro would refuse is not passed on.
 	if s := strings.TrimSpace(inv.BuyerReference); s != "" && (len(budget.Services) == 0 || contains(budget.Services, s)) {
@@ -413,6 +430,68 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// decideBudget is chooseBudget, then, when the invoice names none of our
+// budgets, the budget the engagement register gives its one engagement
+// number.
+func decideBudget(r Rules, in Input) (Budget, string, bool) {
+	m, d := in.Message, in.Document
+	inv := d.Invoice
+	budget, why, ok := chooseBudget(r, m, inv, d.Text)
+	if ok || r.Register == nil || inv.Buyer.SIRET != "" && !sameSIREN(r.Budgets, inv.Buyer.SIRET) {
+		return budget, why, ok
+	}
+	ejs := otherCandidates(m, d, "", in.Supplied)
+	if xml := strings.TrimSpace(inv.OrderReference); xml != "" {
+		ejs = otherCandidates(m, d, xml, in.Supplied)
+		ejs = append(ejs, xml)
+	}
+	if len(ejs) != 1 {
+		return budget, why, false
+	}
+	if e, found := r.Register.Lookup(ejs[0]); found {
+		if b, ok := registerBudget(r, e); ok {
+			return b, "", true
+		}
+	}
+	return budget, why, false
+}
+
+// registerBudget is the budget a register entry names (by SIRET or name).
+func registerBudget(r Rules, e register.Entry) (Budget, bool) {
+	for _, b := range r.Budgets {
+		if e.RecipientSIRET != "" && b.SIRET == e.RecipientSIRET ||
+			e.RecipientSIRET == "" && e.Recipient != "" && fold(b.Name) == fold(e.Recipient) {
+			return b, true
+		}
+	}
+	return Budget{}, false
+}
+
+// checkRegister checks an engagement number against the register: it must
+// be there, for the budget chosen and the invoice's supplier. It returns
+// why not, or "".
+func checkRegister(r Rules, budget Budget, inv *parser.Invoice, ej string) string {
+	if r.Register == nil || ej == "" {
+		return ""
+	}
+	e, ok := r.Register.Lookup(ej)
+	if !ok {
+		return fmt.Sprintf("numéro d'engagement « %s » absent du registre des engagements (à vérifier ; une fois le registre à jour, le dossier peut être remis à l'examen)", ej)
+	}
+	if b, ok := registerBudget(r, e); ok && b.SIRET != budget.SIRET {
+		return fmt.Sprintf("le numéro d'engagement « %s » relève du %s selon le registre, la facture est adressée au %s", ej, b.Name, budget.Name)
+	}
+	if e.Recipient != "" {
+		if _, ok := registerBudget(r, e); !ok {
+			return fmt.Sprintf("le numéro d'engagement « %s » relève, selon le registre, de « %s », qui n'est aucun de nos budgets", ej, e.Recipient)
+		}
+	}
+	if s, seller := e.SupplierSIRET, inv.Seller.SIRET; s != "" && seller != "" && !strings.HasPrefix(seller, s) {
+		return fmt.Sprintf("le numéro d'engagement « %s » est attribué à un autre fournisseur (SIRET %s) selon le registre", ej, s)
+	}
+	return ""
 }
 
 // chooseBudget applies the budget rule: the buyer SIRET when it is one of

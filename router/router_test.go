@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"facteur/parser"
+	"facteur/register"
 )
 
 var casq = Rules{Budgets: []Budget{
@@ -339,6 +340,57 @@ func TestDecideGuide(t *testing.T) {
 			}
 			if d.Outcome == Guide && (d.Mode != "guide" || d.SIRET == "") {
 				t.Errorf("guide decision without mode or SIRET: %+v", d)
+			}
+		})
+	}
+}
+
+// TestDecideRegister: with an engagement register, a number must be in it,
+// for the same budget and supplier; it names the budget an invoice does
+// not name.
+func TestDecideRegister(t *testing.T) {
+	reg, err := register.Parse([]byte("engagement;siret_destinataire;siret_fournisseur\n" +
+		"EJ-1;20007189200067;52309874700042\n" +
+		"EJ-EAU;20007189200026;\n" +
+		"EJ-OTHER;20007189200067;81245637400022\n" +
+		"EJ-FOREIGN;21000000000011;\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := casq
+	rules.Register = reg
+	guided := rules
+	guided.Guide = true
+	plain := func(buyer, ej string) *parser.Document {
+		d := invoiceDoc(buyer, ej)
+		d.Format, d.Source = "pdf", "text"
+		return d
+	}
+	for _, tt := range []struct {
+		name      string
+		rules     Rules
+		msg       *parser.Message
+		doc       *parser.Document
+		outcome   Outcome
+		budget    string
+		reasonHas string
+	}{
+		{"in the register, same budget and supplier", rules, msg("Facture", ""), invoiceDoc("20007189200067", "EJ-1"), Deposit, "Budget principal", ""},
+		{"written differently", rules, msg("Facture", ""), invoiceDoc("20007189200067", "ej 1"), Deposit, "Budget principal", ""},
+		{"not in the register", rules, msg("Facture", ""), invoiceDoc("20007189200067", "EJ-404"), Hold, "", "absent du registre"},
+		{"register says another budget", rules, msg("Facture", ""), invoiceDoc("20007189200067", "EJ-EAU"), Hold, "", "relève du Budget eau potable"},
+		{"register says another supplier", rules, msg("Facture", ""), invoiceDoc("20007189200067", "EJ-OTHER"), Hold, "", "autre fournisseur"},
+		{"register names a structure that is not ours", rules, msg("Facture", ""), invoiceDoc("20007189200067", "EJ-FOREIGN"), Hold, "", "aucun de nos budgets"},
+		{"no buyer SIRET: the register names the budget", rules, msg("Facture", ""), invoiceDoc("", "EJ-EAU"), Deposit, "Budget eau potable", ""},
+		{"no buyer SIRET, number unknown: still undetermined", rules, msg("Facture", ""), invoiceDoc("", "EJ-404"), Hold, "", "indéterminé"},
+		{"guide: the register names the budget", guided, msg("Facture", ""), plain("", "EJ-EAU"), Guide, "Budget eau potable", ""},
+		{"guide: number not in the register", guided, msg("Facture", ""), plain("20007189200067", "EJ-404"), Hold, "", "absent du registre"},
+		{"no number: asked, the register has nothing to say", rules, msg("Facture", ""), invoiceDoc("20007189200067", ""), Ask, "Budget principal", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Decide(tt.rules, Input{Message: tt.msg, Document: tt.doc})
+			if d.Outcome != tt.outcome || d.Budget != tt.budget || !strings.Contains(d.Reason, tt.reasonHas) {
+				t.Errorf("got %+v", d)
 			}
 		})
 	}

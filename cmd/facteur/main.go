@@ -28,6 +28,7 @@ import (
 	"facteur/chorus"
 	"facteur/config"
 	"facteur/internal/app"
+	"facteur/register"
 )
 
 const usage = `usage: facteur COMMAND [ARGS]
@@ -176,6 +177,14 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "  %s\n", p.String())
 		}
 		return 2
+	}
+	if f := cfg.Register.File; f != "" {
+		reg, err := (&register.File{Path: f}).Current(time.Now())
+		if err != nil {
+			fmt.Fprintf(stdout, "%s: 1 problem(s):\n  register.file: %v\n", args[0], err)
+			return 2
+		}
+		fmt.Fprintf(stdout, "engagement register: %d engagement(s)\n", reg.Len())
 	}
 	for _, w := range cfg.Warnings() {
 		fmt.Fprintf(stdout, "warning: %s\n", w)

@@ -23,6 +23,7 @@ import (
 	"facteur/imapwatch"
 	"facteur/notifier"
 	"facteur/parser"
+	"facteur/register"
 	"facteur/router"
 	"facteur/store"
 )
@@ -99,6 +100,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Structures:    chorus.NewRulesCache(chorusClient, cfg.Chorus.StructureRefresh.Duration, log.With("component", "chorus")),
 		SupplierID:    cfg.Chorus.SupplierID,
 		LifecyclePoll: lifecycle.Next,
+		Register:      registerSource(cfg),
 		Digest: gateway.DigestOptions{To: cfg.Digest.To, Next: digestSchedule.Next,
 			WaitingAfter: time.Duration(cfg.Digest.WaitingDays) * 24 * time.Hour, Mailboxes: own},
 		Parser:       parser.Options{EngagementPatterns: patterns},
@@ -155,6 +157,14 @@ func Rules(cfg *config.Config) router.Rules {
 		rules.Budgets = append(rules.Budgets, router.Budget{Name: b.Name, SIRET: b.SIRET, Keywords: b.Keywords, EngagementRequired: true})
 	}
 	return rules
+}
+
+// registerSource is the engagement register file, or nil without one.
+func registerSource(cfg *config.Config) gateway.RegisterSource {
+	if cfg.Register.File == "" {
+		return nil
+	}
+	return &register.File{Path: cfg.Register.File}
 }
 
 func newChorus(cfg *config.Config, log *slog.Logger) (*chorus.Client, error) {
