@@ -109,18 +109,7 @@ func requiredLiterals(t *syntax.Regexp) (set []string, ok bool) {
 		}
 		return best, best != nil
 	case syntax.OpAlternate:
-		var all []string
-		for _, s := range t.Sub {
-			set, ok := requiredLiterals(s)
-			if !ok {
-				return nil, false
-			}
-			all = appendNew(all, set...)
-			if len(all) > maxLiterals {
-				return nil, false
-			}
-		}
-		return all, true
+		return union(t.Sub, requiredLiterals)
 	}
 	return nil, false
 }
@@ -159,18 +148,7 @@ func prefixStrings(t *syntax.Regexp) ([]string, bool) {
 		}
 		return set, true
 	case syntax.OpAlternate:
-		var set []string
-		for _, s := range t.Sub {
-			sub, ok := prefixStrings(s)
-			if !ok {
-				return nil, false
-			}
-			set = appendNew(set, sub...)
-			if len(set) > maxLiterals {
-				return nil, false
-			}
-		}
-		return set, true
+		return union(t.Sub, prefixStrings)
 	}
 	return []string{""}, true
 }
@@ -218,20 +196,26 @@ func exactStrings(t *syntax.Regexp) ([]string, bool) {
 		}
 		return set, true
 	case syntax.OpAlternate:
-		var set []string
-		for _, s := range t.Sub {
-			sub, ok := exactStrings(s)
-			if !ok {
-				return nil, false
-			}
-			set = appendNew(set, sub...)
-			if len(set) > maxLiterals {
-				return nil, false
-			}
-		}
-		return set, true
+		return union(t.Sub, exactStrings)
 	}
 	return nil, false
+}
+
+// union is the set of the strings f gives each alternative, when f gives
+// some for all and they are few.
+func union(alts []*syntax.Regexp, f func(*syntax.Regexp) ([]string, bool)) ([]string, bool) {
+	var set []string
+	for _, a := range alts {
+		sub, ok := f(a)
+		if !ok {
+			return nil, false
+		}
+		set = appendNew(set, sub...)
+		if len(set) > maxLiterals {
+			return nil, false
+		}
+	}
+	return set, true
 }
 
 // crossProduct joins every string of a with every string of b.
