@@ -286,20 +286,27 @@ func TestRejectedByChorusProIsAnswered(t *testing.T) {
 	}
 }
 
-func TestInterruptedDepositIsSearchedAtRestart(t *testing.T) {
-	h := newHarness(t, demo.Options{})
-	// The deposit reaches Chorus Pro, and the daemon dies before the answer.
+// interruptedDeposit delivers an invoice whose deposit reaches Chorus Pro
+// while the daemon dies before the answer, then restarts it and lets it
+// settle.
+func (h *harness) interruptedDeposit(number, ej string) {
+	h.t.Helper()
 	h.env.Sandbox.Inject(sandbox.Fault{Path: "/cpro/factures/v1/deposer/flux", Kind: sandbox.FaultCommitDrop, Count: 1})
-	h.deliver(invoiceMail(t, "T-CRASH", samples.CASQBudgetPrincipal, "", "EJ-2026-4", "Facture T-CRASH", ""))
+	h.deliver(invoiceMail(h.t, number, samples.CASQBudgetPrincipal, "", ej, "Facture "+number, ""))
 	h.run()
 	if c := h.onlyCase(); c.State != store.CaseDepositing {
-		t.Fatalf("case = %s", c.State)
+		h.t.Fatalf("case = %s", c.State)
 	}
 	h.restart()
 	if err := h.app.Gateway().Recover(h.ctx); err != nil {
-		t.Fatal(err)
+		h.t.Fatal(err)
 	}
 	h.runDue(2)
+}
+
+func TestInterruptedDepositIsSearchedAtRestart(t *testing.T) {
+	h := newHarness(t, demo.Options{})
+	h.interruptedDeposit("T-CRASH", "EJ-2026-4")
 	deps := h.env.Sandbox.Deposits()
 	c := h.onlyCase()
 	if len(deps) != 1 || c.State != store.CaseIntegrated || c.FlowNumber != deps[0].FlowNumber {
@@ -313,17 +320,7 @@ func TestInterruptedDepositIsSearchedAtRestart(t *testing.T) {
 // seller is found by the recipient-side search, and never deposited twice.
 func TestInterruptedDepositFoundFromTheRecipientSide(t *testing.T) {
 	h := newHarness(t, demo.Options{SupplierSearchAttachedOnly: true})
-	h.env.Sandbox.Inject(sandbox.Fault{Path: "/cpro/factures/v1/deposer/flux", Kind: sandbox.FaultCommitDrop, Count: 1})
-	h.deliver(invoiceMail(t, "T-RECIP", samples.CASQBudgetPrincipal, "", "EJ-2026-5", "Facture T-RECIP", ""))
-	h.run()
-	if c := h.onlyCase(); c.State != store.CaseDepositing {
-		t.Fatalf("case = %s", c.State)
-	}
-	h.restart()
-	if err := h.app.Gateway().Recover(h.ctx); err != nil {
-		t.Fatal(err)
-	}
-	h.runDue(2)
+	h.interruptedDeposit("T-RECIP", "EJ-2026-5")
 	deps := h.env.Sandbox.Deposits()
 	c := h.onlyCase()
 	invs := h.env.Sandbox.Invoices()

@@ -335,10 +335,4 @@ var htmlDigest = template.Must(template.New("digest").Parse(`<!DOCTYPE html>
 </html>
 `))
 
-func (v digestView) html() ([]byte, error) {
-	var b bytes.Buffer
-	if err := htmlDigest.Execute(&b, v); err != nil {
-		return nil, fmt.Errorf("notifier: render digest: %w", err)
-	}
-	return bytes.ReplaceAll(b.Bytes(), []byte("\n"), []byte("\r\n")), nil
-}
+func (v digestView) html() ([]byte, error) { return renderHTML(htmlDigest, v) }

@@ -389,10 +389,14 @@ var htmlLetter = template.Must(template.New("letter").Parse(`<!DOCTYPE html>
 
 // html renders the letter as an HTML document; html/template escapes every
 // value.
-func (l *letter) html() ([]byte, error) {
+func (l *letter) html() ([]byte, error) { return renderHTML(htmlLetter, l) }
+
+// renderHTML executes an HTML template (which escapes every value) with
+// CRLF line endings.
+func renderHTML(t *template.Template, data any) ([]byte, error) {
 	var b bytes.Buffer
-	if err := htmlLetter.Execute(&b, l); err != nil {
-		return nil, fmt.Errorf("notifier: render html: %w", err)
+	if err := t.Execute(&b, data); err != nil {
+		return nil, fmt.Errorf("notifier: render %s: %w", t.Name(), err)
 	}
 	return bytes.ReplaceAll(b.Bytes(), []byte("\n"), []byte("\r\n")), nil
 }
