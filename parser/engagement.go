@@ -52,6 +52,10 @@ var defaultEngagementPatterns = []string{
 	`(?i)\b(?:engagement|EJ)\b` + reMark + reValue,
 	// "EJ 2026/000123": the upper-case abbreviation alone is specific enough.
 	`\bEJ` + reH + `+` + reValue,
+	// "Votre commande n° : 4500012873": the buyer's order, not the
+	// supplier's own sales order ("Commande n° S00042"); on the same line
+	// only (a table header's next line holds other columns' values).
+	`(?i)\b(?:votre|vos)` + reH + `+commandes?\b` + reH + `*(?:` + reNum + reH + `*[:=]?|[:=#])` + reH + `*` + reValue,
 	// "bon de commande n° BC-2026-117", "Bon de commande : 2026-117".
 	`(?i)\bbons?` + reH + `+de` + reH + `+commande\b` + reGap + reValue,
 	// "BC n° 2026-117", "BC : 2026-117", "BC 2026-117": the upper-case

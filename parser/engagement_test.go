@@ -42,6 +42,7 @@ func TestDefaultEngagementPatternTexts(t *testing.T) {
 		"BC n° 2026-117":                                                             "2026-117",
 		"Réf. BC : 2026/117":                                                         "2026/117",
 		"Objet : facture 12 - BC 2026-117":                                           "2026-117",
+		"Votre commande n° : 4500012873 du 02/04/2025":                               "4500012873",
 	}
 	for text, want := range cases {
 		got := find(text)
@@ -62,6 +63,8 @@ func TestDefaultEngagementPatternTexts(t *testing.T) {
 		"N° d'engagement : " + strings.Repeat("1", 40), // too long
 		"commande 4500012345",                          // no marker, no "bon de"
 		"Commande n° S00042",                           // often the supplier's own sales order
+		"votre commande 4500012345",                    // no marker
+		"Votre commande n°   Date\nFA-12   02/04/2025", // a table header: the next line is another column's
 		"bc 2026-117",                                  // lower-case abbreviation
 		"ABC 2026-117",                                 // "BC" inside a word
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"golang.org/x/text/unicode/norm"
 )
 
 // The visible text of a PDF: each page's content stream is interpreted
@@ -19,7 +21,8 @@ import (
 // computed from the text and graphics matrices and the font widths, and
 // the text is laid out again in reading order: lines by baseline, top to
 // bottom, pieces of a line by x, with one space between words and three
-// between columns.
+// between columns; a line that continues a column other than the first
+// starts with the three spaces.
 
 // errDeadline is returned when a document took longer than allowed.
 var errDeadline = errors.New("time limit exceeded")
@@ -377,7 +380,17 @@ func (e *textExtractor) form(res types.Dict, name string, st textState, depth in
 	e.run(content, fres, st, depth+1)
 }
 
-// show draws a string: it records one span and advances the text matrix.
+// show draws a string: it records its spans and advances the text matrix.
+//
+// A string is one span unless character or word spacing (Tc, Tw) moves
+// its glyphs apart: Ghostscript's pdfwrite writes "TVA 20 %" as "(A2)"
+// with a character spacing as wide as the space, and groff's PostScript
+// kerns "AVOIR" with a space glyph that word spacing shrinks to nothing.
+// There, a glyph moved more than a tenth of an em away from the previous
+// one starts a new span (the layout puts the space or the column
+// separator back from the positions), and a space glyph whose advance is
+// less than 0.15 em (a word space is 0.2 em and more) is only a kern: its
+// text is dropped.
 func (e *textExtractor) show(st *textState, tm *matrix, s []byte) {
 	f := st.font
 	if f == nil {
@@ -385,23 +398,69 @@ func (e *textExtractor) show(st *textState, tm *matrix, s []byte) {
 		st.font = f
 	}
 	e.glyphs = f.decode(s, e.glyphs)
-	trm := matrix{st.size * st.th, 0, 0, st.size, 0, st.rise}.mul(tm.mul(st.ctm))
-	start := trm
-	var text strings.Builder
+	spacing := st.tc != 0 || st.tw != 0
+	const minGap, minSpace = 0.1, 0.15 // em
+	fsize := math.Abs(st.size)
+	var (
+		text   strings.Builder
+		start  matrix
+		natEnd matrix // the text matrix at the natural end of the last glyph
+		gapped bool   // the next glyph is moved apart from the previous one
+	)
 	for _, g := range e.glyphs {
-		text.WriteString(g.text)
-		tx := (g.width/1000*st.size + st.tc) * st.th
+		w := g.width / 1000 * st.size
+		extra := st.tc
 		if g.space {
-			tx += st.tw * st.th
+			extra += st.tw
+		}
+		tx := (w + extra) * st.th
+		if spacing {
+			if g.space || g.text == " " {
+				if math.Abs(w+extra) < minSpace*fsize {
+					// A kern, not a word space.
+					*tm = matrix{1, 0, 0, 1, tx, 0}.mul(*tm)
+					continue
+				}
+				if extra > minGap*fsize {
+					// A stretched space: the layout measures the gap.
+					e.addSpan(st, start, natEnd, text.String())
+					text.Reset()
+					*tm = matrix{1, 0, 0, 1, tx, 0}.mul(*tm)
+					gapped = false
+					continue
+				}
+			}
+			if gapped {
+				e.addSpan(st, start, natEnd, text.String())
+				text.Reset()
+			}
+			gapped = extra > minGap*fsize
+		}
+		if text.Len() == 0 {
+			start = *tm
+		}
+		text.WriteString(g.text)
+		if spacing {
+			natEnd = matrix{1, 0, 0, 1, w * st.th, 0}.mul(*tm)
 		}
 		*tm = matrix{1, 0, 0, 1, tx, 0}.mul(*tm)
 	}
-	if text.Len() == 0 || len(e.spans) >= maxSpans {
+	if !spacing {
+		natEnd = *tm
+	}
+	e.addSpan(st, start, natEnd, text.String())
+}
+
+// addSpan records the text drawn from text matrix start to end.
+func (e *textExtractor) addSpan(st *textState, start, end matrix, text string) {
+	if text == "" || len(e.spans) >= maxSpans {
 		return
 	}
-	end := matrix{st.size * st.th, 0, 0, st.size, 0, st.rise}.mul(tm.mul(st.ctm))
+	scale := matrix{st.size * st.th, 0, 0, st.size, 0, st.rise}
+	start = scale.mul(start.mul(st.ctm))
+	end = scale.mul(end.mul(st.ctm))
 	size := math.Hypot(start[2], start[3])
-	sp := span{x: start[4], y: start[5], x2: end[4], size: size, text: text.String()}
+	sp := span{x: start[4], y: start[5], x2: end[4], size: size, text: text}
 	if math.Abs(start[1]) > math.Abs(start[0]) {
 		// Rotated by about 90°: lay it out along y.
 		sp.vertical = true
@@ -446,11 +505,19 @@ func layout(spans []span) string {
 		cur = append(cur, s)
 	}
 	lines = append(lines, cur)
+	lines = mergeSideBySide(lines)
 
 	var out strings.Builder
+	var (
+		anchors []anchor // starts of the columns after the first in the lines above
+		prevY   float64
+		n       int // lines written
+	)
 	for _, line := range lines {
 		sort.SliceStable(line, func(i, j int) bool { return line[i].x < line[j].x })
+		line = composeAccents(line)
 		var b strings.Builder
+		starts := []float64{line[0].x}
 		prevEnd, prevSize := 0.0, 0.0
 		var prevText string
 		for i, s := range line {
@@ -462,8 +529,9 @@ func layout(spans []span) string {
 				gap := s.x - prevEnd
 				em := math.Max(math.Min(s.size, prevSize), 1)
 				switch {
-				case gap > 1.5*em:
+				case gap > columnGap*em:
 					b.WriteString("   ")
+					starts = append(starts, s.x)
 				case gap > 0.15*em:
 					if !endsWithSpace(b.String()) && !strings.HasPrefix(s.text, " ") {
 						b.WriteByte(' ')
@@ -477,10 +545,173 @@ func layout(spans []span) string {
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
+		// A line that starts under a column other than the first of the
+		// lines just above (the buyer's address block, longer than the
+		// seller's beside it) is written after a column separator, so
+		// that it is read as the continuation of that column.
+		size := line[0].size
+		if line[0].vertical || n > 0 && prevY-line[0].y > blockBreak*size {
+			anchors = anchors[:0]
+		}
+		indent := false
+		for _, a := range anchors {
+			if n-a.line <= anchorLines && math.Abs(a.x-starts[0]) < 0.5*size {
+				indent = true
+				break
+			}
+		}
+		kept := anchors[:0]
+		for _, a := range anchors {
+			if n-a.line < anchorLines {
+				kept = append(kept, a)
+			}
+		}
+		anchors = kept
+		first := 1
+		if indent {
+			first = 0
+			l = "   " + strings.TrimLeft(l, " ")
+		}
+		for _, x := range starts[first:] {
+			anchors = append(anchors, anchor{x: x, line: n})
+		}
 		out.WriteString(l)
 		out.WriteByte('\n')
+		prevY = line[0].y
+		n++
 	}
 	return out.String()
+}
+
+// anchor is where a column starts, and on which written line.
+type anchor struct {
+	x    float64
+	line int
+}
+
+// Bounds of the columns a line may continue: the column started at most
+// anchorLines lines above, with no vertical gap of more than blockBreak
+// font sizes between the lines.
+const (
+	anchorLines = 8
+	blockBreak  = 2.5
+)
+
+// spacingAccents maps the spacing accents a producer may draw over a
+// letter to build an accented one (TeX's OT1 fonts have no "é": pdfTeX
+// draws "´" over "e") to the combining marks.
+var spacingAccents = map[rune]rune{
+	'´': '\u0301', '`': '\u0300', 'ˆ': '\u0302', '^': '\u0302', '¨': '\u0308', '˜': '\u0303', '~': '\u0303',
+	'¸': '\u0327', '˚': '\u030a', 'ˇ': '\u030c', '¯': '\u0304', '˘': '\u0306', '˙': '\u0307', '˝': '\u030b', '˛': '\u0328',
+}
+
+// composeAccents joins an accent drawn alone over the first letter of the
+// next piece of a line, or the last letter of the previous one, with that
+// letter (a line's spans sorted by x).
+func composeAccents(line []span) []span {
+	out := line[:0]
+	for i := 0; i < len(line); i++ {
+		s := line[i]
+		if i+1 < len(line) && len(s.text) > 1 {
+			// "fran¸" + "cais": the cedilla ends a piece that the next
+			// one overlaps.
+			r, n := utf8.DecodeLastRuneInString(s.text)
+			next := &line[i+1]
+			if mark, ok := spacingAccents[r]; ok && next.x < math.Max(s.x, s.x2)-0.1*s.size && next.x > s.x {
+				if base, m := utf8.DecodeRuneInString(next.text); unicode.IsLetter(base) {
+					next.text = withMark(base, mark) + next.text[m:]
+					s.text = s.text[:len(s.text)-n]
+					s.x2 = next.x
+				}
+			}
+		}
+		r, n := utf8.DecodeRuneInString(s.text)
+		mark, ok := spacingAccents[r]
+		if !ok || n != len(s.text) {
+			out = append(out, s)
+			continue
+		}
+		center := (s.x + math.Max(s.x, s.x2)) / 2
+		if i+1 < len(line) {
+			next := &line[i+1]
+			if center >= next.x-0.1*next.size && center < next.x+0.7*next.size && next.text != "" {
+				base, m := utf8.DecodeRuneInString(next.text)
+				if unicode.IsLetter(base) {
+					next.text = withMark(base, mark) + next.text[m:]
+					next.x = math.Min(next.x, s.x)
+					continue
+				}
+			}
+		}
+		if len(out) > 0 {
+			prev := &out[len(out)-1]
+			end := math.Max(prev.x, prev.x2)
+			if center <= end+0.1*prev.size && center > end-0.7*prev.size && prev.text != "" {
+				base, m := utf8.DecodeLastRuneInString(prev.text)
+				if unicode.IsLetter(base) {
+					prev.text = prev.text[:len(prev.text)-m] + withMark(base, mark)
+					continue
+				}
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// withMark returns a letter with a combining mark, composed when Unicode
+// has the composed letter.
+func withMark(base, mark rune) string {
+	if base == 'ı' {
+		base = 'i'
+	}
+	return norm.NFC.String(string(base) + string(mark))
+}
+
+// columnGap is the horizontal gap, in ems of the smaller font, from
+// which two pieces of a line are in different columns (written three
+// spaces apart). A word space is a quarter to a third of an em, a
+// stretched one in justified text rarely more than two thirds; table
+// cells of HTML and office producers stand one em and more apart.
+const columnGap = 1.0
+
+// mergeSideBySide joins the lines of blocks that stand side by side
+// with baselines that do not line up: a seller's address on the left
+// and a framed buyer's address on the right, offset by the frame's
+// padding, or a table cell centred against a two-line neighbour. A line
+// is joined to the line above it when it is less than sideBySideDY of
+// the smaller font below it and lies wholly left or right of it, at
+// least a column gap apart. Lines in reading order then follow the
+// rows a reader sees instead of alternating between the two blocks.
+func mergeSideBySide(lines [][]span) [][]span {
+	const sideBySideDY = 0.8
+	type extent struct{ y, size, x1, x2 float64 }
+	ext := func(l []span) extent {
+		e := extent{y: l[0].y, size: l[0].size, x1: math.Inf(1), x2: math.Inf(-1)}
+		for _, s := range l {
+			e.size = math.Min(e.size, s.size)
+			e.x1 = math.Min(e.x1, math.Min(s.x, s.x2))
+			e.x2 = math.Max(e.x2, math.Max(s.x, s.x2))
+		}
+		return e
+	}
+	out := lines[:0]
+	var prev extent
+	for _, l := range lines {
+		if len(out) > 0 && !l[0].vertical && !out[len(out)-1][0].vertical {
+			e := ext(l)
+			em := math.Max(math.Min(prev.size, e.size), 1)
+			gap := columnGap * em
+			if prev.y-e.y < sideBySideDY*em && (e.x1 > prev.x2+gap || e.x2+gap < prev.x1) {
+				out[len(out)-1] = append(out[len(out)-1], l...)
+				prev.x1, prev.x2 = math.Min(prev.x1, e.x1), math.Max(prev.x2, e.x2)
+				continue
+			}
+		}
+		out = append(out, l)
+		prev = ext(l)
+	}
+	return out
 }
 
 func endsWithSpace(s string) bool {
@@ -496,10 +727,29 @@ func cleanLine(s string) string {
 			return ' '
 		case r == '\u00ad' || r == utf8.RuneError:
 			return -1
+		case r == '\u2212' || r == '\u2010' || r == '\u2011':
+			// A minus sign or a hyphen character: PostScript's
+			// ISOLatin1Encoding draws "-" with its "minus" glyph, and
+			// office producers type non-breaking hyphens in references.
+			return '-'
 		case unicode.IsControl(r):
 			return -1
 		}
 		return r
 	}, s)
+	if strings.ContainsAny(s, "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06") {
+		s = ligatures.Replace(s)
+	}
+	if strings.Contains(s, "...") || strings.Contains(s, ". .") || strings.Contains(s, "……") || strings.Contains(s, "___") {
+		// Tab leaders ("Total HT ........ 1 234,00 €") separate columns.
+		s = leaderRE.ReplaceAllString(s, "   ")
+	}
 	return strings.TrimRight(s, " \u00a0")
 }
+
+// ligatures spells out the Latin ligatures fonts draw ("ﬁnances").
+var ligatures = strings.NewReplacer("\ufb00", "ff", "\ufb01", "fi", "\ufb02", "fl", "\ufb03", "ffi", "\ufb04", "ffl", "\ufb05", "st", "\ufb06", "st")
+
+// leaderRE matches a tab leader: a run of dots, spaced dots, ellipses or
+// underscores.
+var leaderRE = regexp.MustCompile(` *(?:\.{4,}|(?:\. ){3,}\.?|…{2,}|_{4,}) *`)

@@ -49,6 +49,8 @@ var (
 		re(`(?i)\binvoice\s*(?:number|no\.?|n[°o]|#|id)?\s*:?`),
 		re(`(?i)\bfactuur(?:nummer)?\s*:?`),
 		re(`(?i)\bbeleg-?\s*(?:nr\.?|nummer)\s*:?`),
+		// "Numéro : F-2025/0093" under the title, at the lowest priority.
+		re(`(?i)^\s*(?:num[ée]ro|n[°º])\s*:`),
 	}
 	dateLabels = []*regexp.Regexp{
 		re(`(?i)date\s+(?:de\s+(?:la\s+)?)?factur(?:e|ation)\s*:?`),
@@ -61,11 +63,15 @@ var (
 		re(`(?i)(?:rechnung|invoice|facture|avoir|gutschrift|korrektur)[^:\n]{0,40}?(?:nr\.?|#|n°|no\.?)\s*:?\s*[A-Za-z0-9][\w/.\-]*\s+(?:vom|von|du|issued at|dated|of|en date du)\s*:?`),
 		re(`(?i)(?:rechnung|invoice|facture|avoir|gutschrift|korrektur)\S*\s+[A-Za-z0-9][\w/.\-]*\d[\w/.\-]*\s+(?:vom|von|du|issued at|dated|en date du)\s*:?`),
 		re(`(?i)beleg-?\s*datum\s*:?`),
+		re(`(?i)(?:^|\s)(?:[ée]mise?|[ée]tablie?)\s+le\b\s*:?`),
 		re(`(?i)\bdate\s*:`),
 		re(`(?i)\bdatum\s*:`),
 		re(`(?i)^\s*vom\b\s*:?`),
 		re(`(?i)^\s*date\b`),
 		re(`(?i)^\s*datum\b`),
+		// A letter's place and date: "Saint-Quentin, le 19 mars 2025",
+		// "Fait à Amiens le 03/02/2025".
+		re(`(?i)^\s*(?:fait\s+[àa]\s+\pL[\pL' -]{0,40}?,?|\pL[\pL' -]{0,40},)\s*le\s`),
 	}
 	withVATLabels = []*regexp.Regexp{
 		re(`(?i)total\s+t\.?t\.?c\.?`),
@@ -112,7 +118,7 @@ var (
 		re(`(?i)bereits\s+(?:bezahlt|gezahlt)|erhaltene\s+anzahlungen?|\bacompte|d[ée]j[àa]\s+(?:pay[ée]|r[ée]gl[ée]|vers[ée])|prepaid(?:\s+amount)?|already\s+paid|paid\s+amount`),
 	}
 	vatIDLabels = []*regexp.Regexp{
-		re(`(?i)(?:n[°ºo]\.?\s*)?(?:de\s+)?tva\s+intra(?:-?communautaire)?\s*:?`),
+		re(`(?i)(?:n[°ºo]\.?\s*)?(?:de\s+)?tva\s+intra(?:-?\s?communautaire|-?\s?comm?\.?)?\s*:?`),
 		re(`(?i)(?:n[°ºo]\.?\s*)?(?:d'identification\s+)?tva\s*:?`),
 		re(`(?i)ust\.?\s*-?\s*id(?:ent)?\.?\s*-?\s*(?:nr|nummer)?\.?\s*:?`),
 		re(`(?i)umsatzsteuer-?\s*id(?:entifikationsnummer)?\.?\s*:?`),
@@ -125,9 +131,13 @@ var (
 	orderLabels = []*regexp.Regexp{
 		re(`(?i)(?:n[°ºo]\.?\s*(?:de\s+)?|r[ée]f\.?\s*)?bon\s+de\s+commande\s*(?:n[°ºo]\.?)?\s*:?`),
 		re(`(?i)(?:votre|vos)\s+(?:commande|r[ée]f[ée]rence|r[ée]f\.?)\s*(?:n[°ºo]\.?)?\s*:?|your\s+ref(?:erence|\.)?\s*:?`),
-		re(`(?i)r[ée]f(?:[ée]rence|\.)?\s+(?:de\s+)?commande\s*:?|commande\s+n[°ºo]\.?\s*:?`),
+		re(`(?i)r[ée]f(?:[ée]rence|\.)?\s+(?:de\s+)?commande\s*:?|commande\s+n[°ºo]\.?\s*:?|(?:n[°ºo]\.?|num[ée]ro)\s*(?:de\s+(?:la\s+)?)?commande\s*:?`),
 		re(`(?i)bestell-?\s*nr\.?\s*:?|bestellnummer\s*:?|(?:ihre\s+)?bestellung(?:\s+nr\.?)?\s*:?|auftragsnummer\s*:?`),
 		re(`(?i)(?:your|purchase)\s+order(?:\s+(?:no\.?|number|#))?\s*:?|\bp\.?o\.?\s+(?:number|no\.?|#)\s*:?|order\s+(?:number|no\.?|ref(?:erence)?)\s*:?`),
+		// The engagement number of a French public buyer is its order
+		// reference (BT-13 on Chorus Pro): "N° d'engagement : 2025-004512",
+		// "Engagement juridique n° 1300012345".
+		re(`(?i)(?:n[°ºo]\.?|num[ée]ro)\s*(?:d'|de\s+l')\s*engagement(?:\s+juridique)?\s*:?|\bengagement\s+juridique\s*(?:n[°ºo]\.?)?\s*:?|\bengagement\s*(?:n[°ºo]\.?\s*:?|:)`),
 	}
 	buyerRefLabels = []*regexp.Regexp{
 		re(`(?i)leitwe(?:g|ge)-?id\s*:?`),
@@ -153,6 +163,18 @@ var (
 	columnSep  = re(`\s{3,}`)
 )
 
+// columnStartLabels are the anchored labels that also count at the start
+// of a column.
+var columnStartLabels = func() map[*regexp.Regexp]bool {
+	m := map[*regexp.Regexp]bool{}
+	for _, l := range dateLabels {
+		if strings.HasPrefix(strings.TrimPrefix(l.String(), "(?i)"), "^") {
+			m[l] = true
+		}
+	}
+	return m
+}()
+
 // value kinds.
 var (
 	tokenRE  = re(`^[#:\s]*([A-Za-z0-9][A-Za-z0-9/_.\-]*[A-Za-z0-9]|[0-9])`)
@@ -175,15 +197,28 @@ var monthNames = map[string]int{
 	"juil": 7, "déc": 12,
 }
 
-// textLines splits a text into trimmed non-empty lines.
+// textNormalizer makes the text the labels are looked for in plain:
+// no-break spaces become spaces, typographic apostrophes straight ones
+// ("Date d’émission", "N° d’engagement").
+var textNormalizer = strings.NewReplacer("\u00a0", " ", "\u2019", "'", "\u2018", "'", "\u02bc", "'")
+
+// textLines splits a text into trimmed non-empty lines (a line that
+// continues a column other than the first keeps its leading separator).
 func textLines(text string) []string {
 	raw := strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\f' || r == '\r' })
 	lines := raw[:0]
 	for _, l := range raw {
-		l = strings.TrimSpace(strings.ReplaceAll(l, "\u00a0", " "))
-		if l != "" {
-			lines = append(lines, l)
+		l = textNormalizer.Replace(l)
+		t := strings.TrimSpace(l)
+		if t == "" {
+			continue
 		}
+		if strings.HasPrefix(l, "   ") {
+			// A line that continues a column other than the first keeps
+			// the column separator it starts with.
+			t = "   " + t
+		}
+		lines = append(lines, t)
 	}
 	return lines
 }
@@ -191,13 +226,18 @@ func textLines(text string) []string {
 // labelled finds the values that follow the labels, in label priority
 // then text order. parse returns the normalised value of the text just
 // after a label, and whether there is one.
-func labelled(lines []string, labels []*regexp.Regexp, parse func(rest string) (string, bool), skip func(line string, at int) bool) []string {
+func labelled(lines []string, labels []*regexp.Regexp, parse func(rest string) (string, bool), skip func(lines []string, i, at int) bool) []string {
 	var out []string
 	for _, lab := range labels {
 		for i, line := range lines {
-			for _, m := range lab.FindAllStringIndex(line, 4) {
-				if skip != nil && skip(line, m[0]) {
+			for _, m := range labelMatches(lab, line) {
+				if skip != nil && skip(lines, i, m[0]) {
 					continue
+				}
+				// The blanks a label ends with are left to the value: three
+				// of them tell that the label ends its column.
+				for m[1] > m[0] && line[m[1]-1] == ' ' {
+					m[1]--
 				}
 				rest := line[m[1]:]
 				if v, ok := parse(rest); ok {
@@ -235,6 +275,27 @@ func labelled(lines []string, labels []*regexp.Regexp, parse func(rest string) (
 		}
 	}
 	return out
+}
+
+// labelMatches returns where a label occurs in a line (at most 4 times).
+// A date label anchored at the start of the line also counts at the
+// start of each column: "DATE" heads a column of a header row ("N°
+// FACTURE   DATE   CODE CLIENT") as well as a line. (A bare "Total" or
+// "TVA" heading a column of the lines table is no total.)
+func labelMatches(lab *regexp.Regexp, line string) [][]int {
+	ms := lab.FindAllStringIndex(line, 4)
+	if !columnStartLabels[lab] {
+		return ms
+	}
+	for _, sep := range columnSep.FindAllStringIndex(line, -1) {
+		if len(ms) >= 4 {
+			break
+		}
+		if m := lab.FindStringIndex(line[sep[1]:]); m != nil {
+			ms = append(ms, []int{sep[1] + m[0], sep[1] + m[1]})
+		}
+	}
+	return ms
 }
 
 var currencyWordRE = re(`(?i)€|\$|£|\b(?:EUR|USD|GBP|CHF)\b`)
@@ -407,7 +468,7 @@ func amountPrefixNoise(p string) bool {
 	p = currencyWordRE.ReplaceAllString(p, " ")
 	for _, w := range strings.FieldsFunc(p, func(r rune) bool { return !unicode.IsLetter(r) }) {
 		switch strings.ToLower(w) {
-		case "in", "en", "eur", "euro", "euros", "de", "brutto", "netto", "ttc", "ht":
+		case "in", "en", "à", "eur", "euro", "euros", "de", "brutto", "netto", "ttc", "ht":
 			continue
 		}
 		return true
@@ -482,6 +543,32 @@ func parseIBANAfter(rest string) (string, bool) {
 var siretValueRE = re(`^[:\s]*(\d{3}\s?\d{3}\s?\d{3}\s?\d{5})\b`)
 var sirenValueRE = re(`^[:\s]*(\d{3}\s?\d{3}\s?\d{3})\b`)
 
+// buyerContext skips a label that speaks of the buyer: after buyer words
+// in its column ("N° TVA client :"), or under a buyer's heading
+// ("Client", "Facturé à", "Destinataire", "Adresse de facturation") in
+// the same column of the lines just above (the buyer's address block of
+// a two-column header, which may print the buyer's SIRET).
+func buyerContext(lines []string, i, at int) bool {
+	line := lines[i]
+	if notBuyer(line, at) {
+		return true
+	}
+	k := len(columnSep.FindAllStringIndex(line[:at], -1))
+	for j := i - 1; j >= 0 && j >= i-buyerBlockLines; j-- {
+		cols := columnSep.Split(lines[j], -1)
+		if k < len(cols) && buyerHeadingRE.MatchString(cols[k]) {
+			return true
+		}
+	}
+	return false
+}
+
+// buyerBlockLines is how far above a label a buyer's heading is looked for.
+const buyerBlockLines = 7
+
+// buyerHeadingRE is a heading alone in its column ("Client", "Facturé à :").
+var buyerHeadingRE = re(`(?i)^\s*(?:client|acheteur|destinataire|factur[ée]e?\s+[àa]|adress[ée]e?\s+[àa]|adresse\s+de\s+facturation|bill\s+to|invoice\s+to|sold\s+to|customer|buyer|kunde|rechnungsempf[äa]nger)\s*:?\s*$`)
+
 // notBuyer skips a label in a column that speaks of the buyer.
 func notBuyer(line string, at int) bool {
 	start := 0
@@ -521,6 +608,12 @@ func invoiceFromText(text string, maxLines int) textResult {
 	ttc := uniq(labelled(lines, withVATLabels, parseAmountAfter, nil))
 	ht := uniq(labelled(lines, withoutVATLabels, parseAmountAfter, nil))
 	tva := uniq(labelled(lines, vatTotalLabels, parseAmountAfter, nil))
+	if rates := labelled(lines, []*regexp.Regexp{vatRateLabel}, parseAmountAfter, nil); len(rates) > 1 {
+		// One VAT line per rate and no VAT total: their sum is one.
+		if sum, ok := sumAmounts(rates); ok {
+			tva = uniq(append(tva, sum))
+		}
+	}
 	due := uniq(labelled(lines, amountDueLabels, parseAmountAfter, nil))
 	if t, h, v, ok := tableTotals(lines); ok {
 		// Lowest priority: used only when the labels gave no
@@ -538,28 +631,29 @@ func invoiceFromText(text string, maxLines int) textResult {
 			res.warnings = dropPrefixed(res.warnings, "total without VAT ")
 		}
 	}
+	if inv.TotalVAT == "" && inv.TotalWithVAT != "" && sameDecimal(inv.TotalWithVAT, inv.TotalWithoutVAT) && vatExempt(lines) {
+		// "TVA non applicable, art. 293 B du CGI": the VAT is zero, as
+		// the totals with and without VAT say.
+		inv.TotalVAT = "0.00"
+	}
 	if len(due) > 0 {
 		inv.AmountDue = due[0]
 	} else if inv.TotalWithVAT != "" && !prepaid(lines) {
 		inv.AmountDue = inv.TotalWithVAT
 	}
 
-	for _, v := range labelled(lines, vatIDLabels, parseVATAfter, notBuyer) {
+	for _, v := range labelled(lines, vatIDLabels, parseVATAfter, buyerContext) {
 		if validVATFormat(v) {
 			inv.Seller.VATID = v
 			break
 		}
 		warnf("VAT id %q fails its check; dropped", v)
 	}
-	for _, v := range labelled(lines, []*regexp.Regexp{siretLabel}, submatch(siretValueRE), notBuyer) {
-		if s := compactID(v); ident.ValidSIRET(s) {
-			inv.Seller.SIRET, inv.Seller.ID, inv.Seller.IDScheme = s, s, "0009"
-			break
-		}
-		warnf("SIRET %q fails its checksum; dropped", v)
+	if s := sellerSIRET(lines, inv.Seller.VATID, warnf); s != "" {
+		inv.Seller.SIRET, inv.Seller.ID, inv.Seller.IDScheme = s, s, "0009"
 	}
 	if inv.Seller.ID == "" {
-		for _, v := range labelled(lines, []*regexp.Regexp{sirenLabel}, submatch(sirenValueRE), notBuyer) {
+		for _, v := range labelled(lines, []*regexp.Regexp{sirenLabel}, submatch(sirenValueRE), buyerContext) {
 			if s := compactID(v); ident.ValidSIREN(s) {
 				inv.Seller.ID, inv.Seller.IDScheme = s, "0002"
 				break
@@ -605,6 +699,124 @@ func invoiceFromText(text string, maxLines int) textResult {
 		res.invoice = inv
 	}
 	return res
+}
+
+// sellerSIRET chooses the seller's SIRET among the labelled ones. An
+// invoice to a public buyer often prints the buyer's SIRET too, in its
+// address block, above the seller's in the footer. The seller's SIREN,
+// when the text tells it (its French VAT number, its RCS registration,
+// a SIREN label), decides: only a SIRET of that SIREN is kept. Without
+// it, the SIRETs in the buyer's part of the page are left out, and one
+// SIRET remains or none is kept (several differing ones are not told
+// apart: a wrong SIRET is worse than none).
+func sellerSIRET(lines []string, vatID string, warnf func(string, ...any)) string {
+	var all []string
+	for _, v := range labelled(lines, []*regexp.Regexp{siretLabel}, submatch(siretValueRE), nil) {
+		if s := compactID(v); ident.ValidSIRET(s) {
+			all = append(all, s)
+		} else {
+			warnf("SIRET %q fails its checksum; dropped", v)
+		}
+	}
+	all = uniq(all)
+	if len(all) == 0 {
+		return ""
+	}
+	sirens := sellerSIRENs(lines, vatID)
+	if len(sirens) > 0 {
+		for _, s := range all {
+			if sirens[s[:9]] {
+				return s
+			}
+		}
+		warnf("SIRET %s not of the seller's SIREN; dropped", strings.Join(all, ", "))
+		return ""
+	}
+	var seller []string
+	for _, v := range labelled(lines, []*regexp.Regexp{siretLabel}, submatch(siretValueRE), buyerContext) {
+		if s := compactID(v); ident.ValidSIRET(s) {
+			seller = append(seller, s)
+		}
+	}
+	seller = uniq(seller)
+	switch len(seller) {
+	case 0:
+		return ""
+	case 1:
+		return seller[0]
+	}
+	warnf("several SIRETs (%s), the seller's is not told; none kept", strings.Join(seller, ", "))
+	return ""
+}
+
+// rcsRE finds an RCS registration: "RCS Saint-Quentin B 335 318 937",
+// "R.C.S. Lille Métropole 721 544 062" (only businesses have one: never
+// a public buyer).
+var rcsRE = re(`(?i)\bR\.?C\.?S\.?\s+(?:[\pL'-]+\s+){0,4}(?:[AB]\s+)?(\d{3}\s?\d{3}\s?\d{3})\b`)
+
+// sellerSIRENs returns the SIRENs the text gives as the seller's, from
+// the surest source that gives one: its RCS registration, else its
+// French VAT number, else a SIREN label outside the buyer's part of the
+// page.
+func sellerSIRENs(lines []string, vatID string) map[string]bool {
+	out := map[string]bool{}
+	for _, l := range lines {
+		for _, m := range rcsRE.FindAllStringSubmatch(l, 4) {
+			if s := compactID(m[1]); ident.ValidSIREN(s) {
+				out[s] = true
+			}
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	if len(vatID) == 13 && strings.HasPrefix(vatID, "FR") && ident.ValidFrenchVAT(vatID) && ident.ValidSIREN(vatID[4:]) {
+		out[vatID[4:]] = true
+		return out
+	}
+	for _, v := range labelled(lines, []*regexp.Regexp{sirenLabel}, submatch(sirenValueRE), buyerContext) {
+		if s := compactID(v); ident.ValidSIREN(s) {
+			out[s] = true
+		}
+	}
+	return out
+}
+
+// vatRateLabel is the label of the VAT at one rate: "TVA 20 %",
+// "TVA (5,5 %)", "TVA à 10 %", "Montant TVA 20 %".
+var vatRateLabel = re(`(?i)^\s*(?:montant\s+(?:de\s+la\s+)?)?t\.?v\.?a\.?\s*(?:à\s*)?\(?\s*\d{1,2}(?:[.,]\d{1,2})?\s*%\s*\)?\s*:?`)
+
+// sumAmounts adds decimal strings.
+func sumAmounts(vs []string) (string, bool) {
+	sum := new(big.Rat)
+	for _, v := range vs {
+		r, ok := new(big.Rat).SetString(v)
+		if !ok {
+			return "", false
+		}
+		sum.Add(sum, r)
+	}
+	return sum.FloatString(2), true
+}
+
+// vatExemptRE finds the mention of an invoice without VAT: the French
+// VAT franchise (art. 293 B du CGI), an exemption, a reverse charge.
+var vatExemptRE = re(`(?i)tva\s+non\s+applicable|\b293\s*B\b|exon[ée]ration\s+de\s+(?:la\s+)?tva|exon[ée]r[ée]e?s?\s+de\s+(?:la\s+)?tva|autoliquidation|reverse\s+charge|vat\s+exempt|steuerfrei|§\s*19\s*UStG|kleinunternehmer`)
+
+func vatExempt(lines []string) bool {
+	for _, l := range lines {
+		if vatExemptRE.MatchString(l) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameDecimal reports two equal decimal strings ("" equals nothing).
+func sameDecimal(a, b string) bool {
+	x, ok1 := new(big.Rat).SetString(a)
+	y, ok2 := new(big.Rat).SetString(b)
+	return ok1 && ok2 && x.Cmp(y) == 0
 }
 
 func submatch(r *regexp.Regexp) func(string) (string, bool) {

@@ -184,3 +184,82 @@ func TestRowAmounts(t *testing.T) {
 		t.Errorf("rowAmounts: %q, want %q", got, want)
 	}
 }
+
+// TestTextSellerSIRET: the buyer's SIRET printed in its address block is
+// never taken for the seller's.
+func TestTextSellerSIRET(t *testing.T) {
+	const buyer = "Agglomération du Saint-Quentinois\n58 boulevard Henri Martin\nSIRET : 200 071 892 00067\n"
+	for _, tt := range []struct {
+		name, text, want, warning string
+	}{
+		{"the seller's VAT number tells its SIREN", buyer + "Facture n° F-1\nSIRET 487 945 511 00045 – N° TVA intracommunautaire : FR 39 487945511", "48794551100045", ""},
+		{"the seller's RCS registration tells its SIREN", buyer + "Facture n° F-1\nSAS – RCS Lille Métropole 721 544 062 – SIRET 721 544 062 00046", "72154406200046", ""},
+		{"under the buyer's heading", "Julien Caron   Client :\nSIRET : 525 137 790 00057   Agglomération du Saint-Quentinois\n   02100 Saint-Quentin\n   SIRET : 200 071 892 00067\nFacture n° 2025-0047", "52513779000057", ""},
+		{"nothing tells them apart", buyer + "Facture n° F-1\nSIRET 487 945 511 00045", "", "several SIRETs"},
+		{"only the buyer's, not of the seller's SIREN", buyer + "Facture n° F-1\nN° TVA : FR39487945511", "", "not of the seller's SIREN"},
+		{"the seller's alone", "Facture n° F-1\nSIRET : 487 945 511 00045", "48794551100045", ""},
+	} {
+		res := invoiceFromText(tt.text, 0)
+		if res.invoice == nil || res.invoice.Seller.SIRET != tt.want {
+			t.Errorf("%s: got %+v, want SIRET %q", tt.name, res.invoice, tt.want)
+			continue
+		}
+		if tt.warning != "" && !strings.Contains(strings.Join(res.warnings, "\n"), tt.warning) {
+			t.Errorf("%s: warnings %q, want %q", tt.name, res.warnings, tt.warning)
+		}
+	}
+}
+
+// TestTextLabelVariants: label wordings of French invoicing tools.
+func TestTextLabelVariants(t *testing.T) {
+	for _, tt := range []struct {
+		name, text string
+		get        func(*Invoice) string
+		want       string
+	}{
+		{"place and date", "Facture n° LV-25-00871\nSaint-Quentin, le 19 mars 2025", func(i *Invoice) string { return i.IssueDate }, "2025-03-19"},
+		{"due date is not the issue date", "Facture n° LV-25-00871\nPayable le 12/04/2025", func(i *Invoice) string { return i.IssueDate }, ""},
+		{"issued on", "Facture n° F-1\nÉchéance : 14/06/2025\nÉmise le 15/05/2025", func(i *Invoice) string { return i.IssueDate }, "2025-05-15"},
+		{"typographic apostrophe", "Facture n° F-1\nDate d’émission :   12 mai 2025", func(i *Invoice) string { return i.IssueDate }, "2025-05-12"},
+		{"abridged intra-EU VAT label", "Facture n° F-1\nSAS – TVA intracom. FR18847853140", func(i *Invoice) string { return i.Seller.VATID }, "FR18847853140"},
+		{"engagement number", "Facture n° F-1\nN° d'engagement   2025-004512", func(i *Invoice) string { return i.OrderReference }, "2025-004512"},
+		{"no engagement", "Facture n° F-1\nContrat sans engagement de durée 12 mois", func(i *Invoice) string { return i.OrderReference }, ""},
+		{"header row: number", "FACTURE\nN° FACTURE   DATE   CODE CLIENT   N° COMMANDE\n25/0412   05/05/25   411CASQ   2025-0733", func(i *Invoice) string { return i.Number }, "25/0412"},
+		{"header row: date", "FACTURE\nN° FACTURE   DATE   CODE CLIENT   N° COMMANDE\n25/0412   05/05/25   411CASQ   2025-0733", func(i *Invoice) string { return i.IssueDate }, "2025-05-05"},
+		{"header row: order", "FACTURE\nN° FACTURE   DATE   CODE CLIENT   N° COMMANDE\n25/0412   05/05/25   411CASQ   2025-0733", func(i *Invoice) string { return i.OrderReference }, "2025-0733"},
+		{"number under the title", "FACTURE\nNuméro : F-2025/0093\nTotal TTC 12,00", func(i *Invoice) string { return i.Number }, "F-2025/0093"},
+	} {
+		res := invoiceFromText(tt.text, 0)
+		inv := res.invoice
+		if inv == nil {
+			inv = &Invoice{}
+		}
+		if got := tt.get(inv); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestTextVATVariants: VAT written per rate, after "à", or not applicable.
+func TestTextVATVariants(t *testing.T) {
+	for _, tt := range []struct {
+		name, text        string
+		ht, tva, ttc, due string
+	}{
+		{"VAT at a rate", "Facture n° F-1\nTotal hors taxes   1 118,40 €\nTVA à 5,5 %   61,51 €\nTotal TTC   1 179,91 €",
+			"1118.40", "61.51", "1179.91", "1179.91"},
+		{"one VAT line per rate, no VAT total", "Facture n° F-1\nArticle   Qté   Total HT\nBrochures   2000   1 240,00\n" +
+			"Montant total HT   1 705,00 €\nTVA (5,5 %)   68,20 €\nTVA (20 %)   93,00 €\nMontant total TTC   1 866,20 €",
+			"1705.00", "161.20", "1866.20", "1866.20"},
+		{"VAT not applicable", "Facture n° 2025-0047\nTotal HT   1 100,00 €\nNet à payer   1 100,00 €\nTVA non applicable, article 293 B du CGI.",
+			"1100.00", "0.00", "1100.00", "1100.00"},
+		{"no VAT printed and no mention", "Facture n° 2025-0047\nTotal HT   1 100,00 €\nNet à payer   1 100,00 €",
+			"1100.00", "", "1100.00", "1100.00"},
+	} {
+		res := invoiceFromText(tt.text, 0)
+		inv := res.invoice
+		if inv == nil || inv.TotalWithoutVAT != tt.ht || inv.TotalVAT != tt.tva || inv.TotalWithVAT != tt.ttc || inv.AmountDue != tt.due {
+			t.Errorf("%s: got %+v (%q), want %s %s %s %s", tt.name, inv, res.warnings, tt.ht, tt.tva, tt.ttc, tt.due)
+		}
+	}
+}
