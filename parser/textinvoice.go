@@ -228,7 +228,13 @@ func textLines(text string) []string {
 // after a label, and whether there is one.
 func labelled(lines []string, labels []*regexp.Regexp, parse func(rest string) (string, bool), skip func(lines []string, i, at int) bool) []string {
 	var out []string
+	// Labels none of whose words are in the text are not run (see
+	// prefilter.go): most labels of a long list are absent.
+	folded := foldString(strings.Join(lines, "\n"))
 	for _, lab := range labels {
+		if !mayMatch(lab, folded) {
+			continue
+		}
 		for i, line := range lines {
 			for _, m := range labelMatches(lab, line) {
 				if skip != nil && skip(lines, i, m[0]) {
