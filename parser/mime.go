@@ -294,6 +294,8 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, forwarded bool
 			w.forwarded = append(w.forwarded, s)
 		}
 		w.walk(ih, ibody, depth+1, true)
+	case isSMIME(mediaType, h):
+		w.smime(h, mediaType, body, depth, forwarded)
 	default:
 		w.leaf(h, mediaType, params, body, forwarded)
 	}
@@ -322,6 +324,57 @@ func isBodyResource(h textproto.Header, i int, start string) bool {
 	}
 	t, _ := contentType(mh)
 	return strings.HasPrefix(t, "image/")
+}
+
+// isSMIME reports an opaque S/MIME part (signed or encrypted content).
+func isSMIME(mediaType string, h textproto.Header) bool {
+	if mediaType == "application/pkcs7-mime" || mediaType == "application/x-pkcs7-mime" {
+		return true
+	}
+	if mediaType != "application/octet-stream" {
+		return false
+	}
+	_, params := lenientMediaType(h.Get("Content-Disposition"))
+	_, ctParams := lenientMediaType(h.Get("Content-Type"))
+	return strings.HasSuffix(strings.ToLower(params["filename"]), ".p7m") ||
+		strings.HasSuffix(strings.ToLower(ctParams["name"]), ".p7m")
+}
+
+// smime reads the MIME entity of an opaque S/MIME signed part; an
+// encrypted or broken one is kept as a document in error.
+func (w *walker) smime(h textproto.Header, mediaType string, body []byte, depth int, forwarded bool) {
+	data := w.decodeBody(h, body, false)
+	inner, err := smimeContent(data, w.opts.MaxMessageBytes)
+	if err == nil && depth >= w.opts.MaxDepth {
+		w.depthOverflow()
+		err = errors.New("S/MIME content nested too deep")
+	}
+	var ih textproto.Header
+	var ibody []byte
+	if err == nil {
+		var n int
+		var warns []string
+		ih, ibody, n, warns = splitHeader(inner)
+		for _, s := range warns {
+			w.warnf("%s", s)
+		}
+		if n == 0 {
+			err = errors.New("S/MIME signed content without a MIME header")
+		}
+	}
+	if err != nil {
+		name := w.filename(message.Header{Header: h})
+		if name == "" {
+			name = "smime.p7m"
+		}
+		w.msg.Documents = append(w.msg.Documents, Document{
+			Name: sanitizeName(name), ContentType: mediaType, Format: FormatUnsupported, Size: len(data),
+			Error: err.Error(),
+		})
+		return
+	}
+	w.warnf("S/MIME signed message: its content is read, the signature is not checked")
+	w.walk(ih, ibody, depth+1, forwarded)
 }
 
 func orQuestion(s string) string {

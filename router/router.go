@@ -175,7 +175,14 @@ func DecideMessage(m *parser.Message) Decision {
 			return Decision{Outcome: Hold, Reason: fmt.Sprintf("« %s » est au format ZUGFeRD 1.0, que Chorus Pro n'accepte pas en dépôt de flux", d.Name)}
 		}
 		if mayHideInvoice(d) {
-			return Decision{Outcome: Hold, Reason: fmt.Sprintf("pièce jointe « %s » (%s) non lue par Facteur : à examiner", d.Name, d.Sniffed)}
+			if d.Error != "" {
+				return Decision{Outcome: Hold, Reason: fmt.Sprintf("pièce jointe « %s » non lue par Facteur : %s ; à examiner", d.Name, frenchDocError(d.Error))}
+			}
+			kind := d.Sniffed
+			if kind == "" {
+				kind = d.ContentType
+			}
+			return Decision{Outcome: Hold, Reason: fmt.Sprintf("pièce jointe « %s » (%s) non lue par Facteur : à examiner", d.Name, kind)}
 		}
 	}
 	return Decision{Outcome: Ignore, Reason: "aucune facture dans le message"}
@@ -188,6 +195,8 @@ func frenchDocError(e string) string {
 	l := strings.ToLower(e)
 	var s string
 	switch {
+	case strings.HasPrefix(l, "s/mime encrypted"):
+		s = "message chiffré (S/MIME) : illisible sans la clé du destinataire"
 	case strings.Contains(l, "password") || strings.Contains(l, "encrypt"):
 		s = "fichier protégé par un mot de passe"
 	case strings.Contains(l, "limit"):
@@ -214,7 +223,8 @@ func mayHideInvoice(d parser.Document) bool {
 	switch {
 	case d.IsInvoice || d.Format == "xml":
 		return false
-	case strings.HasSuffix(n, ".zip"), strings.HasSuffix(n, ".msg"), strings.HasSuffix(n, ".dat"),
+	case strings.HasSuffix(n, ".zip"), strings.HasSuffix(n, ".msg"), strings.HasSuffix(n, ".dat"), strings.HasSuffix(n, ".p7m"),
+		strings.Contains(d.ContentType, "pkcs7-mime"),
 		strings.HasSuffix(n, ".tif"), strings.HasSuffix(n, ".tiff"),
 		d.Sniffed == "application/zip", d.Sniffed == "application/ms-tnef", d.Sniffed == "application/vnd.ms-tnef",
 		d.ContentType == "application/ms-tnef", d.ContentType == "application/vnd.ms-outlook":

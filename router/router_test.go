@@ -174,6 +174,8 @@ func TestDecideMessageUnreadAttachments(t *testing.T) {
 		{Name: "winmail.dat", ContentType: "application/ms-tnef", Sniffed: "application/octet-stream"},
 		{Name: "factures.zip", Sniffed: "application/zip"},
 		{Name: "scan.jpg", Sniffed: "image/jpeg", Size: 800 << 10},
+		{Name: "smime.p7m", ContentType: "application/pkcs7-mime", Format: "unsupported",
+			Error: "S/MIME encrypted message (enveloped-data): it cannot be read without the recipient's key"},
 	} {
 		if dec := DecideMessage(&parser.Message{Documents: []parser.Document{d}}); dec.Outcome != Hold || !strings.Contains(dec.Reason, d.Name) {
 			t.Errorf("%s: %+v", d.Name, dec)
