@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"facteur/internal/app"
 	"facteur/parser"
+	"facteur/register"
 	"facteur/router"
 )
 
@@ -109,6 +111,14 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		r := app.Rules(cfg)
+		if f := cfg.Register.File; f != "" {
+			reg, err := (&register.File{Path: f}).Current(time.Now())
+			if err != nil {
+				fmt.Fprintf(stderr, "facteur inspect: %v\n", err)
+				return 2
+			}
+			r.Register = reg
+		}
 		rules = &r
 		for _, p := range cfg.Engagement.Patterns {
 			opts.EngagementPatterns = append(opts.EngagementPatterns, regexp.MustCompile(p)) // validated by config

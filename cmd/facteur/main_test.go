@@ -246,6 +246,16 @@ func TestInspect(t *testing.T) {
 	if code, _, _ := runCLI(t, "inspect", filepath.Join(dir, "absent.pdf")); code != 1 {
 		t.Errorf("missing file: exit %d, want 1", code)
 	}
+
+	// With an engagement register that lacks the number, the route holds,
+	// as the daemon would.
+	regPath := filepath.Join(dir, "engagements.csv")
+	os.WriteFile(regPath, []byte("engagement;budget\nEJ-2026-000001;20007189200026\n"), 0o600)
+	os.WriteFile(cfgPath, []byte(env.ConfigTOML()+"\n[register]\nfile = \""+regPath+"\"\n"), 0o600)
+	code, out, errOut = runCLI(t, "inspect", "--config", cfgPath, pdfPath)
+	if code != 0 || !strings.Contains(out, `"outcome":"hold"`) || !strings.Contains(out, "absent du registre") {
+		t.Errorf("inspect with a register: exit %d %s\n%s", code, errOut, out)
+	}
 }
 
 // TestCasesWorkflow is what a finance clerk does: list the held cases,
