@@ -166,6 +166,14 @@ func (w *walker) addressList(h mail.Header, key string) []Address {
 	}
 	raw := h.Get(key)
 	var res []Address
+	if m := nameAddrRE.FindStringSubmatch(raw); m != nil {
+		// One "Name <addr>" the strict parser refused (8-bit name, …).
+		name := strings.TrimSpace(m[1])
+		if dec, err := (&mime.WordDecoder{CharsetReader: message.CharsetReader}).DecodeHeader(name); err == nil {
+			name = dec
+		}
+		return []Address{{Name: validUTF8(name), Addr: m[2]}}
+	}
 	for _, a := range addrSpecRE.FindAllString(raw, 20) {
 		res = append(res, Address{Addr: strings.Trim(a, ".")})
 	}
@@ -184,6 +192,9 @@ func (w *walker) addressList(h mail.Header, key string) []Address {
 }
 
 var msgIDRE = regexp.MustCompile(`<([^<>\s]+)>`)
+
+// nameAddrRE is a single "Display Name <local@domain>".
+var nameAddrRE = regexp.MustCompile(`^\s*"?([^"<>,]*?)"?\s*<([^<>\s@]+@[^<>\s@]+)>\s*$`)
 
 // msgIDs extracts message ids from a Message-ID, In-Reply-To or References
 // field, tolerating missing angle brackets.
@@ -732,10 +743,24 @@ func splitMultipart(body []byte, boundary string) (parts [][]byte, complete bool
 	return parts, false
 }
 
-// validUTF8 replaces invalid UTF-8 sequences.
+// validUTF8 makes s valid UTF-8: a byte that is not part of a UTF-8
+// sequence is read as Windows-1252, the 8-bit header of older mail clients
+// ("Facture n\xb0 12" → "Facture n° 12").
 func validUTF8(s string) string {
 	if utf8.ValidString(s) {
 		return s
 	}
-	return strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.Write(latin1ToUTF8([]byte{s[i]}))
+			i++
+			continue
+		}
+		b.WriteRune(r)
+		i += size
+	}
+	return b.String()
 }

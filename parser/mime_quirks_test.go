@@ -155,3 +155,27 @@ func TestSignedMessage(t *testing.T) {
 		t.Errorf("documents %+v, body %q", m.Documents, m.BodyText)
 	}
 }
+
+// TestEightBitHeaders: raw Latin-1 in a header (older clients) reads as
+// Windows-1252, so that "N° d'engagement" in a subject is found; valid
+// UTF-8 next to it is kept.
+func TestEightBitHeaders(t *testing.T) {
+	msg := "From: Fran\xe7ois <f@b.fr>\r\nSubject: =?utf-8?q?Facture_=C3=A9t=C3=A9?= n\xb0 12 - N\xb0 d'engagement : EJ-2026-77\r\n" +
+		"Content-Type: application/pdf; name=\"r\xe9sum\xe9.pdf\"\r\n\r\n%PDF-1.4\r\n"
+	m, err := Parse([]byte(msg), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != "Facture été n° 12 - N° d'engagement : EJ-2026-77" {
+		t.Errorf("subject %q", m.Subject)
+	}
+	if len(m.Engagements) != 1 || m.Engagements[0].Value != "EJ-2026-77" {
+		t.Errorf("engagements %+v", m.Engagements)
+	}
+	if len(m.Documents) != 1 || m.Documents[0].Name != "résumé.pdf" {
+		t.Errorf("documents %+v", m.Documents)
+	}
+	if m.From.Name != "François" {
+		t.Errorf("from %+v", m.From)
+	}
+}
