@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 	"time"
@@ -87,10 +88,15 @@ func parseDocument(name string, data []byte, opts Options) (doc Document) {
 	if doc.Invoice != nil && doc.Invoice.OrderReference != "" && doc.Source == "xml" {
 		doc.Candidates = append(doc.Candidates, Candidate{Value: doc.Invoice.OrderReference, Evidence: "xml BT-13"})
 	}
-	if doc.Text != "" {
+	if doc.Text != "" || doc.IsInvoice {
 		var c candidates
 		c.list = doc.Candidates
 		c.find(opts.EngagementPatterns, doc.Text, "pdf text")
+		if doc.IsInvoice {
+			// "Facture 118 - EJ 2026-004512.pdf", "BC_2026-117_facture.pdf".
+			name := strings.TrimSuffix(doc.Name, path.Ext(doc.Name))
+			c.find(opts.EngagementPatterns, strings.ReplaceAll(name, "_", " "), "file name")
+		}
 		doc.Candidates = c.list
 	}
 	return doc

@@ -88,3 +88,21 @@ func TestDefaultEngagementPatternTexts(t *testing.T) {
 		}
 	}
 }
+
+// TestEngagementInFileName: an engagement number in an invoice's file
+// name is a candidate, with its evidence.
+func TestEngagementInFileName(t *testing.T) {
+	pdf := makePDF(t, nil)
+	raw := mimeMessage(stdHeader, part{"Content-Type: application/pdf; name=\"Facture 118 - EJ_2026-004512.PDF\"\r\nContent-Transfer-Encoding: base64", b64(pdf)})
+	m, err := Parse(raw, Options{TextOnly: true})
+	if err != nil || len(m.Documents) != 1 {
+		t.Fatalf("%v %+v", err, m)
+	}
+	found := false
+	for _, c := range m.Documents[0].Candidates {
+		found = found || c.Value == "2026-004512" && c.Evidence == "file name"
+	}
+	if !found {
+		t.Errorf("candidates %+v", m.Documents[0].Candidates)
+	}
+}
