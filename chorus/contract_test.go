@@ -222,6 +222,14 @@ func TestExamplesAllEndpoints(t *testing.T) {
 				t.Errorf("%+v", l)
 			}
 		}},
+		{"recuperer_coordonnees_bancaires_valides", "request", "response", func(c *chorus.Client) (any, error) {
+			return c.RecupererCoordonneesBancairesValides(ctx, 31544902)
+		}, func(t *testing.T, got any) {
+			l := got.([]chorus.BankDetails)
+			if len(l) != 1 || l[0].ID != 187654 || l[0].Name != "Compte principal" {
+				t.Errorf("%+v", l)
+			}
+		}},
 	} {
 		t.Run(tc.key+"/"+tc.response, func(t *testing.T) {
 			e := ex[tc.key]

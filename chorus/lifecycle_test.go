@@ -23,6 +23,13 @@ func TestSandboxSubmitSearchHistory(t *testing.T) {
 	if err != nil || len(sups) != 1 || sups[0].ID != supplierID || sups[0].SIRET != supplierSIRET {
 		t.Fatalf("structures actives: %+v %v", sups, err)
 	}
+	banks, err := c.RecupererCoordonneesBancairesValides(ctx, supplierID)
+	if err != nil || len(banks) != 1 || banks[0].ID != 187654 {
+		t.Fatalf("coordonnées bancaires: %+v %v", banks, err)
+	}
+	if banks, err := c.RecupererCoordonneesBancairesValides(ctx, 999); err != nil || len(banks) != 0 {
+		t.Fatalf("coordonnées bancaires of an unknown structure: %+v %v", banks, err)
+	}
 	pdf, err := fxtest.PlainPDF("Facture PDF-2026-0001")
 	if err != nil {
 		t.Fatal(err)

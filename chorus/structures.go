@@ -13,11 +13,13 @@ const (
 	opRechercherServices    = "structures/rechercher/services"
 	opConsulterService      = "structures/consulter/service"
 	opStructuresActives     = "recuperer/structures/actives/fournisseur"
+	opCoordBanc             = "recuperer/coordbanc/valides"
 	pathRechercherStructure = "/cpro/structures/v1/rechercher"
 	pathConsulterStructure  = "/cpro/structures/v1/consulter"
 	pathRechercherServices  = "/cpro/structures/v1/rechercher/services"
 	pathConsulterService    = "/cpro/structures/v1/consulter/service"
 	pathStructuresActives   = "/cpro/transverses/v1/recuperer/structures/actives/fournisseur"
+	pathCoordBanc           = "/cpro/transverses/v1/recuperer/coordbanc/valides"
 )
 
 // StructureSummary is one structure found by rechercherStructure.
@@ -379,6 +381,46 @@ func (c *Client) RecupererStructuresActivesPourFournisseur(ctx context.Context) 
 		return nil, err
 	}
 	return out.list(), nil
+}
+
+// BankDetails are a supplier's valid bank details on Chorus Pro: their id
+// is the codeCoordonneesBancairesFournisseur a transfer payment needs.
+type BankDetails struct {
+	ID   int64  // idCoordonneeBancaire
+	Name string // nomCoordonneeBancaire
+}
+
+type coordBancResponse struct {
+	ListeCoordonneeBancaire oneOrMany[struct {
+		IDCoordonneeBancaire  flexInt64  `json:"idCoordonneeBancaire"`
+		NomCoordonneeBancaire flexString `json:"nomCoordonneeBancaire"`
+	}] `json:"listeCoordonneeBancaire"`
+}
+
+// RecupererCoordonneesBancairesValides lists the valid bank details of a
+// supplier structure (POST /cpro/transverses/v1/recuperer/coordbanc/valides,
+// {idStructure}, reference §2.14); codeRetour 20000 is an empty list.
+func (c *Client) RecupererCoordonneesBancairesValides(ctx context.Context, structureID int64) ([]BankDetails, error) {
+	if structureID <= 0 {
+		return nil, &Error{Op: opCoordBanc, Label: "idStructure is missing", Err: ErrInvalidRequest}
+	}
+	var out coordBancResponse
+	in := struct {
+		IDStructure int64 `json:"idStructure"`
+	}{structureID}
+	if err := c.call(ctx, opCoordBanc, pathCoordBanc, in, &out); err != nil {
+		if noResult(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var list []BankDetails
+	for _, b := range out.ListeCoordonneeBancaire {
+		if b.IDCoordonneeBancaire > 0 {
+			list = append(list, BankDetails{ID: int64(b.IDCoordonneeBancaire), Name: string(b.NomCoordonneeBancaire)})
+		}
+	}
+	return list, nil
 }
 
 // The technical password of the cpro-account header must be changed every

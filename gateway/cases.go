@@ -369,6 +369,17 @@ func (g *Gateway) depositPDF(ctx context.Context, log *slog.Logger, c store.Case
 	if err != nil {
 		return held("dépôt en mode PDF impossible : " + err.Error())
 	}
+	// A transfer payment needs the supplier's bank details id. With exactly
+	// one valid set on Chorus Pro, it is that one; otherwise the payment
+	// mode is AUTRE (Facteur does not choose between accounts).
+	switch banks, err := g.o.Chorus.RecupererCoordonneesBancairesValides(ctx, supplier); {
+	case err != nil && ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil:
+		log.Warn("supplier's bank details unavailable; payment mode AUTRE", "err", err)
+	case len(banks) == 1:
+		sub.BankDetailsID, sub.PaymentMode = banks[0].ID, "VIREMENT"
+	}
 	up, err := g.o.Chorus.DeposerPDF(ctx, chorus.PDFRequest{File: doc.Data, FileName: depositName(doc, c)})
 	if err != nil {
 		if ctx.Err() != nil {

@@ -32,6 +32,7 @@ type Depositor interface {
 	DeposerPDF(ctx context.Context, r chorus.PDFRequest) (*chorus.PDFResult, error)
 	Soumettre(ctx context.Context, s chorus.Submission) (*chorus.SubmitResult, error)
 	RecupererStructuresActivesPourFournisseur(ctx context.Context) ([]chorus.SupplierStructure, error)
+	RecupererCoordonneesBancairesValides(ctx context.Context, structureID int64) ([]chorus.BankDetails, error)
 }
 
 // RulesSource gives the routing rules of a recipient structure (the

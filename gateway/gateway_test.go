@@ -713,7 +713,8 @@ func TestPreflightRefusalIsHeldWithoutACall(t *testing.T) {
 // Chorus Pro.
 func TestPDFModeForAnAttachedSupplier(t *testing.T) {
 	s := samples.DemoSuppliers()[1]
-	h := newHarness(t, demo.Options{Suppliers: []sandbox.Supplier{{ID: 4242, SIRET: s.SIRET, Name: s.Name}}})
+	h := newHarness(t, demo.Options{Suppliers: []sandbox.Supplier{{ID: 4242, SIRET: s.SIRET, Name: s.Name,
+		BankDetails: map[int64]string{555001: "Compte courant"}}}})
 	h.deliver(invoiceMail(t, "T-PDF2", samples.CASQBudgetPrincipal, "", "", "Facture T-PDF2",
 		"Bonjour,\n\nNuméro d'engagement : EJ-2026-000888\n\nCordialement"))
 	plain, err := samples.PlainPDF(s.Invoice("T-PDF1", "2026-11-20", samples.CASQBudgetPrincipal, "", "EJ-2026-000777"))
@@ -752,6 +753,10 @@ func TestPDFModeForAnAttachedSupplier(t *testing.T) {
 		want := map[string]string{"T-PDF1": "EJ-2026-000777", "T-PDF2": "EJ-2026-000888"}[inv.Number]
 		if inv.Mode != "DEPOT_PDF_API" || inv.SupplierID != 4242 || inv.RecipientSIRET != samples.CASQBudgetPrincipal || inv.Engagement != want {
 			t.Errorf("submitted %+v", inv)
+		}
+		// The supplier's one valid set of bank details: a transfer.
+		if inv.PaymentMode != "VIREMENT" || inv.BankDetailsID != 555001 {
+			t.Errorf("submitted with payment mode %q, bank details %d; want VIREMENT with 555001", inv.PaymentMode, inv.BankDetailsID)
 		}
 	}
 	if n := len(h.env.SMTP.Messages()); n != 3 {

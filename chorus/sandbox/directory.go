@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,7 @@ const (
 	pathRechercherServices  = "/cpro/structures/v1/rechercher/services"
 	pathConsulterService    = "/cpro/structures/v1/consulter/service"
 	pathStructuresActives   = "/cpro/transverses/v1/recuperer/structures/actives/fournisseur"
+	pathCoordBanc           = "/cpro/transverses/v1/recuperer/coordbanc/valides"
 )
 
 // codeUnknownStructure answers consulter/… for an unknown id (illustrative).
@@ -382,6 +384,38 @@ func (s *Server) serveStructuresActives(w http.ResponseWriter, body []byte, log 
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"codeRetour": 0, "libelle": okLibelle, "listeStructures": list})
+}
+
+// serveCoordBanc lists the valid bank details of a supplier structure of
+// the technical user (§2.14); none: codeRetour 20000.
+func (s *Server) serveCoordBanc(w http.ResponseWriter, body []byte, log *slog.Logger) {
+	var req struct {
+		IDStructure int64 `json:"idStructure"`
+	}
+	if !decodeRequest(w, body, &req) {
+		return
+	}
+	type item struct {
+		IDCoordonneeBancaire  int64  `json:"idCoordonneeBancaire"`
+		NomCoordonneeBancaire string `json:"nomCoordonneeBancaire"`
+	}
+	var list []item
+	s.mu.Lock()
+	for _, sp := range s.sortedSuppliers() {
+		if sp.attached && sp.ID == req.IDStructure {
+			for id, name := range sp.BankDetails {
+				list = append(list, item{id, name})
+			}
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(list, func(a, b item) int { return cmp.Compare(a.IDCoordonneeBancaire, b.IDCoordonneeBancaire) })
+	log.Debug("sandbox: bank details", "structure", req.IDStructure, "found", len(list))
+	if len(list) == 0 {
+		writeJSON(w, http.StatusOK, businessError(codeNoResult, "TRA_MSG_00.015"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"codeRetour": 0, "libelle": okLibelle, "listeCoordonneeBancaire": list})
 }
 
 // sortedRecipients and sortedSuppliers give a stable order. Called with s.mu held.

@@ -105,6 +105,8 @@ type Invoice struct {
 	RecipientSIRET, ServiceCode, Engagement string
 	FlowNumber                              string // "" for soumettreFacture
 	Mode                                    string // modeDepot
+	PaymentMode                             string // references.modePaiement (submitted invoices)
+	BankDetailsID                           int64  // fournisseur.codeCoordonneesBancairesFournisseur
 	DepositDate                             string
 	Status                                  string
 	History                                 []StatusEntry
@@ -460,6 +462,8 @@ func (s *Server) serveSoumettre(w http.ResponseWriter, body []byte, log *slog.Lo
 	case ref.ModePaiement == "VIREMENT" && req.Fournisseur.CodeCoordonneesBancairesFournisseur <= 0:
 		// reference §2.6: the bank details id is needed for transfer payments.
 		add("Les coordonnées bancaires du fournisseur (codeCoordonneesBancairesFournisseur) sont obligatoires pour un paiement par virement.")
+	case req.Fournisseur.CodeCoordonneesBancairesFournisseur > 0 && !s.bankDetailsOf(req.Fournisseur.IDFournisseur, req.Fournisseur.CodeCoordonneesBancairesFournisseur):
+		add("Les coordonnées bancaires %d ne sont pas des coordonnées valides du fournisseur.", req.Fournisseur.CodeCoordonneesBancairesFournisseur)
 	}
 	if ref.TypeFacture != "FACTURE" && ref.TypeFacture != "AVOIR" {
 		add("Le type de facture « %s » n'est pas reconnu.", ref.TypeFacture)
@@ -520,6 +524,7 @@ func (s *Server) serveSoumettre(w http.ResponseWriter, body []byte, log *slog.Lo
 		Invoice: Invoice{
 			Number: number, SupplierSIRET: sp.SIRET, SupplierID: sp.ID, RecipientSIRET: dest.CodeDestinataire,
 			ServiceCode: dest.CodeServiceExecutant, Engagement: ref.NumeroBonCommande, Mode: mode, DepositDate: today,
+			PaymentMode: ref.ModePaiement, BankDetailsID: req.Fournisseur.CodeCoordonneesBancairesFournisseur,
 		},
 		recipientID: s.services[dest.CodeDestinataire].ID, invoiceDate: req.DateFacture, typ: ref.TypeFacture,
 		ttc: string(req.MontantTotal.MontantTtcTotal), ht: string(req.MontantTotal.MontantHtTotal),
@@ -622,6 +627,20 @@ func (s *Server) serveRechercherFournisseur(w http.ResponseWriter, body []byte, 
 	}
 	log.Debug("sandbox: rechercher fournisseur", "flow", req.NumeroFluxDepot, "number", req.NumeroFacture, "found", len(list))
 	writeJSON(w, http.StatusOK, map[string]any{"codeRetour": 0, "libelle": okLibelle, "listeFactures": items, "parametresRetour": ret})
+}
+
+// bankDetailsOf reports whether id is a valid bank details id of the
+// supplier structure supplierID.
+func (s *Server) bankDetailsOf(supplierID, id int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sp := range s.suppliers {
+		if sp.ID == supplierID {
+			_, ok := sp.BankDetails[id]
+			return ok
+		}
+	}
+	return false
 }
 
 // attached reports whether the technical user is attached to the supplier

@@ -121,13 +121,17 @@ type Service struct {
 type Supplier struct {
 	ID          int64 // idStructureCPP = idFournisseur
 	SIRET, Name string
+	// BankDetails are its valid bank details (idCoordonneeBancaire →
+	// nomCoordonneeBancaire), for transfer payments.
+	BankDetails map[int64]string
 
 	attached bool // false for sellers only seen in deposited flows
 }
 
 // DefaultSuppliers returns the supplier of the reference's examples.
 func DefaultSuppliers() []Supplier {
-	return []Supplier{{ID: 31544902, SIRET: "84512367800011", Name: "ATELIER VERT PAYSAGE SARL"}}
+	return []Supplier{{ID: 31544902, SIRET: "84512367800011", Name: "ATELIER VERT PAYSAGE SARL",
+		BankDetails: map[int64]string{187654: "Compte principal"}}}
 }
 
 // CASQStructures returns the four budgets of the Agglomération du
@@ -357,6 +361,7 @@ func newServer(opts Options) (*Server, error) {
 		pathRechercherRecipiendaire: s.serveRechercherRecipiendaire,
 		pathHistorique:              s.serveHistorique,
 		pathStructuresActives:       s.serveStructuresActives,
+		pathCoordBanc:               s.serveCoordBanc,
 	}
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s, nil
