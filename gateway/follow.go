@@ -172,6 +172,7 @@ func (g *Gateway) followInvoice(ctx context.Context, c store.Case) error {
 	}
 	set := store.CaseFields{Lifecycle: h.Status}
 	changed := h.Status != c.Lifecycle
+	limit := g.followLimit(ctx, c) // before the transaction: it may ask Chorus Pro
 	return g.o.Store.Update(ctx, func(tx *store.Tx) error {
 		if changed {
 			note := "statut Chorus Pro : " + h.Status
@@ -211,7 +212,31 @@ func (g *Gateway) followInvoice(ctx context.Context, c store.Case) error {
 			if err := tx.SetCaseFields(c.ID, set); err != nil {
 				return err
 			}
+			if g.now().Sub(c.CreatedAt) > limit {
+				log.Info("invoice no longer followed", "status", h.Status, "after", limit)
+				return tx.Park(c.ID, store.CaseIntegrated, fmt.Sprintf(
+					"suivi sur Chorus Pro arrêté après %d jours sans mise en paiement signalée (dernier statut : %s)", int(limit.Hours()/24), h.Status))
+			}
 			return tx.Retry(store.EntityCase, c.ID, g.o.LifecyclePoll(g.now()), "")
 		}
 	})
+}
+
+// How long an integrated invoice is followed on Chorus Pro without being
+// paid: every wait is bounded (DESIGN.md, invariant 5), and a case polled
+// for ever would cost a call every few hours for years. A recipient whose
+// MISE_EN_PAIEMENT is not reported (statutMiseEnPaiementNestPasRemonte) is
+// followed for rejections and suspensions only, which come early.
+const (
+	followLimit          = 365 * 24 * time.Hour
+	followLimitNoPayment = 90 * 24 * time.Hour
+)
+
+func (g *Gateway) followLimit(ctx context.Context, c store.Case) time.Duration {
+	if g.o.Structures != nil {
+		if sr, err := g.o.Structures.Get(ctx, c.RecipientSIRET); err == nil && sr.PaymentNotReported {
+			return followLimitNoPayment
+		}
+	}
+	return followLimit
 }

@@ -948,3 +948,55 @@ func TestEngagementRegister(t *testing.T) {
 		t.Errorf("%d deposits, want 2", n)
 	}
 }
+
+// TestFollowingStops: an integrated invoice never reported paid is not
+// polled for ever: after a year (three months for a recipient whose
+// payment status is not reported) its case is taken out of the automatic
+// work, with a note.
+func TestFollowingStops(t *testing.T) {
+	structs := sandbox.CASQStructures()
+	for i := range structs {
+		if structs[i].SIRET == samples.CASQBudgetEauPotable {
+			structs[i].PaymentNotReported = true
+		}
+	}
+	h := newHarness(t, demo.Options{Structures: structs})
+	h.deliver(invoiceMail(t, "T-FOL1", samples.CASQBudgetPrincipal, "", "EJ-2026-91", "Facture T-FOL1", ""))
+	h.deliver(invoiceMail(t, "T-FOL2", samples.CASQBudgetEauPotable, "", "EJ-2026-92", "Facture T-FOL2", ""))
+	h.run()
+	later := func(d time.Duration) {
+		h.app.Close()
+		a, err := app.New(h.ctx, h.env.Config, app.Options{Now: func() time.Time { return time.Now().Add(d) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.app = a
+		t.Cleanup(func() { a.Close() })
+		h.run()
+	}
+	notes := func(c store.Case) string {
+		l, _ := h.app.Store().Ledger(h.ctx, store.EntityCase, c.ID)
+		var s []string
+		for _, e := range l {
+			s = append(s, e.Note)
+		}
+		return strings.Join(s, " | ")
+	}
+	later(100 * 24 * time.Hour)
+	for _, c := range h.cases() {
+		stopped := strings.Contains(notes(c), "suivi sur Chorus Pro arrêté")
+		if c.State != store.CaseIntegrated || stopped != (c.InvoiceNumber == "T-FOL2") {
+			t.Errorf("after 100 days: %s %s, stopped %v", c.InvoiceNumber, c.State, stopped)
+		}
+	}
+	later(400 * 24 * time.Hour)
+	for _, c := range h.cases() {
+		if !strings.Contains(notes(c), "suivi sur Chorus Pro arrêté après") {
+			t.Errorf("after 400 days: %s still followed: %s", c.InvoiceNumber, notes(c))
+		}
+	}
+	due, err := h.app.Store().DueCases(h.ctx, 10, store.CaseIntegrated)
+	if err != nil || len(due) != 0 {
+		t.Errorf("due integrated cases: %d %v", len(due), err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -128,6 +129,15 @@ func (tx *Tx) Retry(entity Entity, id int64, next time.Time, errText string) err
 		return fmt.Errorf("retry %s %d: %w", entity, id, err)
 	}
 	return nil
+}
+
+// Park takes a case out of the automatic work for good (it is never due
+// again) and records why in the ledger; a person can still act on it.
+func (tx *Tx) Park(id int64, state CaseState, note string) error {
+	if _, err := tx.exec("UPDATE cases SET next_attempt_at = ?, updated_at = ? WHERE id = ?", int64(math.MaxInt64), millis(tx.now), id); err != nil {
+		return fmt.Errorf("park case %d: %w", id, err)
+	}
+	return tx.Note(EntityCase, id, string(state), note)
 }
 
 // DocumentInfo describes one document found in a message.

@@ -36,6 +36,9 @@ type Options struct {
 	// GatewayPoll is how often the gateway looks for due retries when
 	// nothing wakes it; default 15 s.
 	GatewayPoll time.Duration
+	// Now is the clock of the store and the gateway (tests move it); nil:
+	// time.Now. Store.Now, when set, wins for the store.
+	Now func() time.Time
 }
 
 // App is a wired Facteur.
@@ -69,6 +72,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	patterns, err := compilePatterns(cfg.Engagement.Patterns)
 	if err != nil {
 		return nil, err
+	}
+	if o.Store.Now == nil {
+		o.Store.Now = o.Now
 	}
 	st, err := store.Open(ctx, cfg.Instance.DataDir, o.Store)
 	if err != nil {
@@ -112,6 +118,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		OwnAddresses: own,
 		Logger:       log.With("component", "gateway"),
 		OnSettled:    a.triggerWatchers,
+		Now:          o.Now,
 	})
 	for _, mb := range cfg.Mailboxes {
 		var password, clientSecret string
