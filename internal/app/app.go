@@ -49,6 +49,7 @@ type App struct {
 	watchers []*imapwatch.Watcher
 	gateway  *gateway.Gateway
 	poll     time.Duration
+	register *register.File // nil without an engagement register
 }
 
 // New resolves the secrets, opens the store and builds every component. It
@@ -106,7 +107,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Structures:    chorus.NewRulesCache(chorusClient, cfg.Chorus.StructureRefresh.Duration, log.With("component", "chorus")),
 		SupplierID:    cfg.Chorus.SupplierID,
 		LifecyclePoll: lifecycle.Next,
-		Register:      registerSource(cfg),
+		Register:      a.registerSource(),
 		Digest: gateway.DigestOptions{To: cfg.Digest.To, Next: digestSchedule.Next,
 			WaitingAfter: time.Duration(cfg.Digest.WaitingDays) * 24 * time.Hour, Mailboxes: own},
 		Parser:       parser.Options{EngagementPatterns: patterns},
@@ -167,11 +168,12 @@ func Rules(cfg *config.Config) router.Rules {
 }
 
 // registerSource is the engagement register file, or nil without one.
-func registerSource(cfg *config.Config) gateway.RegisterSource {
-	if cfg.Register.File == "" {
+func (a *App) registerSource() gateway.RegisterSource {
+	if a.cfg.Register.File == "" {
 		return nil
 	}
-	return &register.File{Path: cfg.Register.File}
+	a.register = &register.File{Path: a.cfg.Register.File}
+	return a.register
 }
 
 func newChorus(cfg *config.Config, log *slog.Logger) (*chorus.Client, error) {

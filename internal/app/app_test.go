@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/mail"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -358,6 +359,10 @@ func TestMetricsAndHealth(t *testing.T) {
 	runUntilSettled(t, env, len(sams))
 	cfg := *env.Config
 	cfg.Chorus.PasswordSetOn = time.Now().AddDate(0, 0, -410).Format("2006-01-02") // expires in 14 days
+	cfg.Register.File = filepath.Join(t.TempDir(), "engagements.csv")
+	if err := os.WriteFile(cfg.Register.File, []byte("engagement\nEJ-1\nEJ-2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	a, err := app.New(context.Background(), &cfg, app.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -374,6 +379,7 @@ func TestMetricsAndHealth(t *testing.T) {
 		`facteur_cases{state="integrated"} 3`, `facteur_cases{state="awaiting_supplier"} 1`,
 		`facteur_cases{state="guided"} 1`,
 		`facteur_replies{state="sent"} 5`, `facteur_messages{state="done"} 6`, "facteur_store_up 1",
+		"facteur_register_engagements 2", "facteur_register_up 1",
 		"facteur_chorus_password_expiry_timestamp_seconds", "go_goroutines", `facteur_mailbox_up{mailbox="comptabilite"} 1`,
 	} {
 		if !strings.Contains(body, want) {

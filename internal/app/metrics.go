@@ -117,6 +117,22 @@ func (a *App) Handler() http.Handler {
 		&passwordCollector{a: a, expiry: prometheus.NewDesc("facteur_chorus_password_expiry_timestamp_seconds",
 			"When the Chorus Pro technical password expires (chorus.password_set_on + 424 days).", nil, nil)},
 	)
+	if f := a.register; f != nil {
+		reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "facteur_register_engagements",
+				Help: "Engagements in the register as last read successfully."}, func() float64 {
+				r, _ := f.Current(time.Now())
+				return float64(r.Len())
+			}),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "facteur_register_up",
+				Help: "1 when the latest read of the engagement register file succeeded."}, func() float64 {
+				if _, err := f.Current(time.Now()); err != nil {
+					return 0
+				}
+				return 1
+			}),
+		)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", a.serveHealth)
