@@ -854,9 +854,8 @@ func TestDigest(t *testing.T) {
 	h.restart()
 	h.deliver(invoiceMail(t, "T-DIG1", samples.CASQBudgetPrincipal, "", "EJ-2026-71", "Facture T-DIG1", ""))
 	h.deliver(invoiceMail(t, "T-DIG2", samples.CASQBudgetPrincipal, "", "", "Facture T-DIG2", ""))
-	s := samples.DemoSuppliers()[2]
-	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "Facture T-DIG3",
-		Attachments: []samples.Attachment{{Name: "facture.pdf", Data: []byte("%PDF-1.7\n1 0 obj garbage")}}})
+	// Its buyer is none of our budgets (no valid SIRET, no keyword): held.
+	h.deliver(invoiceMail(t, "T-DIG3", "21800001800011", "", "EJ-2026-73", "Facture T-DIG3", ""))
 	h.run()
 	digests := func() []string {
 		var out []string
@@ -888,7 +887,7 @@ func TestDigest(t *testing.T) {
 	text := strings.Join(strings.Fields(got[0]), " ")
 	// (strings.Fields also splits at the no-break spaces.)
 	for _, want := range []string{"1 dossier à examiner", "Messages reçus : 3", "Factures déposées sur Chorus Pro : 1",
-		"Demandes envoyées aux fournisseurs : 1", "Dossiers à examiner (1)", held.Ref, "facture.pdf"} {
+		"Demandes envoyées aux fournisseurs : 1", "Dossiers à examiner (1)", held.Ref, "indéterminé"} {
 		if held.Ref == "" || !strings.Contains(text, want) {
 			t.Errorf("digest lacks %q:\n%s", want, got[0])
 		}
@@ -998,5 +997,70 @@ func TestFollowingStops(t *testing.T) {
 	due, err := h.app.Store().DueCases(h.ctx, 10, store.CaseIntegrated)
 	if err != nil || len(due) != 0 {
 		t.Errorf("due integrated cases: %d %v", len(due), err)
+	}
+}
+
+// TestUnreadableInvoiceAskedAgain: a damaged PDF gets the supplier a
+// request for a readable one, saying what was wrong; the supplier's new
+// e-mail (answering the request) is deposited and closes the request. An
+// answer that gives nothing usable goes to a person.
+func TestUnreadableInvoiceAskedAgain(t *testing.T) {
+	h := newHarness(t, demo.Options{})
+	s := samples.DemoSuppliers()[1]
+	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "Facture T-BAD",
+		Attachments: []samples.Attachment{{Name: "facture T-BAD.pdf", Data: []byte("%PDF-1.7\n1 0 obj garbage")}}})
+	h.run()
+	c := h.onlyCase()
+	if c.State != store.CaseAwaitingSupplier || !strings.Contains(c.Reason, "illisible") {
+		t.Fatalf("case %s %q", c.State, c.Reason)
+	}
+	msgs := h.env.SMTP.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d replies", len(msgs))
+	}
+	text := strings.Join(strings.Fields(decodedText(t, msgs[0].Data)), " ")
+	for _, w := range []string{"Facture non reçue ou illisible", "Le fichier « facture T-BAD.pdf » n'a pas pu être lu", "au format PDF"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("request lacks %q:\n%s", w, text)
+		}
+	}
+	items, _ := h.app.Store().OutboxOfCase(h.ctx, c.ID)
+	answer := invoiceMail(t, "T-BAD", samples.CASQBudgetPrincipal, "", "EJ-2026-0088", "RE: "+items[0].Subject, "Voici la facture corrigée.")
+	answer.Headers = [][2]string{{"In-Reply-To", "<" + items[0].HeaderMessageID + ">"}}
+	h.deliver(answer)
+	h.run()
+	got := map[int64]store.Case{}
+	for _, x := range h.cases() {
+		got[x.ID] = x
+	}
+	if len(got) != 2 || got[c.ID].State != store.CaseIgnored || !strings.Contains(got[c.ID].Reason, "a envoyé sa facture") {
+		t.Fatalf("cases %+v", got)
+	}
+	for id, x := range got {
+		if id != c.ID && (x.State != store.CaseIntegrated || x.InvoiceNumber != "T-BAD") {
+			t.Errorf("the new invoice: %s %q", x.State, x.Reason)
+		}
+	}
+
+	// Another damaged file, answered by words only: a person reads them.
+	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "Facture T-BAD2",
+		Attachments: []samples.Attachment{{Name: "scan.docx", Data: []byte("PK\x03\x04 not really")}}})
+	h.run()
+	var req store.Case
+	for _, x := range h.cases() {
+		if x.State == store.CaseAwaitingSupplier {
+			req = x
+		}
+	}
+	items, _ = h.app.Store().OutboxOfCase(h.ctx, req.ID)
+	if req.ID == 0 || len(items) != 1 {
+		t.Fatalf("no request for scan.docx: %+v", h.cases())
+	}
+	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "RE: " + items[0].Subject,
+		Body:    "Bonjour, je n'ai pas d'autre format, comment faire ?",
+		Headers: [][2]string{{"In-Reply-To", "<" + items[0].HeaderMessageID + ">"}}})
+	h.run()
+	if x, _ := h.app.Store().Case(h.ctx, req.ID); x.State != store.CaseHeld || !strings.Contains(x.Reason, "réponse à lire") {
+		t.Errorf("after a words-only answer: %s %q", x.State, x.Reason)
 	}
 }

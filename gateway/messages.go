@@ -100,6 +100,7 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 			opened = append(opened, ref+" "+string(dec.Outcome))
 			return err
 		}
+		var refs []string
 		for _, i := range invoices {
 			d := &pm.Documents[i]
 			prior, err := tx.LiveCaseFor(d.Invoice.Seller.SIRET, d.Invoice.Number)
@@ -116,8 +117,9 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 				return err
 			}
 			opened = append(opened, ref+" "+string(dec.Outcome))
+			refs = append(refs, ref)
 		}
-		return nil
+		return supersedeRequest(tx, pm, refs)
 	})
 	if err != nil {
 		return fmt.Errorf("gateway: message %d: %w", m.ID, err)
@@ -275,11 +277,10 @@ func (g *Gateway) apply(tx *store.Tx, c store.Case, pm *parser.Message, dec rout
 		if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseAwaitingSupplier, dec.Reason, set); err != nil {
 			return err
 		}
-		kind := notifier.KindNeedEngagement
 		if dec.Missing == router.MissingInvoice {
-			kind = notifier.KindNeedInvoice
+			return g.enqueueReply(tx, c, pm, notifier.KindNeedInvoice, dec.SupplierReason)
 		}
-		return g.enqueueReply(tx, c, pm, kind, "")
+		return g.enqueueReply(tx, c, pm, notifier.KindNeedEngagement, "")
 	case router.Guide:
 		if c.NoReply != "" {
 			return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason+" ; "+c.NoReply, set)
@@ -365,25 +366,19 @@ func (g *Gateway) supplierAnswer(tx *store.Tx, m store.Message, pm *parser.Messa
 	if pm.Automatic != "" {
 		return false, nil
 	}
-	ids := append([]string{pm.InReplyTo}, pm.References...)
-	c, err := tx.CaseRepliedTo(ids)
-	if err != nil {
+	c, err := repliedCase(tx, pm)
+	if err != nil || c == nil || c.State != store.CaseAwaitingSupplier {
 		return false, err
-	}
-	if c == nil {
-		if sm := caseRefPattern.FindStringSubmatch(pm.Subject); sm != nil {
-			if c, err = tx.CaseByRef(sm[1]); err != nil {
-				return false, err
-			}
-		}
-	}
-	if c == nil || c.State != store.CaseAwaitingSupplier {
-		return false, nil
 	}
 	given := g.answeredEngagements(pm)
 	switch len(given) {
 	case 0:
-		return false, nil
+		// An answer Facteur cannot use by itself ("je n'ai pas de bon de
+		// commande", a question): a person reads it.
+		*opened = append(*opened, c.Ref+" held")
+		return true, tx.MoveCase(c.ID, store.CaseAwaitingSupplier, store.CaseHeld,
+			fmt.Sprintf("le fournisseur a répondu (« %s ») sans ce qui lui était demandé : réponse à lire", truncateRunes(pm.Subject, 120)),
+			store.CaseFields{})
 	case 1:
 		// Decided again (decideCases) with the number given: deposited in
 		// PDF mode when the supplier allows it, else held for finance staff.
@@ -400,6 +395,38 @@ func (g *Gateway) supplierAnswer(tx *store.Tx, m store.Message, pm *parser.Messa
 		*opened = append(*opened, c.Ref+" held")
 		return true, tx.MoveCase(c.ID, store.CaseAwaitingSupplier, store.CaseHeld, reason, store.CaseFields{})
 	}
+}
+
+// repliedCase is the case a message answers: the one of the reply it
+// refers to (In-Reply-To, References), else the case reference in its
+// subject; nil when none.
+func repliedCase(tx *store.Tx, pm *parser.Message) (*store.Case, error) {
+	c, err := tx.CaseRepliedTo(append([]string{pm.InReplyTo}, pm.References...))
+	if err != nil || c != nil {
+		return c, err
+	}
+	if sm := caseRefPattern.FindStringSubmatch(pm.Subject); sm != nil {
+		return tx.CaseByRef(sm[1])
+	}
+	return nil, nil
+}
+
+// supersedeRequest closes the request for an invoice (a case awaiting the
+// supplier, with no invoice read) that a message carrying invoices answers.
+func supersedeRequest(tx *store.Tx, pm *parser.Message, by []string) error {
+	c, err := repliedCase(tx, pm)
+	if err != nil || c == nil || c.State != store.CaseAwaitingSupplier || c.InvoiceNumber != "" || len(by) == 0 {
+		return err
+	}
+	return tx.MoveCase(c.ID, store.CaseAwaitingSupplier, store.CaseIgnored,
+		"le fournisseur a envoyé sa facture : dossier(s) "+strings.Join(by, ", "), store.CaseFields{})
+}
+
+func truncateRunes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 // quoteStart finds where a reply starts quoting the message it answers.

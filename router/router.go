@@ -122,6 +122,9 @@ type Decision struct {
 	EngagementRequired, ServiceRequired bool
 	// Reason explains the decision in French, for finance staff.
 	Reason string
+	// SupplierReason, for an Ask about the invoice itself, tells the
+	// supplier in French what was wrong with what was sent.
+	SupplierReason string
 }
 
 // Prior is an earlier case about the same supplier invoice.
@@ -166,7 +169,7 @@ func DecideMessage(m *parser.Message) Decision {
 	}
 	for _, d := range m.Documents {
 		if d.Error != "" && looksLikeInvoiceFile(d) {
-			return Decision{Outcome: Hold, Reason: fmt.Sprintf("pièce jointe « %s » illisible : %s", d.Name, frenchDocError(d.Error))}
+			return askForPDF(d, fmt.Sprintf("pièce jointe « %s » illisible : %s", d.Name, frenchDocError(d.Error)))
 		}
 		if d.Format == "pdf" {
 			return Decision{Outcome: Hold, Reason: fmt.Sprintf("PDF « %s » sans données structurées (Factur-X) : à examiner", d.Name)}
@@ -176,16 +179,51 @@ func DecideMessage(m *parser.Message) Decision {
 		}
 		if mayHideInvoice(d) {
 			if d.Error != "" {
-				return Decision{Outcome: Hold, Reason: fmt.Sprintf("pièce jointe « %s » non lue par Facteur : %s ; à examiner", d.Name, frenchDocError(d.Error))}
+				return askForPDF(d, fmt.Sprintf("pièce jointe « %s » non lue par Facteur : %s", d.Name, frenchDocError(d.Error)))
 			}
 			kind := d.Sniffed
 			if kind == "" {
 				kind = d.ContentType
 			}
-			return Decision{Outcome: Hold, Reason: fmt.Sprintf("pièce jointe « %s » (%s) non lue par Facteur : à examiner", d.Name, kind)}
+			return askForPDF(d, fmt.Sprintf("pièce jointe « %s » (%s) non lue par Facteur", d.Name, kind))
 		}
 	}
 	return Decision{Outcome: Ignore, Reason: "aucune facture dans le message"}
+}
+
+// askForPDF asks the supplier for a readable PDF of an attachment Facteur
+// could not read (a scan, an office document, a damaged or encrypted
+// file): why is for finance staff, the reply tells the supplier in plain
+// words.
+func askForPDF(d parser.Document, why string) Decision {
+	return Decision{Outcome: Ask, Missing: MissingInvoice,
+		Reason:         why + " ; une facture au format PDF est demandée au fournisseur",
+		SupplierReason: fmt.Sprintf("Le fichier « %s » %s.", d.Name, supplierDocProblem(d))}
+}
+
+// supplierDocProblem says to the supplier, in French, what is wrong with
+// an attachment: the end of "Le fichier « X » …".
+func supplierDocProblem(d parser.Document) string {
+	l := strings.ToLower(d.Error)
+	n := strings.ToLower(d.Name)
+	switch {
+	case strings.HasPrefix(l, "s/mime encrypted"):
+		return "est chiffré : nous ne pouvons pas le lire"
+	case strings.Contains(l, "password") || strings.Contains(l, "encrypt"):
+		return "est protégé par un mot de passe : nous ne pouvons pas le lire"
+	case strings.Contains(l, "limit"):
+		return "est trop volumineux pour être traité automatiquement"
+	case strings.HasPrefix(d.Sniffed, "image/") || strings.HasPrefix(l, "image"):
+		return "est une image : une facture numérisée ne peut pas être traitée"
+	case strings.Contains(l, "office") || strings.HasSuffix(n, ".msg") || strings.Contains(l, "ole compound") ||
+		d.ContentType == "application/vnd.ms-outlook":
+		return "est un document bureautique ou un message Outlook, que nous ne pouvons pas traiter"
+	case strings.HasSuffix(n, ".zip") || d.Sniffed == "application/zip":
+		return "est une archive que nous n'avons pas pu ouvrir"
+	case d.Error == "":
+		return "n'a pas pu être lu"
+	}
+	return "n'a pas pu être lu : il semble endommagé ou incomplet"
 }
 
 // frenchDocError says in French, for finance staff, why the parser could

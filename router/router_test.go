@@ -143,7 +143,8 @@ func TestDecideMessage(t *testing.T) {
 		t.Errorf("plain PDF: %+v", d)
 	}
 	broken := &parser.Message{Documents: []parser.Document{{Name: "facture.pdf", Error: "PDF tronqué"}}}
-	if d := DecideMessage(broken); d.Outcome != Hold || !strings.Contains(d.Reason, "illisible") {
+	if d := DecideMessage(broken); d.Outcome != Ask || d.Missing != MissingInvoice || !strings.Contains(d.Reason, "illisible") ||
+		d.SupplierReason != "Le fichier « facture.pdf » n'a pas pu être lu : il semble endommagé ou incomplet." {
 		t.Errorf("broken PDF: %+v", d)
 	}
 }
@@ -177,7 +178,9 @@ func TestDecideMessageUnreadAttachments(t *testing.T) {
 		{Name: "smime.p7m", ContentType: "application/pkcs7-mime", Format: "unsupported",
 			Error: "S/MIME encrypted message (enveloped-data): it cannot be read without the recipient's key"},
 	} {
-		if dec := DecideMessage(&parser.Message{Documents: []parser.Document{d}}); dec.Outcome != Hold || !strings.Contains(dec.Reason, d.Name) {
+		// The supplier is asked for a PDF, told what was wrong.
+		if dec := DecideMessage(&parser.Message{Documents: []parser.Document{d}}); dec.Outcome != Ask || dec.Missing != MissingInvoice ||
+			!strings.Contains(dec.Reason, d.Name) || !strings.HasPrefix(dec.SupplierReason, "Le fichier « "+d.Name+" » ") {
 			t.Errorf("%s: %+v", d.Name, dec)
 		}
 	}
