@@ -1063,4 +1063,22 @@ func TestUnreadableInvoiceAskedAgain(t *testing.T) {
 	if x, _ := h.app.Store().Case(h.ctx, req.ID); x.State != store.CaseHeld || !strings.Contains(x.Reason, "réponse à lire") {
 		t.Errorf("after a words-only answer: %s %q", x.State, x.Reason)
 	}
+
+	// A question in answer to the confirmation of T-BAD: a new case, held
+	// for a person, not ignored.
+	var done store.Case
+	for _, x := range h.cases() {
+		if x.State == store.CaseIntegrated {
+			done = x
+		}
+	}
+	conf, _ := h.app.Store().OutboxOfCase(h.ctx, done.ID)
+	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "RE: " + conf[0].Subject,
+		Body:    "Bonjour, quand serons-nous payés ?",
+		Headers: [][2]string{{"In-Reply-To", "<" + conf[0].HeaderMessageID + ">"}}})
+	h.run()
+	newest := h.cases()[0]
+	if newest.State != store.CaseHeld || !strings.Contains(newest.Reason, "réponse de l'expéditeur au dossier "+done.Ref) {
+		t.Errorf("question answering a confirmation: %s %q", newest.State, newest.Reason)
+	}
 }

@@ -96,6 +96,16 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 				return err
 			}
 			dec := router.DecideMessage(pm)
+			if dec.Outcome == router.Ignore && pm.Automatic == "" {
+				// A person answering one of our replies (a confirmation, a
+				// guide) with words only: someone must read it.
+				if c, err := repliedCase(tx, pm); err != nil {
+					return err
+				} else if c != nil {
+					dec = router.Decision{Outcome: router.Hold,
+						Reason: fmt.Sprintf("réponse de l'expéditeur au dossier %s (« %s ») : à lire", c.Ref, truncateRunes(pm.Subject, 120))}
+				}
+			}
 			ref, err := g.openCase(tx, m, pm, auth, 0, nil, dec)
 			opened = append(opened, ref+" "+string(dec.Outcome))
 			return err
