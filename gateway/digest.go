@@ -153,7 +153,7 @@ func (g *Gateway) digest(ctx context.Context, since, now time.Time) (notifier.Di
 			return d, err
 		}
 		d.FailedReplies = append(d.FailedReplies, digestCase(c, fmt.Sprintf("réponse « %s » à %s non envoyée : %s",
-			it.Subject, joinAddrs(it.Recipients, 1), it.LastError)))
+			it.Subject, firstAddr(it.Recipients), it.LastError)))
 	}
 	return d, nil
 }
@@ -174,18 +174,11 @@ func firstNonEmpty(vs ...string) string {
 	return ""
 }
 
-// joinAddrs names the first n addresses (the supplier; the copies to
-// finance staff are left out).
-func joinAddrs(addrs []string, n int) string {
-	if len(addrs) < n {
-		n = len(addrs)
+// firstAddr is the first recipient of a reply: the supplier (the copies
+// to finance staff follow it).
+func firstAddr(addrs []string) string {
+	if len(addrs) == 0 {
+		return ""
 	}
-	s := ""
-	for i, a := range addrs[:n] {
-		if i > 0 {
-			s += ", "
-		}
-		s += a
-	}
-	return s
+	return addrs[0]
 }
