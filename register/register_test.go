@@ -1,8 +1,10 @@
 package register
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,4 +120,23 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkParse: a register of 100,000 engagements, as a large public
+// body's export would be.
+func BenchmarkParse(b *testing.B) {
+	var buf strings.Builder
+	buf.WriteString("N° d'engagement;Libellé;SIRET budget;SIRET fournisseur;Montant\r\n")
+	for i := range 100_000 {
+		fmt.Fprintf(&buf, "EJ-2026-%06d;Fournitures et travaux n° %d;200 071 892 00067;523 098 747 00042;1 234,56\r\n", i, i)
+	}
+	data := []byte(buf.String())
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := Parse(data)
+		if err != nil || r.Len() != 100_000 {
+			b.Fatal(r.Len(), err)
+		}
+	}
 }
