@@ -154,8 +154,15 @@ func cmdRun(args []string, stderr io.Writer) int {
 }
 
 func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dump := fs.Bool("dump", false, "print the effective configuration (defaults applied, secrets redacted)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	args = fs.Args()
 	if len(args) != 1 {
-		fmt.Fprintln(stderr, "usage: facteur check-config FILE")
+		fmt.Fprintln(stderr, "usage: facteur check-config [--dump] FILE")
 		return 2
 	}
 	cfg, err := config.Load(args[0])
@@ -193,6 +200,9 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "warning: %s\n", w)
 	}
 	fmt.Fprintf(stdout, "%s: OK (%d mailbox(es), %d budget(s))\n", args[0], len(cfg.Mailboxes), len(cfg.Budgets))
+	if *dump {
+		fmt.Fprintf(stdout, "\n%s\n", cfg.Redacted())
+	}
 	return 0
 }
 

@@ -73,6 +73,12 @@ func TestCheckConfig(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "OK") {
 		t.Fatalf("good config: exit %d\n%s", code, out)
 	}
+	// --dump: the effective configuration, defaults applied, no secret.
+	code, out, _ = runCLI(t, "check-config", "--dump", goodPath)
+	if code != 0 || !strings.Contains(out, `cannot_deposit = "guide"`) || !strings.Contains(out, "[digest]") ||
+		!strings.Contains(out, `schedule = "0 8 * * 1-5"`) || strings.Contains(out, "s3cret") {
+		t.Errorf("dump: exit %d\n%s", code, out)
+	}
 
 	bad := strings.Replace(good, `siret = "20007189200026"`, `siret = "20007189200027"`, 1)
 	bad = strings.Replace(bad, "port = 993", "port = 99999", 1)
