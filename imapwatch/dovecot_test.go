@@ -24,8 +24,7 @@ type dovecotOptions struct {
 // dovecot is one running throwaway Dovecot.
 type dovecot struct {
 	*dovecottest.Server
-	t                                             *testing.T
-	dir, conf, imapAddr, tlsAddr, caFile, maildir string
+	imapAddr, caFile string
 }
 
 func startDovecot(t *testing.T, o dovecotOptions) *dovecot {
