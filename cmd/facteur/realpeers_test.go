@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"facteur/internal/demo"
+	"facteur/internal/dovecottest"
+	"facteur/internal/mailpittest"
+	"facteur/internal/samples"
+)
+
+// TestRealPeersEndToEnd runs `facteur run` as its own process against real
+// peers: a Dovecot holding the mailbox (STARTTLS, password), a mailpit
+// receiving the replies (STARTTLS, AUTH), and the Chorus Pro sandbox. Two
+// suppliers write: an invoice with its engagement number is deposited and
+// confirmed, one without is answered with a request; both messages are
+// filed out of the INBOX into Dovecot's folders.
+func TestRealPeersEndToEnd(t *testing.T) {
+	dv := dovecottest.Start(t, dovecottest.Options{})
+	mp := mailpittest.Start(t)
+	env, err := demo.Start(t.TempDir(), demo.Options{}) // its Chorus Pro sandbox
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+
+	dir := t.TempDir()
+	imapHost, imapPort, _ := net.SplitHostPort(dv.IMAPAddr)
+	smtpHost, smtpPort, _ := net.SplitHostPort(mp.SMTPAddr)
+	chorus := env.ConfigTOML()[strings.Index(env.ConfigTOML(), "[chorus]"):]
+	cfg := fmt.Sprintf(`[instance]
+name = "Agglomération du Saint-Quentinois"
+data_dir = %q
+
+[[mailbox]]
+name = "comptabilite"
+address = %q
+host = %q
+port = %s
+security = "starttls"
+ca_file = %q
+username = %q
+password = { value = %q }
+poll = "@every 2s"
+
+[smtp]
+host = %q
+port = %s
+security = "starttls"
+ca_file = %q
+username = %q
+password = { value = %q }
+from = "accueil.comptabilite@casq.fr"
+bcc = ["finances@casq.fr"]
+
+`, dir, dovecottest.User, imapHost, imapPort, dv.CAFile, dovecottest.User, dovecottest.Password,
+		smtpHost, smtpPort, mp.CAFile, mailpittest.User, mailpittest.Password) + chorus
+	cfgPath := filepath.Join(dir, "facteur.toml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	s := samples.DemoSuppliers()[1]
+	for _, tc := range []struct{ number, ej string }{{"RP-2026-1", "EJ-2026-000501"}, {"RP-2026-2", ""}} {
+		pdf, err := samples.FacturX(s.Invoice(tc.number, "2026-11-20", samples.CASQBudgetPrincipal, "", tc.ej))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dv.Save("INBOX", samples.Mail{From: s.Email, To: dovecottest.User, Subject: "Facture " + tc.number,
+			Body: "Bonjour,\n\nVeuillez trouver ci-joint notre facture.\n", MessageID: tc.number + "@voirie-nord.example",
+			Attachments: []samples.Attachment{{Name: "Facture " + tc.number + ".pdf", Data: pdf}}}.Bytes())
+	}
+
+	var stderr bytes.Buffer
+	cmd := exec.Command(os.Args[0], "run", "--config", cfgPath)
+	cmd.Env = append(os.Environ(), "FACTEUR_TEST_MAIN=1")
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stopped := false
+	defer func() {
+		if !stopped {
+			cmd.Process.Kill()
+			<-exited
+		}
+	}()
+
+	// Wait for the two replies and for both messages to leave the INBOX.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if len(mp.Messages(t)) >= 2 && dv.Status("INBOX", "messages") == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not settled: %d replies, %d messages in INBOX\nstderr:\n%s", len(mp.Messages(t)), dv.Status("INBOX", "messages"), stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		stopped = true
+		if err != nil {
+			t.Fatalf("facteur run exited with %v\nstderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("facteur run did not stop within 20 s of SIGTERM\nstderr:\n%s", stderr.String())
+	}
+
+	deps := env.Sandbox.Deposits()
+	if len(deps) != 1 || deps[0].InvoiceNumber != "RP-2026-1" || deps[0].OrderReference != "EJ-2026-000501" || deps[0].BuyerSIRET != samples.CASQBudgetPrincipal {
+		t.Errorf("deposits %+v", deps)
+	}
+	subjects := map[string]bool{}
+	for _, m := range mp.Messages(t) {
+		subjects[m.Subject] = true
+		if len(m.To) != 1 || m.To[0].Address != s.Email || len(m.Bcc) != 1 || m.Bcc[0].Address != "finances@casq.fr" {
+			t.Errorf("reply %q to %+v, bcc %+v", m.Subject, m.To, m.Bcc)
+		}
+	}
+	var confirmed, asked bool
+	for subj := range subjects {
+		confirmed = confirmed || strings.Contains(subj, "Facture RP-2026-1 déposée sur Chorus Pro")
+		asked = asked || strings.Contains(subj, "Numéro d'engagement manquant – facture RP-2026-2")
+	}
+	if !confirmed || !asked {
+		t.Errorf("replies %v; want the confirmation of RP-2026-1 and the request about RP-2026-2", subjects)
+	}
+	if n := dv.Status("Facteur.Traitees", "messages"); n != 2 {
+		t.Errorf("%d messages filed in Facteur/Traitees, want 2", n)
+	}
+}
