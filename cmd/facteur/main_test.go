@@ -138,42 +138,67 @@ func TestRunStopsCleanlyOnSIGTERM(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(env.ConfigTOML()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
-	cmd := exec.Command(os.Args[0], "run", "--config", cfgPath)
-	cmd.Env = append(os.Environ(), "FACTEUR_TEST_MAIN=1")
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-
+	run := startRun(t, cfgPath)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st := openWhenReady(ctx, t, dir)
 	defer st.Close()
 	if err := demo.WaitSettled(ctx, st, env, len(sams)); err != nil {
-		cmd.Process.Kill()
-		t.Fatalf("%v\nstderr:\n%s", err, stderr.String())
+		t.Fatalf("%v\nstderr:\n%s", err, run.stderr.String())
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("facteur run exited with %v\nstderr:\n%s", err, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("facteur run did not stop within 15 s of SIGTERM\nstderr:\n%s", stderr.String())
-	}
+	run.stop(t)
 	if n := len(env.Sandbox.Deposits()); n != 3 {
 		t.Errorf("%d deposits, want 3", n)
 	}
-	logs := stderr.String()
+	logs := run.stderr.String()
 	if !strings.Contains(logs, "msg=stopped") || strings.Contains(logs, "time=") {
 		t.Errorf("logs should end with a clean stop and carry no timestamps:\n%s", logs)
+	}
+}
+
+// running is `facteur run --config FILE` in its own process (this test
+// binary, re-executed).
+type running struct {
+	cmd     *exec.Cmd
+	exited  chan error
+	stderr  *bytes.Buffer
+	stopped bool
+}
+
+// startRun starts the daemon; it is killed when the test ends, unless
+// stop stopped it.
+func startRun(t *testing.T, cfgPath string) *running {
+	t.Helper()
+	r := &running{cmd: exec.Command(os.Args[0], "run", "--config", cfgPath), exited: make(chan error, 1), stderr: new(bytes.Buffer)}
+	r.cmd.Env = append(os.Environ(), "FACTEUR_TEST_MAIN=1")
+	r.cmd.Stderr = r.stderr
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { r.exited <- r.cmd.Wait() }()
+	t.Cleanup(func() {
+		if !r.stopped {
+			r.cmd.Process.Kill()
+			<-r.exited
+		}
+	})
+	return r
+}
+
+// stop sends SIGTERM: the daemon must exit 0 within 20 s.
+func (r *running) stop(t *testing.T) {
+	t.Helper()
+	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-r.exited:
+		r.stopped = true
+		if err != nil {
+			t.Fatalf("facteur run exited with %v\nstderr:\n%s", err, r.stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("facteur run did not stop within 20 s of SIGTERM\nstderr:\n%s", r.stderr.String())
 	}
 }
 

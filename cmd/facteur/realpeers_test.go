@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -80,22 +77,7 @@ bcc = ["finances@casq.fr"]
 			Attachments: []samples.Attachment{{Name: "Facture " + tc.number + ".pdf", Data: pdf}}}.Bytes())
 	}
 
-	var stderr bytes.Buffer
-	cmd := exec.Command(os.Args[0], "run", "--config", cfgPath)
-	cmd.Env = append(os.Environ(), "FACTEUR_TEST_MAIN=1")
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stopped := false
-	defer func() {
-		if !stopped {
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
+	run := startRun(t, cfgPath)
 
 	// Wait for the two replies and for both messages to leave the INBOX.
 	deadline := time.Now().Add(60 * time.Second)
@@ -104,22 +86,11 @@ bcc = ["finances@casq.fr"]
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("not settled: %d replies, %d messages in INBOX\nstderr:\n%s", len(mp.Messages(t)), dv.Status("INBOX", "messages"), stderr.String())
+			t.Fatalf("not settled: %d replies, %d messages in INBOX\nstderr:\n%s", len(mp.Messages(t)), dv.Status("INBOX", "messages"), run.stderr.String())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		stopped = true
-		if err != nil {
-			t.Fatalf("facteur run exited with %v\nstderr:\n%s", err, stderr.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("facteur run did not stop within 20 s of SIGTERM\nstderr:\n%s", stderr.String())
-	}
+	run.stop(t)
 
 	deps := env.Sandbox.Deposits()
 	if len(deps) != 1 || deps[0].InvoiceNumber != "RP-2026-1" || deps[0].OrderReference != "EJ-2026-000501" || deps[0].BuyerSIRET != samples.CASQBudgetPrincipal {
