@@ -300,7 +300,7 @@ func (g *Gateway) apply(tx *store.Tx, c store.Case, pm *parser.Message, dec rout
 		}
 		c.Budget, c.RecipientSIRET, c.Engagement = dec.Budget, dec.SIRET, dec.Engagement
 		return g.enqueue(tx, c, pm, notifier.Reply{Kind: notifier.KindGuide, ServiceCode: dec.Service,
-			EngagementRequired: dec.EngagementRequired, ServiceRequired: dec.ServiceRequired})
+			EngagementRequired: dec.EngagementRequired, ServiceRequired: dec.ServiceRequired, ServiceChoices: dec.ServiceChoices})
 	case router.Hold:
 		return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason, set)
 	case router.Dup:

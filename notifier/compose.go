@@ -62,6 +62,7 @@ type Reply struct {
 	// the recipient demands an engagement number or a service code.
 	ServiceCode                         string
 	EngagementRequired, ServiceRequired bool
+	ServiceChoices                      []string // the recipient's active service codes, when one must be chosen
 }
 
 // Recipients returns the envelope recipients of the reply: To, then each

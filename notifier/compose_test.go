@@ -260,7 +260,8 @@ func TestComposeKinds(t *testing.T) {
 		{KindGuide, "[FAC-2026-000123] Facture FA-2026-0042 à déposer sur Chorus Pro",
 			[]string{"déposer vous-même sur Chorus Pro (https://chorus-pro.gouv.fr)",
 				"Informations à indiquer sur Chorus Pro\u00a0:", "SIRET du destinataire\u00a0: 200 071 892 00067",
-				"Numéro d'engagement\u00a0: 2026-000123", "Il est inutile de nous", "Un code service est obligatoire"}},
+				"Numéro d'engagement\u00a0: 2026-000123", "Il est inutile de nous", "Un code service est obligatoire",
+				"(codes actifs\u00a0: DST-VOIRIE, DST-EAU)."}},
 	} {
 		t.Run(string(c.kind), func(t *testing.T) {
 			r := sampleReply(c.kind)
@@ -275,6 +276,7 @@ func TestComposeKinds(t *testing.T) {
 					t.Errorf("guide with the service code and the engagement number:\n%s", text)
 				}
 				r.ServiceCode = ""
+				r.ServiceChoices = []string{"DST-VOIRIE", "DST-EAU"}
 			}
 			p, _ := compose(t, r)
 			if got, _ := p.header.Subject(); got != c.subject {

@@ -86,6 +86,24 @@ func newValues(r Reply) values {
 	return v
 }
 
+// maxServiceChoices bounds the service codes listed in a reply: beyond,
+// the list would not help.
+const maxServiceChoices = 12
+
+// cleanList cleans short values; more than max of them gives none.
+func cleanList(vs []string, max int) []string {
+	if len(vs) > max {
+		return nil
+	}
+	var out []string
+	for _, v := range vs {
+		if c := clean(v, maxShort); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // typo applies French typography to our own sentences: a no-break space
 // before the high punctuation and inside the guillemets.
 var typo = strings.NewReplacer(
@@ -284,8 +302,12 @@ func newLetter(r Reply) (*letter, error) {
 				"au service qui a passé la commande."))
 		}
 		if v.service == "" && r.ServiceRequired {
-			l.After = append(l.After, para("Un code service est obligatoire pour ce destinataire : "+
-				"choisissez sur Chorus Pro celui du service qui a passé la commande."))
+			s := "Un code service est obligatoire pour ce destinataire : choisissez sur Chorus Pro celui du " +
+				"service qui a passé la commande"
+			if codes := cleanList(r.ServiceChoices, maxServiceChoices); len(codes) > 0 {
+				s += " (codes actifs : " + strings.Join(codes, ", ") + ")"
+			}
+			l.After = append(l.After, para("%s.", s))
 		}
 		l.After = append(l.After,
 			para("Votre facture sera traitée dès son arrivée sur Chorus Pro. Il est inutile de nous "+

@@ -120,6 +120,9 @@ type Decision struct {
 	// the recipient structure demands (an engagement number, a service
 	// code).
 	EngagementRequired, ServiceRequired bool
+	// ServiceChoices are the recipient's active service codes, for a Guide
+	// reply that must ask the supplier to pick one.
+	ServiceChoices []string
 	// Reason explains the decision in French, for finance staff.
 	Reason string
 	// SupplierReason, for an Ask about the invoice itself, tells the
@@ -438,6 +441,9 @@ func guide(r Rules, in Input, why string) Decision {
 	}
 	dec.EngagementRequired = budget.EngagementRequired || budget.EngagementOrService && dec.Service == ""
 	dec.ServiceRequired = budget.ServiceRequired && !budget.EngagementOrService
+	if dec.ServiceRequired && dec.Service == "" {
+		dec.ServiceChoices = budget.Services
+	}
 	dec.Reason = why + " : instructions de dépôt sur Chorus Pro envoyées au fournisseur (" + budget.Name + ")"
 	return dec
 }

@@ -297,6 +297,7 @@ func TestDecideGuide(t *testing.T) {
 		budget, ej, svc string
 		ejRequired      bool
 		reasonHas       string
+		choices         string
 	}{
 		{name: "plain PDF, budget SIRET printed, EJ printed", rules: guided, msg: msg("Facture", ""),
 			doc: plain("", "EJ-5", "Destinataire : CASQ, SIRET 200 071 892 00026"), outcome: Guide,
@@ -327,6 +328,9 @@ func TestDecideGuide(t *testing.T) {
 				return d
 			}(),
 			outcome: Guide, budget: "B", svc: "SERV1"},
+		{name: "service code required and unknown: the active ones are listed", msg: msg("Facture", ""),
+			rules: Rules{Guide: true, Budgets: []Budget{{Name: "B", SIRET: "20007189200067", ServiceRequired: true, Services: []string{"S1", "S2"}}}},
+			doc:   plain("20007189200067", "", ""), outcome: Guide, budget: "B", choices: "S1,S2"},
 		{name: "inactive service code not passed on", msg: msg("Facture", ""),
 			rules: Rules{Guide: true, Budgets: []Budget{{Name: "B", SIRET: "20007189200067", EngagementOrService: true, Services: []string{"SERV1"}}}},
 			doc: func() *parser.Document {
@@ -345,6 +349,9 @@ func TestDecideGuide(t *testing.T) {
 			}
 			if d.Outcome == Guide && (d.Mode != "guide" || d.SIRET == "") {
 				t.Errorf("guide decision without mode or SIRET: %+v", d)
+			}
+			if got := strings.Join(d.ServiceChoices, ","); got != tt.choices {
+				t.Errorf("service choices %q, want %q", got, tt.choices)
 			}
 		})
 	}
