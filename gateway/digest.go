@@ -54,13 +54,20 @@ func (g *Gateway) queueDigest(ctx context.Context) (int, error) {
 	if err == nil && last.Topic == topic {
 		return 0, nil // already queued today (the schedule fires twice a day)
 	}
+	if g.digestFailed == topic {
+		return 0, nil
+	}
 	dg, err := g.digest(ctx, since, now)
 	if err != nil {
-		return 0, err
+		return 0, err // the store failed: so would every step
 	}
 	raw, msgID, err := notifier.ComposeDigest(dg, now)
 	if err != nil {
-		return 0, fmt.Errorf("gateway: compose digest: %w", err)
+		// Not the store's fault: the digest is given up for the day, and
+		// the other work (the replies to suppliers) goes on.
+		g.digestFailed = topic
+		g.log.Error("digest not composed; none today", "topic", topic, "err", err)
+		return 0, nil
 	}
 	err = g.o.Store.Update(ctx, func(tx *store.Tx) error {
 		_, _, err := tx.Enqueue(store.OutboxItem{

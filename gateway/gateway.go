@@ -102,8 +102,10 @@ type Gateway struct {
 	registerState string
 
 	// started is when the gateway first looked for a digest to send, the
-	// base of the schedule until a first digest exists.
-	started time.Time
+	// base of the schedule until a first digest exists; digestFailed is the
+	// topic of a digest that could not be composed (given up for the day).
+	started      time.Time
+	digestFailed string
 
 	// suppliers caches the supplier structures the technical account may
 	// submit invoices for (PDF mode), refreshed daily.
