@@ -1082,3 +1082,25 @@ func TestUnreadableInvoiceAskedAgain(t *testing.T) {
 		t.Errorf("question answering a confirmation: %s %q", newest.State, newest.Reason)
 	}
 }
+
+// TestUnanswerableSender: a sender whose address a reply cannot be sent to
+// (a non-ASCII domain) is not asked anything: the case is held for a
+// person, and the other messages go on.
+func TestUnanswerableSender(t *testing.T) {
+	h := newHarness(t, demo.Options{})
+	m := invoiceMail(t, "T-IDN", samples.CASQBudgetPrincipal, "", "", "Facture T-IDN", "")
+	m.From = "Jean <jean@société.fr>"
+	h.deliver(m)
+	h.deliver(invoiceMail(t, "T-OK", samples.CASQBudgetPrincipal, "", "EJ-2026-61", "Facture T-OK", ""))
+	h.run()
+	got := map[string]store.Case{}
+	for _, c := range h.cases() {
+		got[c.InvoiceNumber] = c
+	}
+	if c := got["T-IDN"]; c.State != store.CaseHeld || !strings.Contains(c.Reason, "inutilisable") {
+		t.Errorf("T-IDN: %s %q", c.State, c.Reason)
+	}
+	if c := got["T-OK"]; c.State != store.CaseIntegrated {
+		t.Errorf("T-OK: %s %q", c.State, c.Reason)
+	}
+}

@@ -132,7 +132,20 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 		return supersedeRequest(tx, pm, refs)
 	})
 	if err != nil {
-		return fmt.Errorf("gateway: message %d: %w", m.ID, err)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// Whatever went wrong, the message must not come back at every
+		// pass and hold up the others: it is set aside for a person, with
+		// the reason. Only a store that cannot record even that stops the
+		// pass.
+		log.Error("message could not be handled; set aside for a person", "err", err)
+		if ferr := g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			return g.failMessage(tx, m.ID, "traitement impossible : "+err.Error())
+		}); ferr != nil {
+			return fmt.Errorf("gateway: message %d: %w", m.ID, err)
+		}
+		return nil
 	}
 	log.Info("message parsed", "from", pm.From.Addr, "documents", len(pm.Documents), "cases", strings.Join(opened, ", "))
 	return nil
@@ -487,6 +500,8 @@ func (g *Gateway) replyRefusal(tx *store.Tx, pm *parser.Message, auth string) st
 		return "expéditeur nul : pas de réponse"
 	case to.Address == "" || !strings.Contains(to.Address, "@"):
 		return "adresse de l'expéditeur absente : pas de réponse possible"
+	case notifier.CheckRecipient(to.Address) != nil:
+		return "adresse de l'expéditeur « " + to.Address + " » inutilisable pour une réponse (caractères non ASCII ou forme invalide)"
 	case g.isOwn(to.Address):
 		return "message venant de notre propre adresse : pas de réponse"
 	}

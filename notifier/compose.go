@@ -274,6 +274,13 @@ var domainRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-
 
 // checkAddress checks that addr is a bare, ASCII addr-spec and returns its
 // domain.
+// CheckRecipient reports whether a reply can be addressed to addr: a bare
+// address whose domain is an ASCII host name (what Compose requires).
+func CheckRecipient(addr string) error {
+	_, err := checkAddress("to", addr)
+	return err
+}
+
 func checkAddress(what, addr string) (string, error) {
 	a, err := netmail.ParseAddress(addr)
 	if err != nil || a.Address != addr || a.Name != "" {
