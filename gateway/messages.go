@@ -371,7 +371,18 @@ func (g *Gateway) decideCases(ctx context.Context) (int, error) {
 			return g.apply(tx, c, pm, dec)
 		})
 		if err != nil {
-			return 0, fmt.Errorf("gateway: case %s: %w", c.Ref, err)
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			// As for a new message: held with the reason, not retried at
+			// every pass ahead of the rest.
+			log.Error("case could not be decided again; held", "err", err)
+			if herr := g.o.Store.Update(ctx, func(tx *store.Tx) error {
+				return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, "nouvel examen impossible : "+err.Error(), store.CaseFields{})
+			}); herr != nil {
+				return 0, fmt.Errorf("gateway: case %s: %w", c.Ref, err)
+			}
+			continue
 		}
 		log.Info("case decided again")
 	}
