@@ -12,6 +12,7 @@ package config
 import (
 	"bytes"
 	"errors"
+	"facteur/parser"
 	"fmt"
 	"os"
 	"reflect"
@@ -30,9 +31,25 @@ type Config struct {
 	Budgets    []Budget   `toml:"budget"` // [[budget]], at least one
 	Routing    Routing    `toml:"routing"`
 	Engagement Engagement `toml:"engagement"`
+	Limits     Limits     `toml:"limits"`
 	Register   Register   `toml:"register"`
 	Digest     Digest     `toml:"digest"`
 	Metrics    Metrics    `toml:"metrics"`
+}
+
+// Limits bound what one message may make Facteur read; beyond one, the
+// document (or the message) is set aside with the reason. Absent or 0: the
+// parser's defaults.
+type Limits struct {
+	MaxParts            int      `toml:"max_parts"`             // MIME parts visited in one message
+	MaxDepth            int      `toml:"max_depth"`             // nesting of multiparts and forwarded messages
+	MaxArchiveEntries   int      `toml:"max_archive_entries"`   // files taken from one ZIP or winmail.dat
+	MaxDecompressedSize ByteSize `toml:"max_decompressed_size"` // what one archive may expand to
+	MaxRatio            int      `toml:"max_ratio"`             // its expansion ratio
+	MaxPDFSize          ByteSize `toml:"max_pdf_size"`
+	MaxPDFPages         int      `toml:"max_pdf_pages"`
+	MaxPDFObjects       int      `toml:"max_pdf_objects"`
+	DocumentTimeout     Duration `toml:"document_timeout"` // time spent on one document
 }
 
 // Register is the engagement register: the public body's open engagements
@@ -330,6 +347,25 @@ func decodeProblem(err error) Problem {
 }
 
 func (c *Config) applyDefaults() {
+	l := &c.Limits
+	for _, d := range []struct {
+		v   *int
+		def int
+	}{{&l.MaxParts, parser.DefaultMaxParts}, {&l.MaxDepth, parser.DefaultMaxDepth}, {&l.MaxArchiveEntries, parser.DefaultMaxArchiveEntries},
+		{&l.MaxRatio, parser.DefaultMaxRatio}, {&l.MaxPDFPages, parser.DefaultMaxPDFPages}, {&l.MaxPDFObjects, parser.DefaultMaxPDFObjects}} {
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	if l.MaxDecompressedSize == 0 {
+		l.MaxDecompressedSize = parser.DefaultMaxDecompressed
+	}
+	if l.MaxPDFSize == 0 {
+		l.MaxPDFSize = parser.DefaultMaxPDFBytes
+	}
+	if l.DocumentTimeout.Duration == 0 {
+		l.DocumentTimeout.Duration = parser.DefaultDocumentTimeout
+	}
 	setDefault(&c.Routing.CannotDeposit, CannotDepositGuide)
 	setDefault(&c.Digest.Schedule, DefaultDigestSchedule)
 	if c.Digest.WaitingDays == 0 {

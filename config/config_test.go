@@ -205,6 +205,9 @@ func TestMinimalDefaults(t *testing.T) {
 		{"chorus.timeout", c.Chorus.Timeout.Duration, 60 * time.Second},
 		{"chorus.status_poll", c.Chorus.StatusPoll, "@every 5m"},
 		{"routing.cannot_deposit", c.Routing.CannotDeposit, "guide"},
+		{"limits.max_parts", c.Limits.MaxParts, 200},
+		{"limits.max_pdf_size", c.Limits.MaxPDFSize, ByteSize(50 << 20)},
+		{"limits.document_timeout", c.Limits.DocumentTimeout.Duration, 10 * time.Second},
 		{"budget.siret", c.Budgets[0].SIRET, "20007189200067"},
 	}
 	for _, ck := range checks {
@@ -392,6 +395,9 @@ cannot_deposit = "reply"
 [register]
 file = "engagements.csv"
 
+[limits]
+max_pdf_pages = -1
+
 [engagement]
 patterns = ["engagement ([0-9]+", "engagement [0-9]+", "(EJ)([0-9]+)", "EJ ([0-9]+)"]
 `
@@ -438,6 +444,7 @@ patterns = ["engagement ([0-9]+", "engagement [0-9]+", "(EJ)([0-9]+)", "EJ ([0-9
 		"routing.default_budget":      `"Budget annexe" is not the name`,
 		"routing.cannot_deposit":      `must be "guide" or "hold", not "reply"`,
 		"register.file":               "must be an absolute path",
+		"limits.max_pdf_pages":        "must be positive",
 		"engagement.patterns[0]":      "invalid regexp",
 		"engagement.patterns[1]":      "exactly one capture group",
 		"engagement.patterns[2]":      "has 2",

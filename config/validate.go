@@ -228,6 +228,16 @@ func (c *Config) validate() Problems {
 		}
 	}
 
+	l := c.Limits
+	for key, v := range map[string]int64{"max_parts": int64(l.MaxParts), "max_depth": int64(l.MaxDepth),
+		"max_archive_entries": int64(l.MaxArchiveEntries), "max_decompressed_size": int64(l.MaxDecompressedSize),
+		"max_ratio": int64(l.MaxRatio), "max_pdf_size": int64(l.MaxPDFSize), "max_pdf_pages": int64(l.MaxPDFPages),
+		"max_pdf_objects": int64(l.MaxPDFObjects), "document_timeout": int64(l.DocumentTimeout.Duration)} {
+		if v < 0 {
+			ps.add("limits."+key, "must be positive")
+		}
+	}
+
 	if f := c.Register.File; f != "" && !filepath.IsAbs(f) {
 		ps.add("register.file", "must be an absolute path")
 	}

@@ -120,9 +120,12 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 			r.Register = reg
 		}
 		rules = &r
+		var patterns []*regexp.Regexp
 		for _, p := range cfg.Engagement.Patterns {
-			opts.EngagementPatterns = append(opts.EngagementPatterns, regexp.MustCompile(p)) // validated by config
+			patterns = append(patterns, regexp.MustCompile(p)) // validated by config
 		}
+		opts = app.ParserOptions(cfg, patterns)
+		opts.TextOnly = *textOnly
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)

@@ -110,7 +110,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Register:      a.registerSource(),
 		Digest: gateway.DigestOptions{To: cfg.Digest.To, Next: digestSchedule.Next,
 			WaitingAfter: time.Duration(cfg.Digest.WaitingDays) * 24 * time.Hour, Mailboxes: own},
-		Parser:       parser.Options{EngagementPatterns: patterns},
+		Parser:       ParserOptions(cfg, patterns),
 		CasePrefix:   cfg.Instance.CasePrefix,
 		Organisation: cfg.Instance.Name,
 		From:         mail.Address{Name: fromName, Address: cfg.SMTP.From},
@@ -165,6 +165,19 @@ func Rules(cfg *config.Config) router.Rules {
 		rules.Budgets = append(rules.Budgets, router.Budget{Name: b.Name, SIRET: b.SIRET, Keywords: b.Keywords, EngagementRequired: true})
 	}
 	return rules
+}
+
+// ParserOptions are the parser's limits from the configuration, with the
+// compiled engagement patterns.
+func ParserOptions(cfg *config.Config, patterns []*regexp.Regexp) parser.Options {
+	l := cfg.Limits
+	return parser.Options{
+		EngagementPatterns: patterns,
+		MaxDepth:           l.MaxDepth, MaxParts: l.MaxParts,
+		MaxDecompressedBytes: int64(l.MaxDecompressedSize), MaxRatio: l.MaxRatio, MaxArchiveEntries: l.MaxArchiveEntries,
+		MaxPDFBytes: int(l.MaxPDFSize), MaxPDFPages: l.MaxPDFPages, MaxPDFObjects: l.MaxPDFObjects,
+		DocumentTimeout: l.DocumentTimeout.Duration,
+	}
 }
 
 // registerSource is the engagement register file, or nil without one.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"facteur/parser"
+	"github.com/go-pdf/fpdf"
 	"io"
 	"log/slog"
 	"mime"
@@ -416,4 +418,29 @@ func get(t *testing.T, url string, status int) string {
 		t.Fatalf("GET %s: %d, want %d: %s", url, resp.StatusCode, status, b)
 	}
 	return string(b)
+}
+
+// TestParserLimitsFromConfig: the [limits] of the configuration reach the
+// parser: a PDF over the configured page count is a document in error.
+func TestParserLimitsFromConfig(t *testing.T) {
+	env, _ := startEnv(t)
+	cfg := *env.Config
+	cfg.Limits.MaxPDFPages = 1
+	opts := app.ParserOptions(&cfg, nil)
+	if opts.MaxPDFPages != 1 || opts.MaxParts != cfg.Limits.MaxParts || opts.DocumentTimeout != cfg.Limits.DocumentTimeout.Duration {
+		t.Fatalf("options %+v", opts)
+	}
+	doc := fpdf.New("P", "mm", "A4", "")
+	for range 2 {
+		doc.AddPage()
+		doc.SetFont("Helvetica", "", 12)
+		doc.Cell(40, 10, "Facture FA-1")
+	}
+	var buf bytes.Buffer
+	if err := doc.Output(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if d := parser.ParseDocument("f.pdf", buf.Bytes(), opts); !strings.Contains(d.Error, "more than the limit of 1") {
+		t.Errorf("two-page PDF under max_pdf_pages = 1: error %q", d.Error)
+	}
 }
