@@ -414,6 +414,19 @@ func (w *walker) leaf(h textproto.Header, mediaType string, params map[string]st
 		text := w.decodeText(h, params, body)
 		if mediaType == "text/html" {
 			text = htmlToText(text)
+		} else {
+			var files []uuFile
+			text, files = extractUU(text, max(w.opts.MaxParts-w.parts, 0))
+			for _, f := range files {
+				w.parts++
+				for _, doc := range parseDocuments(sanitizeName(f.name), f.data, w.opts, 0) {
+					doc.Warnings = append(doc.Warnings, "uuencoded in the message text")
+					if forwarded {
+						doc.Warnings = append(doc.Warnings, "found in a forwarded message")
+					}
+					w.msg.Documents = append(w.msg.Documents, doc)
+				}
+			}
 		}
 		w.texts = append(w.texts, textPart{html: mediaType == "text/html", forwarded: forwarded, text: text})
 		if forwarded {
