@@ -684,6 +684,26 @@ func TestPlainPDFInvoiceGuided(t *testing.T) {
 	if n := len(h.env.SMTP.Messages()); n != 1 {
 		t.Errorf("%d replies, want still one", n)
 	}
+
+	// The supplier sends it again as a Factur-X with its engagement
+	// number: Facteur deposits it, and the guided case is closed.
+	fx, err := samples.FacturX(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "Facture HSP-2026-0100 (Factur-X)",
+		Attachments: []samples.Attachment{{Name: "facture.pdf", Data: fx}}})
+	h.run()
+	byState := map[store.CaseState]int{}
+	for _, x := range h.cases() {
+		byState[x.State]++
+		if x.ID == c.ID && (x.State != store.CaseIgnored || !strings.Contains(x.Reason, "remplacée")) {
+			t.Errorf("the guided case: %s %q", x.State, x.Reason)
+		}
+	}
+	if byState[store.CaseIntegrated] != 1 || len(h.env.Sandbox.Deposits()) != 1 {
+		t.Errorf("cases %v, %d deposits; want the Factur-X deposited", byState, len(h.env.Sandbox.Deposits()))
+	}
 }
 
 func TestPreflightRefusalIsHeldWithoutACall(t *testing.T) {

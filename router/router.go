@@ -136,9 +136,13 @@ type Prior struct {
 	State string // a store case state
 }
 
-// PriorAwaitingSupplier is the state of a prior case whose supplier was
-// asked for what was missing.
-const PriorAwaitingSupplier = "awaiting_supplier"
+// The states of a prior case that a new e-mail of the same invoice can
+// take over: its supplier was asked for what was missing, or told how to
+// deposit it on Chorus Pro — and sends a depositable invoice instead.
+const (
+	PriorAwaitingSupplier = "awaiting_supplier"
+	PriorGuided           = "guided"
+)
 
 // Input is what the router needs to decide on one invoice document.
 type Input struct {
@@ -327,8 +331,17 @@ func Decide(r Rules, in Input) Decision {
 	// The same supplier invoice again: a duplicate, unless it answers our
 	// request for what was missing (decided below).
 	awaiting := in.Prior != nil && in.Prior.State == PriorAwaitingSupplier
-	if in.Prior != nil && !awaiting {
+	guided := in.Prior != nil && in.Prior.State == PriorGuided
+	if in.Prior != nil && !awaiting && !guided {
 		return Decision{Outcome: Dup, Reason: fmt.Sprintf("facture %s déjà reçue (dossier %s)", inv.Number, in.Prior.Ref)}
+	}
+	if guided {
+		// Told how to deposit it, the supplier sent it again: taken over
+		// only if Facteur can now deposit it itself.
+		if dec := Decide(r, Input{Message: m, Document: d, Supplied: in.Supplied}); dec.Outcome == Deposit {
+			return dec
+		}
+		return Decision{Outcome: Dup, Reason: fmt.Sprintf("facture %s déjà reçue ; les instructions de dépôt sur Chorus Pro ont été envoyées (dossier %s)", inv.Number, in.Prior.Ref)}
 	}
 
 	// Checks Chorus Pro would make, made before spending a call (§2.15, §3.6).

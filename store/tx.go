@@ -403,29 +403,34 @@ func (tx *Tx) LiveCaseFor(sellerSIRET, number string) (*Case, error) {
 }
 
 // SupersedeAwaiting closes the cases that waited for the supplier about the
-// same invoice, now that a new case (by) carries it.
+// same invoice (asked for a detail, or told how to deposit it), now that a
+// new case (by) carries it to Chorus Pro.
 func (tx *Tx) SupersedeAwaiting(by int64, sellerSIRET, number, note string) error {
 	if sellerSIRET == "" || number == "" {
 		return nil
 	}
 	rows, err := tx.tx.QueryContext(tx.ctx,
-		"SELECT id FROM cases WHERE supplier_siret = ? AND invoice_number = ? AND state = ? AND id != ?",
-		sellerSIRET, number, CaseAwaitingSupplier, by)
+		"SELECT id, state FROM cases WHERE supplier_siret = ? AND invoice_number = ? AND state IN (?, ?) AND id != ?",
+		sellerSIRET, number, CaseAwaitingSupplier, CaseGuided, by)
 	if err != nil {
 		return fmt.Errorf("supersede: %w", err)
 	}
-	var ids []int64
+	type waiting struct {
+		id    int64
+		state CaseState
+	}
+	var ws []waiting
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var w waiting
+		if err := rows.Scan(&w.id, &w.state); err != nil {
 			rows.Close()
 			return fmt.Errorf("supersede: %w", err)
 		}
-		ids = append(ids, id)
+		ws = append(ws, w)
 	}
 	rows.Close()
-	for _, id := range ids {
-		if err := tx.MoveCase(id, CaseAwaitingSupplier, CaseIgnored, note, CaseFields{}); err != nil {
+	for _, w := range ws {
+		if err := tx.MoveCase(w.id, w.state, CaseIgnored, note, CaseFields{}); err != nil {
 			return err
 		}
 	}
