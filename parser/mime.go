@@ -264,7 +264,7 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, forwarded bool
 				w.parts++
 				continue
 			}
-			if mediaType == "multipart/related" && isBodyResource(ph, i, params["start"]) {
+			if mediaType == "multipart/related" && len(pbody) < maxInlineImage && isBodyResource(ph, i, params["start"]) {
 				// A logo or picture shown by the HTML body (RFC 2387):
 				// part of the text, not an attachment.
 				w.parts++
@@ -311,6 +311,12 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, forwarded bool
 		w.leaf(h, mediaType, params, body, forwarded)
 	}
 }
+
+// maxInlineImage is the encoded size under which an image shown by the
+// HTML body is taken for a logo or a signature (about 100 KB decoded); a
+// bigger one may be a scanned invoice pasted in the text, and is kept as a
+// document, so that the supplier is asked for a PDF.
+const maxInlineImage = 140 << 10
 
 // isBodyResource reports whether the i-th part of a multipart/related is an
 // image the root document refers to by Content-ID (a signature logo, a

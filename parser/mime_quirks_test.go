@@ -130,6 +130,13 @@ func TestRelatedImages(t *testing.T) {
 	if m.BodyText != "Bonjour" {
 		t.Errorf("body %q", m.BodyText)
 	}
+	// A big picture pasted in the text may be a scanned invoice: kept.
+	scan := "From: a@b.fr\r\nContent-Type: multipart/related; boundary=r\r\n\r\n" +
+		"--r\r\nContent-Type: text/html\r\n\r\n<p>Voici la facture</p><img src=\"cid:s@x\">\r\n" +
+		"--r\r\nContent-Type: image/jpeg\r\nContent-ID: <s@x>\r\n\r\n\xff\xd8\xff\xe0" + strings.Repeat("x", 200<<10) + "\r\n--r--\r\n"
+	if m, err := Parse([]byte(scan), Options{}); err != nil || len(m.Documents) != 1 || m.Documents[0].Format != FormatUnsupported {
+		t.Errorf("pasted scan: %v %+v", err, m.Documents)
+	}
 	// The start parameter names the root: the first part is then a resource.
 	started := "From: a@b.fr\r\nContent-Type: multipart/related; boundary=r; start=\"<root@x>\"\r\n\r\n" +
 		"--r\r\nContent-Type: image/gif\r\nContent-ID: <pic@x>\r\n\r\nGIF89a\r\n" +
