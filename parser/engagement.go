@@ -19,7 +19,8 @@ const (
 	// Optional marker and separator between a label and the number; the
 	// number may start on the next line.
 	// A sentence may say it: "le numéro d'engagement est 24-00123".
-	reGap = reH + `*(?:` + reNum + reH + `*)?[:=]?` + reH + `*(?:(?:est|sera|is)` + reH + `+(?:le` + reH + `+)?)?(?:\r?\n` + reH + `*)?`
+	// The marker may start the next line ("Bon de commande<br>n° 117").
+	reGap = reH + `*(?:(?:\r?\n` + reH + `*)?` + reNum + reH + `*)?[:=]?` + reH + `*(?:(?:est|sera|is)` + reH + `+(?:le` + reH + `+)?)?(?:\r?\n` + reH + `*)?`
 	// A mandatory marker or colon between a label and the number.
 	reMark = reH + `*(?:` + reNum + reH + `*[:=]?|[:=#])` + reH + `*(?:\r?\n` + reH + `*)?`
 	// The number itself, the one capture group: an optional short letter

@@ -37,6 +37,7 @@ func TestDefaultEngagementPatternTexts(t *testing.T) {
 		"Objet : facture FA-12 – EJ 2026/000123":                                     "2026/000123",
 		"numero d`engagement: 123":                                                   "123",
 		"Engagement :\n24-00123":                                                     "24-00123",
+		"Bon de commande\nn° BC-2026-117":                                            "BC-2026-117",
 		"Purchase order no. 4500012345":                                              "4500012345",
 		"PO number: 4500012345":                                                      "4500012345",
 		"BC n° 2026-117":                                                             "2026-117",
