@@ -46,6 +46,25 @@ func stateLabel(s store.CaseState) string {
 	return string(s)
 }
 
+// documentLabel describes a document of a message for a finance clerk:
+// « facture.pdf » (Factur-X, facture) or « scan.jpg » (illisible : …).
+func documentLabel(d store.DocumentInfo) string {
+	kind := map[string]string{
+		"facturx": "Factur-X", "zugferd1": "ZUGFeRD 1.0", "ubl": "UBL", "cii": "CII", "pdf": "PDF",
+		"xml": "XML", "zip": "archive ZIP", "tnef": "winmail.dat", "unsupported": "format non pris en charge",
+	}[d.Format]
+	if kind == "" {
+		kind = "autre fichier"
+	}
+	if d.IsInvoice {
+		kind += ", facture"
+	}
+	if d.Error != "" {
+		kind += " ; illisible (" + oneLine(d.Error, 100) + ")"
+	}
+	return "« " + d.Name + " » (" + kind + ")"
+}
+
 func cmdCases(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cases", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -252,6 +271,14 @@ func showCase(ctx context.Context, w, stderr io.Writer, st *store.Store, ref str
 	row("Date de dépôt", notifier.FrenchDate(c.DepositDate))
 	row("État du flux", c.FlowState)
 	row("Dernière erreur", c.LastError)
+	docs, err := st.DocumentsOfMessage(ctx, c.MessageID)
+	if err != nil {
+		fmt.Fprintf(stderr, "facteur cases: %v\n", err)
+		return 1
+	}
+	for _, d := range docs {
+		row("Pièce jointe", documentLabel(d))
+	}
 	items, err := st.OutboxOfCase(ctx, c.ID)
 	if err != nil {
 		fmt.Fprintf(stderr, "facteur cases: %v\n", err)

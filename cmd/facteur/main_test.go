@@ -338,7 +338,8 @@ func TestCasesWorkflow(t *testing.T) {
 	}
 	code, out, _ = runCLI(t, "cases", "--config", cfgPath, "show", ref)
 	if code != 0 || !strings.Contains(out, "déposée et intégrée") || !strings.Contains(out, "remis à l'examen par") ||
-		!strings.Contains(out, "EJ-2026-000055") || !strings.Contains(out, "envoyée") {
+		!strings.Contains(out, "EJ-2026-000055") || !strings.Contains(out, "envoyée") ||
+		!strings.Contains(out, "« VNT-2026-55.pdf » (Factur-X, facture)") {
 		t.Errorf("show: exit %d\n%s", code, out)
 	}
 	code, _, errOut = runCLI(t, "cases", "--config", cfgPath, "reject", ref, "--reason", "erreur")
