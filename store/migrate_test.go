@@ -61,4 +61,19 @@ func TestMigration4KeepsTheOutbox(t *testing.T) {
 	if err := s.Update(ctx, func(tx *Tx) error { _, _, err := tx.Enqueue(OutboxItem{Kind: "digest"}); return err }); err == nil {
 		t.Error("an item with neither case nor topic was queued")
 	}
+	// A reply to the digest is a reply to no case.
+	err = s.Update(ctx, func(tx *Tx) error {
+		c, err := tx.CaseRepliedTo([]string{"<d@x>"})
+		if err != nil || c != nil {
+			t.Errorf("answer to the digest: case %v, %v", c, err)
+		}
+		c, err = tx.CaseRepliedTo([]string{"id@x"})
+		if err != nil || c == nil || c.ID != 7 {
+			t.Errorf("answer to the migrated reply: case %v, %v", c, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

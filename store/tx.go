@@ -446,7 +446,8 @@ func (tx *Tx) CaseRepliedTo(messageIDs []string) (*Case, error) {
 			continue
 		}
 		var caseID int64
-		err := tx.tx.QueryRowContext(tx.ctx, "SELECT case_id FROM outbox WHERE header_message_id = ?", id).Scan(&caseID)
+		// (Items about no case, the digest, are not replies to a case.)
+		err := tx.tx.QueryRowContext(tx.ctx, "SELECT case_id FROM outbox WHERE header_message_id = ? AND case_id IS NOT NULL", id).Scan(&caseID)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
