@@ -17,10 +17,11 @@ import (
 
 // TestRealPeersEndToEnd runs `facteur run` as its own process against real
 // peers: a Dovecot holding the mailbox (STARTTLS, password), a mailpit
-// receiving the replies (STARTTLS, AUTH), and the Chorus Pro sandbox. Two
-// suppliers write: an invoice with its engagement number is deposited and
-// confirmed, one without is answered with a request; both messages are
-// filed out of the INBOX into Dovecot's folders.
+// receiving the replies (STARTTLS, AUTH), and the Chorus Pro sandbox. An
+// invoice with its engagement number is deposited and confirmed, one
+// without is answered with a request, a damaged PDF with a request for a
+// readable one; every message is filed out of the INBOX into Dovecot's
+// folders.
 func TestRealPeersEndToEnd(t *testing.T) {
 	dv := dovecottest.Start(t, dovecottest.Options{})
 	mp := mailpittest.Start(t)
@@ -77,12 +78,17 @@ bcc = ["finances@casq.fr"]
 			Attachments: []samples.Attachment{{Name: "Facture " + tc.number + ".pdf", Data: pdf}}}.Bytes())
 	}
 
+	// A third writes with a damaged PDF: asked for a readable one.
+	dv.Save("INBOX", samples.Mail{From: s.Email, To: dovecottest.User, Subject: "Facture RP-2026-3",
+		MessageID:   "RP-2026-3@voirie-nord.example",
+		Attachments: []samples.Attachment{{Name: "RP-2026-3.pdf", Data: []byte("%PDF-1.7\n1 0 obj garbage")}}}.Bytes())
+
 	run := startRun(t, cfgPath)
 
 	// Wait for the two replies and for both messages to leave the INBOX.
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		if len(mp.Messages(t)) >= 2 && dv.Status("INBOX", "messages") == 0 {
+		if len(mp.Messages(t)) >= 3 && dv.Status("INBOX", "messages") == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -103,15 +109,16 @@ bcc = ["finances@casq.fr"]
 			t.Errorf("reply %q to %+v, bcc %+v", m.Subject, m.To, m.Bcc)
 		}
 	}
-	var confirmed, asked bool
+	var confirmed, asked, askedPDF bool
 	for subj := range subjects {
 		confirmed = confirmed || strings.Contains(subj, "Facture RP-2026-1 déposée sur Chorus Pro")
 		asked = asked || strings.Contains(subj, "Numéro d'engagement manquant – facture RP-2026-2")
+		askedPDF = askedPDF || strings.Contains(subj, "Facture non reçue ou illisible")
 	}
-	if !confirmed || !asked {
-		t.Errorf("replies %v; want the confirmation of RP-2026-1 and the request about RP-2026-2", subjects)
+	if !confirmed || !asked || !askedPDF || len(subjects) != 3 {
+		t.Errorf("replies %v; want the confirmation of RP-2026-1, the request about RP-2026-2 and the request for a readable PDF", subjects)
 	}
-	if n := dv.Status("Facteur.Traitees", "messages"); n != 2 {
-		t.Errorf("%d messages filed in Facteur/Traitees, want 2", n)
+	if n := dv.Status("Facteur.Traitees", "messages"); n != 3 {
+		t.Errorf("%d messages filed in Facteur/Traitees, want 3", n)
 	}
 }
