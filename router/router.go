@@ -176,7 +176,7 @@ func DecideMessage(m *parser.Message) Decision {
 	}
 	for _, d := range m.Documents {
 		if d.Error != "" && looksLikeInvoiceFile(d) {
-			return askForPDF(d, fmt.Sprintf("pièce jointe « %s » illisible : %s", d.Name, frenchDocError(d.Error)))
+			return askForPDF(d, fmt.Sprintf("pièce jointe « %s » illisible : %s", d.Name, frenchDocError(d)))
 		}
 		if d.Format == "pdf" {
 			return Decision{Outcome: Hold, Reason: fmt.Sprintf("PDF « %s » sans données structurées (Factur-X) : à examiner", d.Name)}
@@ -186,7 +186,7 @@ func DecideMessage(m *parser.Message) Decision {
 		}
 		if mayHideInvoice(d) {
 			if d.Error != "" {
-				return askForPDF(d, fmt.Sprintf("pièce jointe « %s » non lue par Facteur : %s", d.Name, frenchDocError(d.Error)))
+				return askForPDF(d, fmt.Sprintf("pièce jointe « %s » non lue par Facteur : %s", d.Name, frenchDocError(d)))
 			}
 			kind := d.Sniffed
 			if kind == "" {
@@ -208,56 +208,85 @@ func askForPDF(d parser.Document, why string) Decision {
 		SupplierReason: fmt.Sprintf("Le fichier « %s » %s.", d.Name, supplierDocProblem(d))}
 }
 
-// supplierDocProblem says to the supplier, in French, what is wrong with
-// an attachment: the end of "Le fichier « X » …".
-func supplierDocProblem(d parser.Document) string {
+// docProblem is what is wrong with a document Facteur could not read,
+// told once from the parser's error (English, for operators) and what the
+// file looks like, then said to finance staff or to the supplier.
+type docProblem int
+
+const (
+	probDamaged   docProblem = iota // the default: a file that does not read
+	probUnread                      // no error: a kind of file Facteur does not open
+	probEncrypted                   // an encrypted S/MIME message
+	probPassword
+	probTimeout
+	probTooBig
+	probEmpty
+	probImage
+	probOffice
+	probArchive
+)
+
+func classify(d parser.Document) docProblem {
 	l := strings.ToLower(d.Error)
 	n := strings.ToLower(d.Name)
 	switch {
 	case strings.HasPrefix(l, "s/mime encrypted"):
-		return "est chiffré : nous ne pouvons pas le lire"
+		return probEncrypted
 	case strings.Contains(l, "password") || strings.Contains(l, "encrypt"):
-		return "est protégé par un mot de passe : nous ne pouvons pas le lire"
+		return probPassword
+	case strings.Contains(l, "time limit"):
+		return probTimeout
 	case strings.Contains(l, "limit"):
-		return "est trop volumineux pour être traité automatiquement"
-	case strings.HasPrefix(d.Sniffed, "image/") || strings.HasPrefix(l, "image"):
-		return "est une image : une facture numérisée ne peut pas être traitée"
-	case strings.Contains(l, "office") || strings.HasSuffix(n, ".msg") || strings.Contains(l, "ole compound") ||
-		d.ContentType == "application/vnd.ms-outlook":
-		return "est un document bureautique ou un message Outlook, que nous ne pouvons pas traiter"
+		return probTooBig
+	case strings.HasPrefix(l, "empty file"):
+		return probEmpty
+	case strings.HasPrefix(l, "image") || strings.HasPrefix(d.Sniffed, "image/"):
+		return probImage
+	case strings.Contains(l, "office") || strings.Contains(l, ".msg") || strings.Contains(l, "ole compound") ||
+		strings.HasSuffix(n, ".msg") || d.ContentType == "application/vnd.ms-outlook":
+		return probOffice
 	case strings.HasSuffix(n, ".zip") || d.Sniffed == "application/zip":
-		return "est une archive que nous n'avons pas pu ouvrir"
+		return probArchive
 	case d.Error == "":
-		return "n'a pas pu être lu"
+		return probUnread
 	}
-	return "n'a pas pu être lu : il semble endommagé ou incomplet"
+	return probDamaged
+}
+
+// supplierDocProblem says to the supplier, in French, what is wrong with
+// an attachment: the end of "Le fichier « X » …".
+func supplierDocProblem(d parser.Document) string {
+	return map[docProblem]string{
+		probDamaged:   "n'a pas pu être lu : il semble endommagé ou incomplet",
+		probUnread:    "n'a pas pu être lu",
+		probEncrypted: "est chiffré : nous ne pouvons pas le lire",
+		probPassword:  "est protégé par un mot de passe : nous ne pouvons pas le lire",
+		probTimeout:   "n'a pas pu être lu dans le temps imparti",
+		probTooBig:    "est trop volumineux pour être traité automatiquement",
+		probEmpty:     "est vide",
+		probImage:     "est une image : une facture numérisée ne peut pas être traitée",
+		probOffice:    "est un document bureautique ou un message Outlook, que nous ne pouvons pas traiter",
+		probArchive:   "est une archive que nous n'avons pas pu ouvrir",
+	}[classify(d)]
 }
 
 // frenchDocError says in French, for finance staff, why the parser could
 // not read a document; its own words (English, for operators) follow as a
 // technical detail.
-func frenchDocError(e string) string {
-	l := strings.ToLower(e)
-	var s string
-	switch {
-	case strings.HasPrefix(l, "s/mime encrypted"):
-		s = "message chiffré (S/MIME) : illisible sans la clé du destinataire"
-	case strings.Contains(l, "password") || strings.Contains(l, "encrypt"):
-		s = "fichier protégé par un mot de passe"
-	case strings.Contains(l, "limit"):
-		s = "fichier trop volumineux ou trop complexe pour être lu automatiquement"
-	case strings.HasPrefix(l, "empty file"):
-		s = "fichier vide"
-	case strings.HasPrefix(l, "image"):
-		s = "image (facture numérisée ?) : un PDF est nécessaire"
-	case strings.Contains(l, "office") || strings.Contains(l, ".msg") || strings.Contains(l, "ole compound"):
-		s = "document bureautique ou message Outlook : un PDF est nécessaire"
-	case strings.Contains(l, "deadline") || strings.Contains(l, "time"):
-		s = "lecture trop longue, interrompue"
-	default:
-		s = "fichier endommagé ou incomplet"
-	}
-	return s + " (détail technique : " + e + ")"
+func frenchDocError(d parser.Document) string {
+	s := map[docProblem]string{
+		probDamaged:   "fichier endommagé ou incomplet",
+		probUnread:    "fichier non lu",
+		probEncrypted: "message chiffré (S/MIME) : illisible sans la clé du destinataire",
+		probPassword:  "fichier protégé par un mot de passe",
+		probTimeout:   "lecture trop longue, interrompue",
+		probTooBig:    "fichier trop volumineux ou trop complexe pour être lu automatiquement",
+		probEmpty:     "fichier vide",
+		probImage:     "image (facture numérisée ?) : un PDF est nécessaire",
+		probOffice:    "document bureautique ou message Outlook : un PDF est nécessaire",
+		probArchive:   "archive qui n'a pas pu être ouverte",
+	}[classify(d)]
+	return s + " (détail technique : " + d.Error + ")"
 }
 
 // mayHideInvoice reports an attachment Facteur cannot read but that may be

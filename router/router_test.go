@@ -156,9 +156,10 @@ func TestFrenchDocError(t *testing.T) {
 		"PDF of 90000000 bytes, larger than the limit of 5000000": "fichier trop volumineux",
 		"image (image/jpeg): a scanned invoice cannot be read":    "image (facture numérisée ?)",
 		"Outlook .msg file: not readable, a PDF is needed":        "document bureautique ou message Outlook",
-		"empty file": "fichier vide",
+		"empty file":                    "fichier vide",
+		"PDF text: time limit exceeded": "lecture trop longue",
 	} {
-		if got := frenchDocError(in); !strings.HasPrefix(got, want) || !strings.Contains(got, in) {
+		if got := frenchDocError(parser.Document{Error: in}); !strings.HasPrefix(got, want) || !strings.Contains(got, in) {
 			t.Errorf("frenchDocError(%q) = %q, want it to start with %q", in, got, want)
 		}
 	}
