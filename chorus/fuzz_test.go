@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"facteur/internal/ident"
+	"facteur/ident"
 )
 
 // decoders are the client's decodings of untrusted answer bodies (after a

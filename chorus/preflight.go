@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"facteur/internal/ident"
+	"facteur/ident"
 )
 
 // Pre-flight checks run before spending a call (reference §2.15 step 2 and

@@ -17,7 +17,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"facteur/internal/ident"
+	"facteur/ident"
 )
 
 const examplePath = "../config.example.toml"

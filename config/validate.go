@@ -12,7 +12,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"facteur/internal/ident"
+	"facteur/ident"
 )
 
 var (

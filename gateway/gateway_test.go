@@ -13,9 +13,9 @@ import (
 
 	"facteur/chorus/sandbox"
 	"facteur/config"
-	"facteur/internal/app"
-	"facteur/internal/demo"
-	"facteur/internal/samples"
+	"facteur/app"
+	"facteur/demo"
+	"facteur/samples"
 	"facteur/parser"
 	"facteur/store"
 )

@@ -3,7 +3,7 @@ package parser
 import (
 	"strings"
 
-	"facteur/internal/ident"
+	"facteur/ident"
 )
 
 // siretCandidate returns the digits of id when, once spaces, dots and

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"unicode"
 
-	"facteur/internal/ident"
+	"facteur/ident"
 )
 
 // Invoice fields from the visible text of a document (a plain PDF):

@@ -3,7 +3,7 @@ package parser
 import (
 	"strings"
 
-	"facteur/internal/ident"
+	"facteur/ident"
 )
 
 // validVATFormat checks a VAT id: the French key for FR, else an EU

@@ -13,8 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"facteur/internal/app"
-	"facteur/internal/demo"
+	"facteur/app"
+	"facteur/demo"
 	"facteur/store"
 )
 

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"facteur/internal/app"
+	"facteur/app"
 	"facteur/parser"
 	"facteur/register"
 	"facteur/router"

@@ -27,7 +27,7 @@ import (
 
 	"facteur/chorus"
 	"facteur/config"
-	"facteur/internal/app"
+	"facteur/app"
 	"facteur/register"
 )
 

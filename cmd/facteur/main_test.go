@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"facteur/internal/app"
-	"facteur/internal/demo"
-	"facteur/internal/samples"
+	"facteur/app"
+	"facteur/demo"
+	"facteur/samples"
 	"facteur/store"
 )
 

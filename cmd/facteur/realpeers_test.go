@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"facteur/internal/demo"
+	"facteur/demo"
 	"facteur/internal/dovecottest"
 	"facteur/internal/mailpittest"
-	"facteur/internal/samples"
+	"facteur/samples"
 )
 
 // TestRealPeersEndToEnd runs `facteur run` as its own process against real

@@ -22,9 +22,9 @@ import (
 
 	"facteur/chorus/sandbox"
 	"facteur/config"
-	"facteur/internal/app"
-	"facteur/internal/samples"
-	"facteur/internal/smtpcapture"
+	"facteur/app"
+	"facteur/samples"
+	"facteur/demo/smtpcapture"
 	"facteur/store"
 )
 

@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"facteur/internal/app"
-	"facteur/internal/demo"
+	"facteur/app"
+	"facteur/demo"
 	"facteur/store"
 )
 
