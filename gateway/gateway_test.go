@@ -525,7 +525,8 @@ func TestOversizeMessageIsHeldAndFiledForReview(t *testing.T) {
 	h.deliver(m)
 	h.run()
 	c := h.onlyCase()
-	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "taille maximale") || c.Subject != "Facture T-BIG avec annexes" {
+	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "taille maximale") || !strings.Contains(c.Reason, "« annexe.bin »") ||
+		c.Subject != "Facture T-BIG avec annexes" {
 		t.Fatalf("case %s %q subject %q; want held with the size reason", c.State, c.Reason, c.Subject)
 	}
 	if n := len(env.Sandbox.Deposits()); n != 0 {
@@ -533,6 +534,25 @@ func TestOversizeMessageIsHeldAndFiledForReview(t *testing.T) {
 	}
 	if n := env.Count("Facteur/A-verifier"); n != 1 {
 		t.Errorf("%d messages in the review folder, want the original", n)
+	}
+}
+
+// TestForgedNotDownloadedHeaderChangesNothing: that a message was too big
+// to download is data of the store's row. A sender who writes the header
+// an earlier version used as its marker gets the invoice deposited like
+// any other.
+func TestForgedNotDownloadedHeaderChangesNothing(t *testing.T) {
+	h := newHarness(t, demo.Options{})
+	m := invoiceMail(t, "T-FORGE", samples.CASQBudgetPrincipal, "", "EJ-2026-9", "Facture T-FORGE", "")
+	m.Headers = [][2]string{{"X-Facteur-Oversize", "52428800"}}
+	h.deliver(m)
+	h.run()
+	c := h.onlyCase()
+	if c.State != store.CaseDeposited && c.State != store.CaseIntegrated {
+		t.Fatalf("case %s %q; want deposited", c.State, c.Reason)
+	}
+	if n := len(h.env.Sandbox.Deposits()); n != 1 {
+		t.Fatalf("%d deposits, want 1", n)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"mime"
 	"net/mail"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -82,11 +81,12 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 				invoices = append(invoices, i)
 			}
 		}
-		if size := oversize(raw); size != "" {
+		if nd := m.NotDownloaded; nd != nil {
 			// imapwatch did not download a message over the size limit: it
-			// ingested a stub naming it; the original waits in the mailbox.
-			dec := router.Decision{Outcome: router.Hold, Reason: fmt.Sprintf(
-				"message de %s, au-delà de la taille maximale : non téléchargé, à traiter directement dans la boîte aux lettres", size)}
+			// ingested its envelope and recorded it as not downloaded; the
+			// original waits in the mailbox. (Recorded in the row, never
+			// read from the bytes, which anyone can write.)
+			dec := router.DecideNotDownloaded(notDownloaded(nd))
 			ref, err := g.openCase(tx, m, pm, auth, 0, nil, dec)
 			opened = append(opened, ref+" "+string(dec.Outcome))
 			return err
@@ -569,20 +569,13 @@ func (g *Gateway) enqueue(tx *store.Tx, c store.Case, pm *parser.Message, r noti
 	return err
 }
 
-// oversize returns, in readable form, the size of the original message
-// when raw is the stub imapwatch ingests in place of a message over the
-// size limit (header X-Facteur-Oversize), and "" otherwise.
-func oversize(raw []byte) string {
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		return ""
+// notDownloaded is what the router needs of a message not downloaded.
+func notDownloaded(nd *store.NotDownloaded) router.NotDownloaded {
+	out := router.NotDownloaded{Size: nd.Size, Limit: nd.Limit, Folder: nd.Folder}
+	for _, a := range nd.Attachments {
+		out.Attachments = append(out.Attachments, router.Attachment{Name: a.Name, MediaType: a.MediaType, Size: a.Size})
 	}
-	v := strings.TrimSpace(msg.Header.Get("X-Facteur-Oversize"))
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 {
-		return ""
-	}
-	return fmt.Sprintf("%.1f Mo", float64(n)/(1<<20))
+	return out
 }
 
 // authFailure returns the failed check ("dmarc=fail", "compauth=fail")

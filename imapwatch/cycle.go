@@ -8,13 +8,9 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-message/mail"
 
 	"facteur/store"
 )
@@ -240,7 +236,7 @@ type bodyGroup struct {
 // groupBodies cuts batch into groups of at most groupMessages bodies to
 // download and groupBytes of announced size (a single message bigger than
 // groupBytes, within MaxMessageSize, makes a group of its own). Messages
-// gone since the SEARCH and oversized ones ride along in the group where
+// gone since the SEARCH and those too big to download ride along in the group where
 // they fall, so that the UIDs of each group are consecutive in the batch.
 func (w *Watcher) groupBodies(batch []imap.UID, metas map[imap.UID]*imapclient.FetchMessageBuffer) []bodyGroup {
 	var (
@@ -273,8 +269,8 @@ func (w *Watcher) groupBodies(batch []imap.UID, metas map[imap.UID]*imapclient.F
 
 // readGroup reads cmd, the UID FETCH (UID BODY.PEEK[]) of g.fetch (nil when
 // g has nothing to download), and returns the messages of g to ingest, in
-// UID order: the bodies read, and oversize stubs for the messages over
-// MaxMessageSize. A message gone from the server is left out.
+// UID order: the bodies read, and the envelopes of the messages over
+// MaxMessageSize (recorded as not downloaded). A message gone from the server is left out.
 func (w *Watcher) readGroup(s *session, cmd *imapclient.FetchCommand, g bodyGroup,
 	metas map[imap.UID]*imapclient.FetchMessageBuffer, uidValidity uint32) ([]store.Incoming, error) {
 	var bodies map[imap.UID][]byte
@@ -290,6 +286,7 @@ func (w *Watcher) readGroup(s *session, cmd *imapclient.FetchCommand, g bodyGrou
 		meta, ok := metas[uid]
 		var (
 			raw []byte
+			nd  *store.NotDownloaded
 			err error
 		)
 		switch {
@@ -297,11 +294,11 @@ func (w *Watcher) readGroup(s *session, cmd *imapclient.FetchCommand, g bodyGrou
 			// Expunged since the SEARCH: a UID is never reused under the
 			// same UIDVALIDITY, so it can be passed.
 		case meta.RFC822Size > w.opts.MaxMessageSize:
-			raw, err = w.oversize(s, meta, meta.RFC822Size)
+			raw, nd, err = w.notDownloaded(s, meta, meta.RFC822Size)
 		case tooBig[uid] > 0:
 			w.log.Warn("message body bigger than its announced size", "uid", uint32(uid),
 				"announced", meta.RFC822Size, "size", tooBig[uid])
-			raw, err = w.oversize(s, meta, tooBig[uid])
+			raw, nd, err = w.notDownloaded(s, meta, tooBig[uid])
 		default:
 			raw = bodies[uid]
 		}
@@ -312,7 +309,7 @@ func (w *Watcher) readGroup(s *session, cmd *imapclient.FetchCommand, g bodyGrou
 			w.log.Debug("message vanished before fetch", "uid", uint32(uid))
 			continue
 		}
-		ins = append(ins, store.Incoming{Mailbox: w.opts.Name, UIDValidity: uidValidity, UID: uint32(uid), Raw: raw})
+		ins = append(ins, store.Incoming{Mailbox: w.opts.Name, UIDValidity: uidValidity, UID: uint32(uid), Raw: raw, NotDownloaded: nd})
 	}
 	return ins, nil
 }
@@ -321,7 +318,8 @@ func (w *Watcher) readGroup(s *session, cmd *imapclient.FetchCommand, g bodyGrou
 // g.fetch (BODY.PEEK, so \Seen is untouched), reading each literal as it
 // streams in. A message missing from the answer no longer exists. A body
 // bigger than MaxMessageSize (the server announced a smaller RFC822.SIZE)
-// is not read: its size is returned in tooBig, for the oversize stub.
+// is not read: its size is returned in tooBig, to record it as not
+// downloaded.
 func (w *Watcher) readBodies(cmd *imapclient.FetchCommand, g bodyGroup) (bodies map[imap.UID][]byte, tooBig map[imap.UID]int64, err error) {
 	want := imap.UIDSetNum(g.fetch...)
 	bodies = make(map[imap.UID][]byte, len(g.fetch))
@@ -462,173 +460,6 @@ func (w *Watcher) structureBroken(uidValidity uint32, batch []imap.UID) bool {
 		}
 	}
 	return false
-}
-
-// oversize returns the stub ingested in place of a message too big to
-// download (or nil, nil when the message no longer exists). The envelope
-// comes from meta, or from a FETCH when meta has none.
-func (w *Watcher) oversize(s *session, meta *imapclient.FetchMessageBuffer, size int64) ([]byte, error) {
-	uid := meta.UID
-	atts := attachments(meta.BodyStructure)
-	w.log.Warn("message too big, not downloaded: ingesting a stub with X-Facteur-Oversize",
-		"uid", uint32(uid), "size", size, "max", w.opts.MaxMessageSize, "attachments", attachmentNames(atts))
-	env, date := meta.Envelope, meta.InternalDate
-	if env == nil {
-		msgs, err := s.c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{
-			UID: true, Envelope: true, InternalDate: true,
-		}).Collect()
-		if err != nil {
-			return nil, fmt.Errorf("imapwatch: mailbox %s: fetch envelope of uid %d: %w", w.opts.Name, uid, err)
-		}
-		found := false
-		for _, m := range msgs {
-			if m.UID == uid {
-				env, date, found = m.Envelope, m.InternalDate, true
-			}
-		}
-		if !found {
-			return nil, nil
-		}
-	}
-	return oversizeStub(env, date, size, w.opts.MaxMessageSize, w.opts.Folder, atts)
-}
-
-// oversizeStub builds the message ingested in place of one bigger than the
-// size limit, so that the case is visible in the store (and to finance
-// staff) instead of silently skipped, and the checkpoint can move on. The
-// original stays in the mailbox, untouched.
-//
-// The stub is an RFC 5322 text/plain message carrying the original From,
-// Sender, Reply-To, To, Cc, Subject, Date, Message-ID and In-Reply-To (from
-// the IMAP ENVELOPE; Date falls back to INTERNALDATE), plus the header
-// "X-Facteur-Oversize: <size in bytes>", and its text lists the attachments
-// read from BODYSTRUCTURE (names decoded). It depends only on these inputs,
-// so fetching the same message again yields the same bytes and the store's
-// content-hash deduplication still applies.
-func oversizeStub(env *imap.Envelope, internalDate time.Time, size, limit int64, folder string, atts []attachment) ([]byte, error) {
-	if env == nil {
-		env = &imap.Envelope{}
-	}
-	var h mail.Header
-	// go-message writes fields in the reverse order of insertion.
-	h.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
-	h.Set("Content-Transfer-Encoding", "quoted-printable")
-	h.Set("X-Facteur-Oversize", strconv.FormatInt(size, 10))
-	if len(env.InReplyTo) > 0 {
-		var ids []string
-		for _, id := range env.InReplyTo {
-			if id = cleanMsgID(id); id != "" {
-				ids = append(ids, id)
-			}
-		}
-		h.SetMsgIDList("In-Reply-To", ids)
-	}
-	if id := cleanMsgID(env.MessageID); id != "" {
-		h.SetMessageID(id)
-	}
-	h.SetSubject(cleanText(env.Subject))
-	from := mailAddresses(env.From)
-	for _, f := range []struct {
-		key   string
-		addrs []*mail.Address
-	}{{"Cc", mailAddresses(env.Cc)}, {"To", mailAddresses(env.To)},
-		{"Reply-To", mailAddresses(env.ReplyTo)}, {"Sender", mailAddresses(env.Sender)}, {"From", from}} {
-		// The server fills an absent Sender or Reply-To with From: write
-		// them only when they say something else.
-		if len(f.addrs) == 0 || (f.key == "Reply-To" || f.key == "Sender") && sameAddrs(f.addrs, from) {
-			continue
-		}
-		h.SetAddressList(f.key, f.addrs)
-	}
-	date := env.Date
-	if date.IsZero() {
-		date = internalDate
-	}
-	h.SetDate(date)
-
-	var buf bytes.Buffer
-	wr, err := mail.CreateSingleInlineWriter(&buf, h)
-	if err != nil {
-		return nil, fmt.Errorf("imapwatch: oversize stub: %w", err)
-	}
-	fmt.Fprintf(wr, "Ce message, d’une taille de %s octets, dépasse la taille maximale acceptée par Facteur (%s octets).\r\n",
-		groupDigits(size), groupDigits(limit))
-	fmt.Fprintf(wr, "Il n’a pas été téléchargé et demeure dans le dossier « %s » de la boîte aux lettres.\r\n", cleanText(folder))
-	if len(atts) > 0 {
-		fmt.Fprintf(wr, "\r\nPièces jointes annoncées par le serveur :\r\n")
-		for _, a := range atts {
-			fmt.Fprintf(wr, "- %s (%s, environ %s octets)\r\n", a.name, a.mediaType, groupDigits(a.size))
-		}
-	}
-	if err := wr.Close(); err != nil {
-		return nil, fmt.Errorf("imapwatch: oversize stub: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-// mailAddresses converts envelope addresses, dropping group markers and
-// addresses without a domain.
-func mailAddresses(in []imap.Address) []*mail.Address {
-	var out []*mail.Address
-	for _, a := range in {
-		addr := a.Addr()
-		if addr == "" || strings.ContainsAny(addr, "\r\n<>, \t\"") {
-			continue
-		}
-		out = append(out, &mail.Address{Name: cleanText(a.Name), Address: addr})
-	}
-	return out
-}
-
-func sameAddrs(a, b []*mail.Address) bool {
-	return slices.EqualFunc(a, b, func(x, y *mail.Address) bool {
-		return strings.EqualFold(x.Address, y.Address)
-	})
-}
-
-// cleanText makes a decoded header value safe to write back: control
-// characters (CR, LF included) become spaces, runs of spaces collapse, and
-// the result is cut to a sane length.
-func cleanText(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '\uFFFD' {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, " "))
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > 300 {
-		s = string(r[:300]) + "…"
-	}
-	return s
-}
-
-// cleanMsgID keeps a message identifier only if it can be written back
-// between angle brackets as is.
-func cleanMsgID(id string) string {
-	id = strings.TrimSpace(id)
-	if id == "" || len(id) > 500 {
-		return ""
-	}
-	for _, r := range id {
-		if r <= ' ' || r >= 0x7f || r == '<' || r == '>' {
-			return ""
-		}
-	}
-	return id
-}
-
-// groupDigits writes n the French way: "52 428 800" (narrow no-break spaces).
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
-			b.WriteRune('\u202f')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // fileSettled moves the settled messages of the current UIDVALIDITY to the

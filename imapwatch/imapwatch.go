@@ -8,8 +8,10 @@
 // one BODY.PEEK[] per group of consecutive messages (at most 32 and 8 MiB
 // announced; the next group's FETCH sent one ahead), and hands each group
 // to Store.IngestBatch (one commit), in a second goroutine while the next
-// group is read. A message over MaxMessageSize is not downloaded: a stub
-// naming its attachments is ingested instead. The checkpoint never passes a
+// group is read. A message over MaxMessageSize is not downloaded: its
+// envelope is ingested, recorded as not downloaded (size, limit, the
+// attachments BODYSTRUCTURE announces) in the row, never in the bytes. The
+// checkpoint never passes a
 // message that is not durably ingested; it is saved at the end of each
 // batch and when a cycle stops early. Then the cycle files the messages the
 // store reports as settled: each one is moved to the folder of its
@@ -146,7 +148,7 @@ type Options struct {
 	Folders map[store.Disposition]string
 
 	Schedule       string // robfig/cron spec, default "@every 1m"
-	MaxMessageSize int64  // bytes; bigger messages are not downloaded (see oversizeStub); default 40 MiB
+	MaxMessageSize int64  // bytes; bigger messages are not downloaded (see notDownloaded); default 40 MiB
 	// DialTimeout bounds connecting, the TLS handshake and authentication;
 	// default 30 s. (Each later command has the client's own timeouts:
 	// 30 s for a response, 5 min for a literal.)
@@ -171,7 +173,7 @@ type Options struct {
 
 // CycleStats counts what one cycle did.
 type CycleStats struct {
-	Fetched  int // messages handed to Store.IngestBatch (stubs of oversized messages included)
+	Fetched  int // messages handed to Store.IngestBatch (envelopes of messages not downloaded included)
 	Ingested int // of which new to the store
 	Filed    int // filings marked done
 }

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -294,7 +292,10 @@ func TestUIDValidityChange(t *testing.T) {
 	}
 }
 
-func TestOversizeMessageBecomesStub(t *testing.T) {
+// A message over the size limit is not downloaded: its envelope is
+// ingested, and the row says it was not downloaded (size, limit, folder,
+// the attachments BODYSTRUCTURE announces), never a header in the bytes.
+func TestMessageTooBigIsNotDownloaded(t *testing.T) {
 	ts := newTestServer(t, revCaps)
 	st := newMemStore()
 	w := newTestWatcher(t, ts, st, func(o *Options) { o.MaxMessageSize = 2048 })
@@ -317,17 +318,24 @@ func TestOversizeMessageBecomesStub(t *testing.T) {
 	if !bytes.Equal(msgs[0].in.Raw, sampleMsg(1)) || !bytes.Equal(msgs[2].in.Raw, sampleMsg(3)) {
 		t.Fatal("small messages not ingested as is")
 	}
-	stub := msgs[1].in
-	if stub.UID != 2 {
-		t.Fatalf("stub uid = %d, want 2", stub.UID)
+	if msgs[0].in.NotDownloaded != nil || msgs[2].in.NotDownloaded != nil {
+		t.Error("small messages recorded as not downloaded")
 	}
-	r, err := mail.CreateReader(bytes.NewReader(stub.Raw))
+	env := msgs[1].in
+	if env.UID != 2 {
+		t.Fatalf("uid = %d, want 2", env.UID)
+	}
+	nd := env.NotDownloaded
+	if nd == nil || nd.Size != int64(len(big)) || nd.Limit != 2048 || nd.Folder != "INBOX" {
+		t.Fatalf("NotDownloaded = %+v, want size %d, limit 2048, folder INBOX", nd, len(big))
+	}
+	r, err := mail.CreateReader(bytes.NewReader(env.Raw))
 	if err != nil {
-		t.Fatalf("stub unreadable: %v\n%s", err, stub.Raw)
+		t.Fatalf("envelope unreadable: %v\n%s", err, env.Raw)
 	}
 	h := r.Header
-	if got := h.Get("X-Facteur-Oversize"); got != strconv.Itoa(len(big)) {
-		t.Errorf("X-Facteur-Oversize = %q, want %d", got, len(big))
+	if h.Has("X-Facteur-Oversize") {
+		t.Error("the envelope carries a marker header")
 	}
 	if s, _ := h.Subject(); s != "Facture n° 42 – été" {
 		t.Errorf("Subject = %q", s)
@@ -341,25 +349,17 @@ func TestOversizeMessageBecomesStub(t *testing.T) {
 	if d, _ := h.Date(); !d.Equal(time.Date(2026, 11, 3, 8, 15, 0, 0, time.UTC)) {
 		t.Errorf("Date = %v", d)
 	}
-	p, err := r.NextPart()
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, _ := io.ReadAll(p.Body)
-	if !strings.Contains(string(text), "dépasse la taille maximale") {
-		t.Errorf("stub text = %q", text)
-	}
 	if got := st.cp["compta"]; got[1] != 3 {
 		t.Errorf("checkpoint = %v, want last uid 3", got)
 	}
 
-	// Fetched again (e.g. after a UIDVALIDITY change), the stub is the same
-	// bytes, so content-hash deduplication applies.
+	// Fetched again (e.g. after a UIDVALIDITY change), the envelope is the
+	// same bytes, so content-hash deduplication applies.
 	st2 := newMemStore()
 	w2 := newTestWatcher(t, ts, st2, func(o *Options) { o.MaxMessageSize = 2048 })
 	mustCycle(t, w2, CycleStats{Fetched: 3, Ingested: 3})
-	if !bytes.Equal(st2.snapshot()[1].in.Raw, stub.Raw) {
-		t.Error("stub not deterministic")
+	if !bytes.Equal(st2.snapshot()[1].in.Raw, env.Raw) {
+		t.Error("envelope not deterministic")
 	}
 }
 
@@ -670,8 +670,8 @@ func TestBodiesFetchedInGroups(t *testing.T) {
 			t.Fatalf("message %d has uid %d: not in order", j, m.UID)
 		}
 		if i == 40 {
-			if !bytes.Contains(m.Raw, []byte("X-Facteur-Oversize: ")) {
-				t.Errorf("uid 40 is not a stub:\n%s", m.Raw)
+			if m.NotDownloaded == nil || m.NotDownloaded.Size != int64(len(want[i-1])) {
+				t.Errorf("uid 40 is not recorded as not downloaded: %+v", m.NotDownloaded)
 			}
 			continue
 		}

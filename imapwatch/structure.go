@@ -11,28 +11,27 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-message/charset"
+
+	"facteur/store"
 )
 
-// maxListedAttachments bounds the attachments named in a stub or a log line.
+// maxListedAttachments bounds the attachments recorded for a message not
+// downloaded, or named in a log line.
 const maxListedAttachments = 50
-
-// attachment is a part of a message as BODYSTRUCTURE describes it.
-type attachment struct {
-	name      string // decoded file name; "sans nom" when none
-	mediaType string // e.g. "application/pdf"
-	size      int64  // approximate decoded size in bytes
-}
 
 // attachments lists the parts of bs that look like attachments: a
 // Content-Disposition "attachment", or a file name, or a non-text leaf. A
 // forwarded message/rfc822 part
 // counts as one attachment (its inner parts are the parser's business).
 // bs may be nil.
-func attachments(bs imap.BodyStructure) []attachment {
+//
+// Each has its decoded file name ("" when none), its media type and its
+// approximate decoded size in bytes.
+func attachments(bs imap.BodyStructure) []store.Attachment {
 	if bs == nil {
 		return nil
 	}
-	var out []attachment
+	var out []store.Attachment
 	bs.Walk(func(_ []int, p imap.BodyStructure) bool {
 		sp, ok := p.(*imap.BodyStructureSinglePart)
 		if !ok {
@@ -47,25 +46,22 @@ func attachments(bs imap.BodyStructure) []attachment {
 		if name == "" && disp != "attachment" && strings.HasPrefix(mt, "text/") {
 			return false // a body, not an attachment
 		}
-		if name == "" {
-			name = "sans nom"
-		}
 		size := int64(sp.Size)
 		if strings.EqualFold(sp.Encoding, "base64") {
 			size = size * 3 / 4
 		}
 		if len(out) < maxListedAttachments {
-			out = append(out, attachment{name: cleanText(name), mediaType: cleanText(mt), size: size})
+			out = append(out, store.Attachment{Name: cleanText(name), MediaType: cleanText(mt), Size: size})
 		}
 		return false // do not descend into message/rfc822
 	})
 	return out
 }
 
-func attachmentNames(atts []attachment) []string {
+func attachmentNames(atts []store.Attachment) []string {
 	names := make([]string, len(atts))
 	for i, a := range atts {
-		names[i] = a.name
+		names[i] = a.Name
 	}
 	return names
 }

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -412,5 +413,25 @@ func TestDecideRegister(t *testing.T) {
 				t.Errorf("got %+v", d)
 			}
 		})
+	}
+}
+
+func TestDecideNotDownloaded(t *testing.T) {
+	atts := []Attachment{{Name: "Facture 42.pdf", MediaType: "application/pdf", Size: 50 << 20}, {MediaType: "image/png", Size: 2 << 10}}
+	for i := 0; i < 12; i++ {
+		atts = append(atts, Attachment{Name: fmt.Sprintf("annexe-%d.pdf", i), MediaType: "application/pdf", Size: 1 << 20})
+	}
+	d := DecideNotDownloaded(NotDownloaded{Size: 52 << 20, Limit: 40 << 20, Folder: "INBOX", Attachments: atts})
+	if d.Outcome != Hold {
+		t.Fatalf("outcome %s, want hold", d.Outcome)
+	}
+	for _, want := range []string{"message de 52,0 Mo", "taille maximale (40,0 Mo)", "dossier « INBOX »", "« Facture 42.pdf » (application/pdf, environ 50,0 Mo)",
+		"« sans nom » (image/png", "et 4 autre(s)"} {
+		if !strings.Contains(d.Reason, want) {
+			t.Errorf("reason %q lacks %q", d.Reason, want)
+		}
+	}
+	if strings.Contains(d.Reason, "annexe-8.pdf") {
+		t.Errorf("reason names more than %d attachments: %q", maxNamedAttachments, d.Reason)
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -30,21 +31,53 @@ type Message struct {
 	LastError       string
 	ReceivedAt      time.Time
 	Filed           bool
+	// NotDownloaded is set for a message too big to download (see
+	// Incoming.NotDownloaded).
+	NotDownloaded *NotDownloaded
 }
 
 const messageSelect = `SELECT id, mailbox, uidvalidity, uid, sha256, size, state, reason, disposition,
-	header_message_id, from_addr, subject, attempts, last_error, received_at, filed_at IS NOT NULL FROM messages`
+	header_message_id, from_addr, subject, attempts, last_error, received_at, filed_at IS NOT NULL, not_downloaded FROM messages`
 
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var m Message
 	var received int64
+	var nd string
 	err := row.Scan(&m.ID, &m.Mailbox, &m.UIDValidity, &m.UID, &m.SHA256, &m.Size, &m.State, &m.Reason, &m.Disposition,
-		&m.HeaderMessageID, &m.From, &m.Subject, &m.Attempts, &m.LastError, &received, &m.Filed)
+		&m.HeaderMessageID, &m.From, &m.Subject, &m.Attempts, &m.LastError, &received, &m.Filed, &nd)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, ErrNotFound
 	}
+	if err != nil {
+		return m, err
+	}
 	m.ReceivedAt = fromMillis(received)
+	m.NotDownloaded, err = decodeNotDownloaded(nd)
 	return m, err
+}
+
+// encodeNotDownloaded is the not_downloaded column of a message: "" for a
+// message downloaded, else its description as JSON.
+func encodeNotDownloaded(nd *NotDownloaded) (string, error) {
+	if nd == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(nd)
+	if err != nil {
+		return "", fmt.Errorf("encode not_downloaded: %w", err)
+	}
+	return string(b), nil
+}
+
+func decodeNotDownloaded(s string) (*NotDownloaded, error) {
+	if s == "" {
+		return nil, nil
+	}
+	nd := new(NotDownloaded)
+	if err := json.Unmarshal([]byte(s), nd); err != nil {
+		return nil, fmt.Errorf("decode not_downloaded: %w", err)
+	}
+	return nd, nil
 }
 
 // Message returns one message.

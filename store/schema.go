@@ -163,4 +163,8 @@ DROP TABLE outbox;
 ALTER TABLE outbox_v4 RENAME TO outbox;
 CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
 `,
+	// 5: a message too big to download is recorded as such, with what the
+	// server told of it (size, limit, folder, attachments, as JSON), in the
+	// row: never as a header of the ingested bytes, which anyone can write.
+	`ALTER TABLE messages ADD COLUMN not_downloaded TEXT NOT NULL DEFAULT '';`,
 }

@@ -325,10 +325,14 @@ func (s *Store) ingestTx(ctx context.Context, ins []Incoming, hashes []string, s
 				missing = append(missing, i)
 				continue
 			}
+			nd, err := encodeNotDownloaded(in.NotDownloaded)
+			if err != nil {
+				return err
+			}
 			res, err := tx.exec(`
-INSERT INTO messages (mailbox, uidvalidity, uid, sha256, size, spool_name, state, received_at, updated_at, next_attempt_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				in.Mailbox, in.UIDValidity, in.UID, hashes[i], len(in.Raw), spoolName(hashes[i]), MessageReceived, now, now, now)
+INSERT INTO messages (mailbox, uidvalidity, uid, sha256, size, spool_name, state, received_at, updated_at, next_attempt_at, not_downloaded)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				in.Mailbox, in.UIDValidity, in.UID, hashes[i], len(in.Raw), spoolName(hashes[i]), MessageReceived, now, now, now, nd)
 			if err != nil {
 				return err
 			}
@@ -336,8 +340,11 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			if err != nil {
 				return err
 			}
-			if err := tx.ledger(EntityMessage, id, "", string(MessageReceived),
-				fmt.Sprintf("%s uidvalidity=%d uid=%d size=%d", in.Mailbox, in.UIDValidity, in.UID, len(in.Raw))); err != nil {
+			note := fmt.Sprintf("%s uidvalidity=%d uid=%d size=%d", in.Mailbox, in.UIDValidity, in.UID, len(in.Raw))
+			if nd := in.NotDownloaded; nd != nil {
+				note += fmt.Sprintf(" not downloaded (size=%d limit=%d)", nd.Size, nd.Limit)
+			}
+			if err := tx.ledger(EntityMessage, id, "", string(MessageReceived), note); err != nil {
 				return err
 			}
 			out[i] = Ingested{ID: id, Created: true}

@@ -540,3 +540,36 @@ func TestConcurrentIngestBatch(t *testing.T) {
 		t.Fatalf("%d messages, want 30", len(msgs))
 	}
 }
+
+// A message too big to download is recorded as such in its row, with what
+// the server said of it; a message downloaded is not, whatever its bytes
+// say.
+func TestNotDownloadedIsDataOfTheRow(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), Options{})
+	nd := &NotDownloaded{Size: 52 << 20, Limit: 40 << 20, Folder: "INBOX",
+		Attachments: []Attachment{{Name: "Facture n° 42.pdf", MediaType: "application/pdf", Size: 50 << 20}, {MediaType: "image/png", Size: 10}}}
+	big, _, err := s.Ingest(ctx, Incoming{Mailbox: "m", UIDValidity: 1, UID: 1, Raw: []byte("Subject: gros\r\n\r\n"), NotDownloaded: nd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, _, err := s.Ingest(ctx, Incoming{Mailbox: "m", UIDValidity: 1, UID: 2, Raw: []byte("X-Facteur-Oversize: 52428800\r\nSubject: x\r\n\r\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Message(ctx, big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.NotDownloaded == nil || m.NotDownloaded.Size != nd.Size || m.NotDownloaded.Limit != nd.Limit || m.NotDownloaded.Folder != "INBOX" ||
+		len(m.NotDownloaded.Attachments) != 2 || m.NotDownloaded.Attachments[0] != nd.Attachments[0] || m.NotDownloaded.Attachments[1] != nd.Attachments[1] {
+		t.Errorf("NotDownloaded = %+v, want %+v", m.NotDownloaded, nd)
+	}
+	due, err := s.DueMessages(ctx, 10)
+	if err != nil || len(due) != 2 || due[0].NotDownloaded == nil || due[1].NotDownloaded != nil {
+		t.Errorf("due messages %+v, %v: want the first only recorded as not downloaded", due, err)
+	}
+	if m, err := s.Message(ctx, forged); err != nil || m.NotDownloaded != nil {
+		t.Errorf("a message downloaded is recorded as not downloaded: %+v %v", m.NotDownloaded, err)
+	}
+}

@@ -20,6 +20,29 @@ type Incoming struct {
 	UIDValidity uint32
 	UID         uint32
 	Raw         []byte
+	// NotDownloaded is set when the message was too big to download: Raw
+	// is then only its envelope as the server gave it (a header block
+	// rebuilt from IMAP ENVELOPE), and the message stays in the mailbox.
+	// It is data of the row, never read back from the bytes: a header in
+	// a message cannot make it pass for one that was not downloaded.
+	NotDownloaded *NotDownloaded
+}
+
+// NotDownloaded describes a message imapwatch did not download because it
+// is bigger than the mailbox's size limit.
+type NotDownloaded struct {
+	Size        int64        `json:"size"`  // bytes, as the server announced or sent them
+	Limit       int64        `json:"limit"` // the limit in force
+	Folder      string       `json:"folder"`
+	Attachments []Attachment `json:"attachments,omitempty"` // as BODYSTRUCTURE announced them
+}
+
+// Attachment is an attachment of a message not downloaded, as the IMAP
+// server described it.
+type Attachment struct {
+	Name      string `json:"name"`
+	MediaType string `json:"media_type"`
+	Size      int64  `json:"size"`
 }
 
 // Filing is a settled message whose IMAP copy has not yet been moved to the
