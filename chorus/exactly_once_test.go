@@ -7,15 +7,16 @@ import (
 	"time"
 
 	"facteur/chorus"
-	"facteur/chorus/internal/fxtest"
 	"facteur/chorus/sandbox"
+	"facteur/samples"
 )
 
 const (
-	supplierSIRET = "84512367800011"
-	supplierID    = 31544902
-	pathDeposer   = "/cpro/factures/v1/deposer/flux"
+	supplierID  = 31544902
+	pathDeposer = "/cpro/factures/v1/deposer/flux"
 )
+
+var supplierSIRET = seller.SIRET
 
 // TestCommitThenDrop: the sandbox records the deposit, then drops the
 // connection. The client must say the deposit is in doubt, and a search by
@@ -26,8 +27,8 @@ func TestCommitThenDrop(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	inv := fxtest.Sample("CD-2026-0001")
-	_, err := p.client.DeposerFlux(ctx, chorus.DepositRequest{File: fxtest.CII(inv), FileName: "cd.xml", Syntax: chorus.SyntaxCII})
+	inv := sample("CD-2026-0001")
+	_, err := p.client.DeposerFlux(ctx, chorus.DepositRequest{File: samples.CII(inv), FileName: "cd.xml", Syntax: chorus.SyntaxCII})
 	if err == nil || !chorus.IsTransient(err) || !chorus.MaybeDeposited(err) {
 		t.Fatalf("err = %v (transient %v, maybe deposited %v)", err, chorus.IsTransient(err), chorus.MaybeDeposited(err))
 	}
@@ -47,8 +48,8 @@ func TestCommitThenDrop(t *testing.T) {
 	if err := p.sb.Inject(sandbox.Fault{Path: pathDeposer, Kind: sandbox.FaultDrop, Count: 1}); err != nil {
 		t.Fatal(err)
 	}
-	inv2 := fxtest.Sample("CD-2026-0002")
-	_, err = p.client.DeposerFlux(ctx, chorus.DepositRequest{File: fxtest.CII(inv2), FileName: "cd.xml", Syntax: chorus.SyntaxCII})
+	inv2 := sample("CD-2026-0002")
+	_, err = p.client.DeposerFlux(ctx, chorus.DepositRequest{File: samples.CII(inv2), FileName: "cd.xml", Syntax: chorus.SyntaxCII})
 	if !chorus.MaybeDeposited(err) {
 		t.Fatalf("drop: %v", err)
 	}
@@ -110,7 +111,7 @@ func TestExactlyOnceUnderFaults(t *testing.T) {
 	total := 0
 	for i := range n {
 		number := fmt.Sprintf("EO-2026-%04d", i)
-		total += deposited(number, fxtest.CII(fxtest.Sample(number)))
+		total += deposited(number, samples.CII(sample(number)))
 	}
 
 	perNumber := map[string]int{}

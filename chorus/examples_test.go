@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"facteur/chorus"
-	"facteur/chorus/internal/fxtest"
+	"facteur/samples"
 )
 
 // Contract tests driven by shared/reference/chorus-pro-examples.json: the
@@ -180,7 +180,7 @@ func TestExamplesDeposerFlux(t *testing.T) {
 	if err := json.Unmarshal(ex.Deposer.Request, &req); err != nil {
 		t.Fatal(err)
 	}
-	pdf, err := fxtest.PlainPDF("x")
+	pdf, err := samples.PlainPDF(sample("EX-1"))
 	if err != nil {
 		t.Fatal(err)
 	}

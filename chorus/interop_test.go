@@ -161,7 +161,7 @@ func TestSubmissionPaymentMode(t *testing.T) {
 	if _, err := p.client.Soumettre(ctx, s); !errors.As(err, &e) || e.Code == 0 || !strings.Contains(e.Label, "codeCoordonneesBancairesFournisseur") {
 		t.Fatalf("transfer without bank details: %v", err)
 	}
-	s.BankDetailsID = 187654
+	s.BankDetailsID = bankDetailsID
 	if _, err := p.client.Soumettre(ctx, s); err != nil {
 		t.Fatalf("transfer with bank details: %v", err)
 	}

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"facteur/chorus"
-	"facteur/chorus/internal/fxtest"
 	"facteur/chorus/sandbox"
+	"facteur/samples"
 )
 
 // Every client call against the sandbox: a plain PDF submitted with
@@ -24,13 +24,16 @@ func TestSandboxSubmitSearchHistory(t *testing.T) {
 		t.Fatalf("structures actives: %+v %v", sups, err)
 	}
 	banks, err := c.RecupererCoordonneesBancairesValides(ctx, supplierID)
-	if err != nil || len(banks) != 1 || banks[0].ID != 187654 {
+	if err != nil || len(banks) != 1 || banks[0].ID != bankDetailsID {
 		t.Fatalf("coordonnées bancaires: %+v %v", banks, err)
 	}
 	if banks, err := c.RecupererCoordonneesBancairesValides(ctx, 999); err != nil || len(banks) != 0 {
 		t.Fatalf("coordonnées bancaires of an unknown structure: %+v %v", banks, err)
 	}
-	pdf, err := fxtest.PlainPDF("Facture PDF-2026-0001")
+	inv := seller.Invoice("PDF-2026-0001", "2026-10-30", samples.CASQBudgetPrincipal, "", "EJ-2026-000451")
+	ht, tva, ttc := inv.Totals()
+	exclVAT, vat, inclVAT := chorus.MustAmount(ht), chorus.MustAmount(tva), chorus.MustAmount(ttc)
+	pdf, err := samples.PlainPDF(inv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,9 +46,9 @@ func TestSandboxSubmitSearchHistory(t *testing.T) {
 		t.Fatalf("ajouter/fichier: %v %v", extra, err)
 	}
 	sub := chorus.Submission{
-		InvoiceNumber: "PDF-2026-0001", InvoiceDate: time.Date(2026, 10, 30, 0, 0, 0, 0, time.UTC),
-		RecipientSIRET: "20007189200067", SupplierID: supplierID, Engagement: "EJ-2026-000451",
-		Totals:       chorus.Totals{ExclVAT: "100.00", VAT: "20.00", InclVAT: "120.00", Payable: "120.00"},
+		InvoiceNumber: inv.Number, InvoiceDate: time.Date(2026, 10, 30, 0, 0, 0, 0, time.UTC),
+		RecipientSIRET: inv.BuyerSIRET, SupplierID: supplierID, Engagement: inv.OrderReference,
+		Totals:       chorus.Totals{ExclVAT: exclVAT, VAT: vat, InclVAT: inclVAT, Payable: inclVAT},
 		AttachmentID: up.AttachmentID,
 	}
 	res, err := c.Soumettre(ctx, sub)
@@ -101,7 +104,7 @@ func TestSandboxSubmitSearchHistory(t *testing.T) {
 
 	// Supplier-side search, by number + supplier, and recipient-side search.
 	found, err := c.FindSupplierInvoice(ctx, "PDF-2026-0001", supplierID, supplierSIRET, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
-	if err != nil || len(found) != 1 || found[0].ID != res.InvoiceID || found[0].Mode != "DEPOT_PDF_API" || found[0].InclVAT != "120.00" {
+	if err != nil || len(found) != 1 || found[0].ID != res.InvoiceID || found[0].Mode != "DEPOT_PDF_API" || found[0].InclVAT != inclVAT {
 		t.Fatalf("supplier search: %+v %v", found, err)
 	}
 	if found, err := c.FindSupplierInvoice(ctx, "PDF-2026-0001", supplierID, supplierSIRET, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)); err != nil || len(found) != 0 {
@@ -156,7 +159,7 @@ func TestSandboxLifecycleFates(t *testing.T) {
 	ctx := context.Background()
 	flows := map[string]string{}
 	for _, n := range []string{"LC-OK", "LC-REJ", "LC-SUS", "LC-REC"} {
-		flows[n] = p.deposit(t, fxtest.Sample(n)).FlowNumber
+		flows[n] = p.deposit(t, sample(n)).FlowNumber
 	}
 	// Before integration, no invoice.
 	if l, err := p.client.FindInvoiceByFlow(ctx, flows["LC-OK"]); err != nil || len(l) != 0 {

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"facteur/chorus"
-	"facteur/chorus/internal/fxtest"
 	"facteur/chorus/sandbox"
+	"facteur/samples"
 )
 
 // Client ↔ sandbox tests: both sides over real HTTP on loopback.
@@ -45,12 +45,30 @@ const (
 	testLogin, testPW  = "TECH_1_20007189200067@cpro.fr", "Exemple-Mot2Passe!"
 )
 
+// seller is the supplier of the sample invoices, and the supplier structure
+// (supplierID, supplierSIRET) the technical user of every pair's sandbox is
+// attached to, with the bank details bankDetailsID.
+var seller = samples.DemoSupplier()
+
+const bankDetailsID = 187654
+
+// sample returns an invoice of seller to the CASQ main budget, with an
+// engagement number.
+func sample(number string) samples.Invoice {
+	return seller.Invoice(number, "2026-11-02", samples.CASQBudgetPrincipal, "", "EJ-2026-000451")
+}
+
 // newPair starts a sandbox, fronts its handler with a counting loopback
 // server, and returns a client for it. mod may change the client config.
+// Without opts.Suppliers, the technical user is attached to seller.
 func newPair(t *testing.T, opts sandbox.Options, mod func(*chorus.Config)) *pair {
 	t.Helper()
 	p := &pair{clock: &clock{t: time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)}}
 	opts.ClientID, opts.ClientSecret, opts.Login, opts.Password = testID, testSecret, testLogin, testPW
+	if opts.Suppliers == nil {
+		opts.Suppliers = []sandbox.Supplier{{ID: supplierID, SIRET: supplierSIRET, Name: seller.Name,
+			BankDetails: map[int64]string{bankDetailsID: "Compte principal"}}}
+	}
 	if opts.Now == nil {
 		opts.Now = p.clock.Now
 	}
@@ -86,16 +104,16 @@ func newPair(t *testing.T, opts sandbox.Options, mod func(*chorus.Config)) *pair
 	return p
 }
 
-func facturX(t *testing.T, inv fxtest.Invoice) []byte {
+func facturX(t *testing.T, inv samples.Invoice) []byte {
 	t.Helper()
-	pdf, err := fxtest.FacturX(fxtest.CII(inv), "")
+	pdf, err := samples.FacturX(inv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return pdf
 }
 
-func (p *pair) deposit(t *testing.T, inv fxtest.Invoice) *chorus.DepositResult {
+func (p *pair) deposit(t *testing.T, inv samples.Invoice) *chorus.DepositResult {
 	t.Helper()
 	res, err := p.client.DeposerFlux(context.Background(), chorus.DepositRequest{
 		File: facturX(t, inv), FileName: "facture_" + inv.Number + ".pdf", Syntax: chorus.SyntaxFacturX,
@@ -117,8 +135,8 @@ func (p *pair) report(t *testing.T, flow string) *chorus.FlowReport {
 
 func TestFacturXRoundTrip(t *testing.T) {
 	p := newPair(t, sandbox.Options{ProcessingDelay: 10 * time.Minute}, nil)
-	inv := fxtest.Sample("FA-2026-0042")
-	inv.BuyerSIRET = "20007189200026" // eau potable
+	inv := sample("FA-2026-0042")
+	inv.BuyerSIRET = samples.CASQBudgetEauPotable
 	inv.BuyerReference = "EAU"
 	res := p.deposit(t, inv)
 	if !regexp.MustCompile(`^CPP0011117\d{15}$`).MatchString(res.FlowNumber) || res.DepositDate != "2026-11-02" || res.Syntax != chorus.SyntaxFacturX {
@@ -129,8 +147,8 @@ func TestFacturXRoundTrip(t *testing.T) {
 		t.Fatalf("%d deposits", len(deps))
 	}
 	d := deps[0]
-	if d.FlowNumber != res.FlowNumber || d.BuyerSIRET != "20007189200026" || d.OrderReference != "EJ-2026-000451" ||
-		d.SellerSIRET != "84512367800011" || d.InvoiceNumber != "FA-2026-0042" || d.BuyerReference != "EAU" || d.State != "IN_RECU" {
+	if d.FlowNumber != res.FlowNumber || d.BuyerSIRET != samples.CASQBudgetEauPotable || d.OrderReference != "EJ-2026-000451" ||
+		d.SellerSIRET != seller.SIRET || d.InvoiceNumber != "FA-2026-0042" || d.BuyerReference != "EAU" || d.State != "IN_RECU" {
 		t.Fatalf("deposit as read by the sandbox: %+v", d)
 	}
 	for _, step := range []struct {
@@ -154,7 +172,7 @@ func TestFacturXRoundTrip(t *testing.T) {
 
 func TestMissingEngagementRejected(t *testing.T) {
 	p := newPair(t, sandbox.Options{}, nil)
-	inv := fxtest.Sample("FA-2026-0043")
+	inv := sample("FA-2026-0043")
 	inv.OrderReference = ""
 	res := p.deposit(t, inv)
 	rep := p.report(t, res.FlowNumber)
@@ -162,7 +180,7 @@ func TestMissingEngagementRejected(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 	e := rep.InvoiceErrors[0]
-	if e.InvoiceNumber != "FA-2026-0043" || e.RecipientID != "20007189200067" || e.SupplierID != "84512367800011" ||
+	if e.InvoiceNumber != "FA-2026-0043" || e.RecipientID != samples.CASQBudgetPrincipal || e.SupplierID != seller.SIRET ||
 		!strings.Contains(e.Message, "engagement juridique est obligatoire") || !strings.Contains(e.Message, "BuyerOrderReferencedDocument") {
 		t.Fatalf("invoice error %+v", e)
 	}
@@ -173,10 +191,10 @@ func TestMissingEngagementRejected(t *testing.T) {
 
 func TestDuplicateInvoiceRejected(t *testing.T) {
 	p := newPair(t, sandbox.Options{}, nil)
-	first := p.deposit(t, fxtest.Sample("FA-2026-0050"))
-	second := p.deposit(t, fxtest.Sample("FA-2026-0050"))
-	other := fxtest.Sample("FA-2026-0050")
-	other.SellerSIRET = "73282932000074" // same number, another supplier: allowed
+	first := p.deposit(t, sample("FA-2026-0050"))
+	second := p.deposit(t, sample("FA-2026-0050"))
+	// Same number, another supplier: allowed.
+	other := samples.DemoSuppliers()[2].Invoice("FA-2026-0050", "2026-11-02", samples.CASQBudgetPrincipal, "", "EJ-2026-000451")
 	third := p.deposit(t, other)
 	if first.FlowNumber == second.FlowNumber {
 		t.Fatal("same flow number twice")
@@ -195,7 +213,7 @@ func TestDuplicateInvoiceRejected(t *testing.T) {
 
 func TestIrrecevableFlow(t *testing.T) {
 	p := newPair(t, sandbox.Options{}, nil)
-	pdf, err := fxtest.PlainPDF("Facture sans XML")
+	pdf, err := samples.PlainPDF(sample("FA-2026-0060"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,8 +234,8 @@ func TestXMLSyntaxes(t *testing.T) {
 		syntax, prefix string
 		data           []byte
 	}{
-		{chorus.SyntaxCII, "CPP0011110", fxtest.CII(fxtest.Sample("C-1"))},
-		{chorus.SyntaxUBL, "CPP0011100", fxtest.UBL(fxtest.Sample("U-1"))},
+		{chorus.SyntaxCII, "CPP0011110", samples.CII(sample("C-1"))},
+		{chorus.SyntaxUBL, "CPP0011100", samples.UBL(sample("U-1"))},
 	} {
 		res, err := p.client.DeposerFlux(context.Background(), chorus.DepositRequest{File: tc.data, FileName: "facture.xml", Syntax: tc.syntax})
 		if err != nil {
@@ -234,7 +252,7 @@ func TestXMLSyntaxes(t *testing.T) {
 
 func TestTokenCachedAndRenewedOn401(t *testing.T) {
 	p := newPair(t, sandbox.Options{}, nil)
-	res := p.deposit(t, fxtest.Sample("T-1"))
+	res := p.deposit(t, sample("T-1"))
 	for range 3 {
 		p.report(t, res.FlowNumber)
 	}
@@ -292,7 +310,7 @@ func TestWrongClientSecret(t *testing.T) {
 func TestWrongTechnicalAccount(t *testing.T) {
 	p := newPair(t, sandbox.Options{}, func(c *chorus.Config) { c.Password = "expired" })
 	_, err := p.client.DeposerFlux(context.Background(), chorus.DepositRequest{
-		File: facturX(t, fxtest.Sample("W-1")), FileName: "w.pdf", Syntax: chorus.SyntaxFacturX})
+		File: facturX(t, sample("W-1")), FileName: "w.pdf", Syntax: chorus.SyntaxFacturX})
 	var e *chorus.Error
 	if !errors.As(err, &e) || e.HTTPStatus != 401 || chorus.IsTransient(err) || chorus.MaybeDeposited(err) {
 		t.Fatalf("err = %#v", err)
@@ -323,7 +341,7 @@ func TestUnknownFlowIsPermanent(t *testing.T) {
 
 func TestSandboxFaultsAreTransient(t *testing.T) {
 	p := newPair(t, sandbox.Options{}, nil)
-	pdf := facturX(t, fxtest.Sample("F-1"))
+	pdf := facturX(t, sample("F-1"))
 	req := chorus.DepositRequest{File: pdf, FileName: "f.pdf", Syntax: chorus.SyntaxFacturX}
 	p.sb.FailNext("/cpro/factures/v1/deposer/flux", 503, 1)
 	_, err := p.client.DeposerFlux(context.Background(), req)
@@ -342,7 +360,7 @@ func TestSandboxFaultsAreTransient(t *testing.T) {
 
 func TestSandboxSizeLimit(t *testing.T) {
 	p := newPair(t, sandbox.Options{MaxFileSize: 64 << 10}, func(c *chorus.Config) { c.MaxFileSize = 1 << 20 })
-	big := append(facturX(t, fxtest.Sample("B-1")), make([]byte, 80<<10)...)
+	big := append(facturX(t, sample("B-1")), make([]byte, 80<<10)...)
 	_, err := p.client.DeposerFlux(context.Background(), chorus.DepositRequest{File: big, FileName: "b.pdf", Syntax: chorus.SyntaxFacturX})
 	var e *chorus.Error
 	if !errors.As(err, &e) || e.Code != 20001 || e.Label != "GDP_MSG_11.022" || chorus.IsTransient(err) || chorus.MaybeDeposited(err) {

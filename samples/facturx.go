@@ -36,7 +36,19 @@ func init() {
 // pdfcpu stamps the write time in the Info /ModDate and the file /ID
 // (PlainPDF, written by fpdf alone, is reproducible).
 func FacturX(inv Invoice) ([]byte, error) {
-	xml := CII(inv)
+	return FacturXWithXML(inv, CII(inv), FacturXFileName)
+}
+
+// FacturXWithXML returns the PDF of FacturX(inv) with xml embedded in place
+// of CII(inv), under the file name name (FacturXFileName when empty), which
+// the XMP fx:DocumentFileName gives too. xml is embedded as given, never
+// read: it is for tests that need a Factur-X PDF whose XML was altered by
+// hand, is hostile or is not XML at all, or whose attachment has another
+// name (a ZUGFeRD zugferd-invoice.xml, a stray notes.xml).
+func FacturXWithXML(inv Invoice, xml []byte, name string) ([]byte, error) {
+	if name == "" {
+		name = FacturXFileName
+	}
 	modTime, err := time.Parse(time.DateOnly, inv.IssueDate)
 	if err != nil {
 		modTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -56,10 +68,10 @@ func FacturX(inv Invoice) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("samples: facturx: read page: %w", err)
 	}
-	if err := embedFacturX(ctx.XRefTable, xml, modTime); err != nil {
+	if err := embedFacturX(ctx.XRefTable, xml, name, modTime); err != nil {
 		return nil, fmt.Errorf("samples: facturx: %w", err)
 	}
-	if err := addMetadata(ctx.XRefTable, facturXMP(inv, modTime)); err != nil {
+	if err := addMetadata(ctx.XRefTable, facturXMP(inv, name, modTime)); err != nil {
 		return nil, fmt.Errorf("samples: facturx: %w", err)
 	}
 	var out bytes.Buffer
@@ -69,12 +81,12 @@ func FacturX(inv Invoice) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// embedFacturX adds xml as the associated file factur-x.xml: an embedded file
+// embedFacturX adds xml as the associated file name: an embedded file
 // stream (/Subtype /text#2Fxml), a file specification with /AFRelationship
 // /Data in the EmbeddedFiles name tree, and the catalog's /AF array.
 // pdfcpu's AddAttachment writes neither /AF nor /AFRelationship, so the
 // objects are built here with the same model calls.
-func embedFacturX(xrt *model.XRefTable, xml []byte, modTime time.Time) error {
+func embedFacturX(xrt *model.XRefTable, xml []byte, name string, modTime time.Time) error {
 	if err := xrt.LocateNameTree("EmbeddedFiles", true); err != nil {
 		return fmt.Errorf("locate EmbeddedFiles name tree: %w", err)
 	}
@@ -97,15 +109,15 @@ func embedFacturX(xrt *model.XRefTable, xml []byte, modTime time.Time) error {
 		return fmt.Errorf("embedded file stream: add object: %w", err)
 	}
 
-	fs, err := xrt.NewFileSpecDict(FacturXFileName, FacturXFileName, "Factur-X invoice", *streamRef)
+	fs, err := xrt.NewFileSpecDict(name, name, "Factur-X invoice", *streamRef)
 	if err != nil {
 		return fmt.Errorf("file specification: %w", err)
 	}
 	fs.Delete("CI") // a collection item, meaningless outside a portfolio
-	// Plain strings rather than pdfcpu's UTF-16: the names are ASCII, and this
-	// is how Factur-X producers write them.
-	fs.Update("F", types.StringLiteral(FacturXFileName))
-	fs.Update("UF", types.StringLiteral(FacturXFileName))
+	// Plain strings rather than pdfcpu's UTF-16: this is how Factur-X
+	// producers write the name.
+	fs.Update("F", types.StringLiteral(name))
+	fs.Update("UF", types.StringLiteral(name))
 	fs.Update("Desc", types.StringLiteral("Factur-X invoice"))
 	fs.InsertName("AFRelationship", "Data")
 	fsRef, err := xrt.IndRefForNewObject(fs)
@@ -113,9 +125,9 @@ func embedFacturX(xrt *model.XRefTable, xml []byte, modTime time.Time) error {
 		return fmt.Errorf("file specification: add object: %w", err)
 	}
 
-	m := model.NameMap{FacturXFileName: []types.Dict{fs}}
-	if err := xrt.Names["EmbeddedFiles"].Add(xrt, FacturXFileName, *fsRef, m, []string{"F", "UF"}); err != nil {
-		return fmt.Errorf("EmbeddedFiles name tree: add %s: %w", FacturXFileName, err)
+	m := model.NameMap{name: []types.Dict{fs}}
+	if err := xrt.Names["EmbeddedFiles"].Add(xrt, name, *fsRef, m, []string{"F", "UF"}); err != nil {
+		return fmt.Errorf("EmbeddedFiles name tree: add %s: %w", name, err)
 	}
 
 	root, err := xrt.Catalog()
@@ -148,8 +160,9 @@ func addMetadata(xrt *model.XRefTable, xmp []byte) error {
 	return nil
 }
 
-// facturXMP returns the XMP packet of a Factur-X 1.0 EN 16931 invoice.
-func facturXMP(inv Invoice, created time.Time) []byte {
+// facturXMP returns the XMP packet of a Factur-X 1.0 EN 16931 invoice whose
+// XML is embedded as fileName.
+func facturXMP(inv Invoice, fileName string, created time.Time) []byte {
 	esc := func(s string) string {
 		var b bytes.Buffer
 		escape(&b, s)
@@ -203,7 +216,7 @@ func facturXMP(inv Invoice, created time.Time) []byte {
   </rdf:Description>
   <rdf:Description rdf:about="" xmlns:fx="urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#">
    <fx:DocumentType>INVOICE</fx:DocumentType>
-   <fx:DocumentFileName>` + FacturXFileName + `</fx:DocumentFileName>
+   <fx:DocumentFileName>` + esc(fileName) + `</fx:DocumentFileName>
    <fx:Version>1.0</fx:Version>
    <fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>
   </rdf:Description>

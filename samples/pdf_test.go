@@ -25,21 +25,9 @@ func TestFacturX(t *testing.T) {
 	}
 
 	// The attachment, read back by pdfcpu, is exactly the CII.
-	aa, err := api.ExtractAttachmentsRaw(bytes.NewReader(pdf), "", nil, model.NewDefaultConfiguration())
-	if err != nil {
-		t.Fatalf("extract attachments: %v", err)
-	}
-	if len(aa) != 1 {
-		t.Fatalf("%d attachments, want 1", len(aa))
-	}
-	if aa[0].FileName != FacturXFileName {
-		t.Errorf("attachment name %q, want %q", aa[0].FileName, FacturXFileName)
-	}
-	data, err := io.ReadAll(aa[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(data, CII(inv)) {
+	if name, data := onlyAttachment(t, pdf); name != FacturXFileName {
+		t.Errorf("attachment name %q, want %q", name, FacturXFileName)
+	} else if !bytes.Equal(data, CII(inv)) {
 		t.Errorf("embedded factur-x.xml differs from CII(inv)")
 	}
 
@@ -109,14 +97,7 @@ func TestFacturX(t *testing.T) {
 		t.Errorf("EmbeddedFiles name tree does not point to %s", ir)
 	}
 
-	md, _, err := xrt.DereferenceStreamDict(root["Metadata"])
-	if err != nil || md == nil {
-		t.Fatalf("catalog /Metadata: %v", err)
-	}
-	if err := md.Decode(); err != nil {
-		t.Fatal(err)
-	}
-	xmp := string(md.Content)
+	xmp := metadata(t, pdf)
 	for _, want := range []string{
 		"<fx:DocumentType>INVOICE</fx:DocumentType>",
 		"<fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>",
@@ -127,6 +108,73 @@ func TestFacturX(t *testing.T) {
 	} {
 		if !strings.Contains(xmp, want) {
 			t.Errorf("XMP lacks %q", want)
+		}
+	}
+}
+
+// onlyAttachment returns the name and the content of the one attachment of
+// pdf, as pdfcpu reads them back.
+func onlyAttachment(t *testing.T, pdf []byte) (string, []byte) {
+	t.Helper()
+	aa, err := api.ExtractAttachmentsRaw(bytes.NewReader(pdf), "", nil, model.NewDefaultConfiguration())
+	if err != nil {
+		t.Fatalf("extract attachments: %v", err)
+	}
+	if len(aa) != 1 {
+		t.Fatalf("%d attachments, want 1", len(aa))
+	}
+	data, err := io.ReadAll(aa[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aa[0].FileName, data
+}
+
+// metadata returns the decoded XMP stream of pdf's catalog.
+func metadata(t *testing.T, pdf []byte) string {
+	t.Helper()
+	ctx, err := api.ReadContext(bytes.NewReader(pdf), model.NewDefaultConfiguration())
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := ctx.XRefTable.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, _, err := ctx.XRefTable.DereferenceStreamDict(root["Metadata"])
+	if err != nil || md == nil {
+		t.Fatalf("catalog /Metadata: %v", err)
+	}
+	if err := md.Decode(); err != nil {
+		t.Fatal(err)
+	}
+	return string(md.Content)
+}
+
+// TestFacturXWithXML: any bytes, under any name, embedded as given and named
+// so in the file specification and the XMP; an empty name is factur-x.xml.
+func TestFacturXWithXML(t *testing.T) {
+	inv := testInvoice()
+	for _, tc := range []struct {
+		xml        []byte
+		name, want string
+	}{
+		{[]byte("<x/>"), "notes.xml", "notes.xml"},
+		{CII(inv), "zugferd-invoice.xml", "zugferd-invoice.xml"},
+		{[]byte("<rsm:CrossIndustryInvoice><!-- cut"), "", FacturXFileName},
+		{[]byte("not xml \x00\xff"), "a&b.xml", "a&b.xml"},
+	} {
+		pdf, err := FacturXWithXML(inv, tc.xml, tc.name)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.name, err)
+		}
+		if name, data := onlyAttachment(t, pdf); name != tc.want || !bytes.Equal(data, tc.xml) {
+			t.Errorf("%q: attachment %q %.20q, want %q %.20q", tc.name, name, data, tc.want, tc.xml)
+		}
+		var esc bytes.Buffer
+		escape(&esc, tc.want)
+		if xmp := metadata(t, pdf); !strings.Contains(xmp, "<fx:DocumentFileName>"+esc.String()+"</fx:DocumentFileName>") {
+			t.Errorf("%q: XMP does not name %q", tc.name, tc.want)
 		}
 	}
 }

@@ -4,13 +4,13 @@ import (
 	"strings"
 	"testing"
 
-	"facteur/chorus/internal/fxtest"
+	"facteur/samples"
 )
 
 func TestReadFacturX(t *testing.T) {
-	inv := fxtest.Sample("FA-2026-0042")
+	inv := sample("FA-2026-0042")
 	inv.BuyerReference = "SERV-1"
-	pdf, err := fxtest.FacturX(fxtest.CII(inv), "")
+	pdf, err := samples.FacturX(inv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -18,15 +18,15 @@ func TestReadFacturX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := invoiceData{Number: "FA-2026-0042", SellerSIRET: "84512367800011", BuyerSIRET: "20007189200067", BuyerReference: "SERV-1", OrderReference: "EJ-2026-000451"}
+	want := invoiceData{Number: "FA-2026-0042", SellerSIRET: inv.SellerSIRET, BuyerSIRET: samples.CASQBudgetPrincipal, BuyerReference: "SERV-1", OrderReference: "EJ-2026-000451"}
 	if got != want {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}
 }
 
 func TestReadFacturXOtherNames(t *testing.T) {
-	inv := fxtest.Sample("Z-1")
-	pdf, err := fxtest.FacturX(fxtest.CII(inv), "zugferd-invoice.xml")
+	inv := sample("Z-1")
+	pdf, err := samples.FacturXWithXML(inv, samples.CII(inv), "zugferd-invoice.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,14 +34,14 @@ func TestReadFacturXOtherNames(t *testing.T) {
 	if err != nil || got.Number != "Z-1" {
 		t.Fatalf("zugferd-invoice.xml: got %+v, %v", got, err)
 	}
-	pdf, err = fxtest.FacturX([]byte("<x/>"), "notes.xml")
+	pdf, err = samples.FacturXWithXML(inv, []byte("<x/>"), "notes.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := readInvoice(syntaxFacturX, pdf); err == nil || !strings.Contains(err.Error(), "factur-x.xml") {
 		t.Fatalf("PDF without factur-x.xml: err = %v", err)
 	}
-	plain, err := fxtest.PlainPDF("rien")
+	plain, err := samples.PlainPDF(inv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,13 +67,13 @@ func TestReadCIISIRETFallbacks(t *testing.T) {
 }
 
 func TestReadUBL(t *testing.T) {
-	inv := fxtest.Sample("U-7")
+	inv := sample("U-7")
 	inv.BuyerReference = "DST-VOIRIE"
-	got, err := readInvoice(syntaxUBL, fxtest.UBL(inv))
+	got, err := readInvoice(syntaxUBL, samples.UBL(inv))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := invoiceData{Number: "U-7", SellerSIRET: "84512367800011", BuyerSIRET: "20007189200067", BuyerReference: "DST-VOIRIE", OrderReference: "EJ-2026-000451", UBL: true}
+	want := invoiceData{Number: "U-7", SellerSIRET: inv.SellerSIRET, BuyerSIRET: samples.CASQBudgetPrincipal, BuyerReference: "DST-VOIRIE", OrderReference: "EJ-2026-000451", UBL: true}
 	if got != want {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}
@@ -93,13 +93,13 @@ func TestReadUBL(t *testing.T) {
 }
 
 func TestReadWrongRoot(t *testing.T) {
-	inv := fxtest.Sample("X")
+	inv := sample("X")
 	for _, tc := range []struct {
 		syntax string
 		data   []byte
 	}{
-		{syntaxCII, fxtest.UBL(inv)},
-		{syntaxUBL, fxtest.CII(inv)},
+		{syntaxCII, samples.UBL(inv)},
+		{syntaxUBL, samples.CII(inv)},
 		{syntaxCII, []byte("<a><b></a>")},
 		{syntaxUBL, []byte("not xml at all")},
 		{"IN_DP_E1_XCBL", []byte("<x/>")},
@@ -111,7 +111,9 @@ func TestReadWrongRoot(t *testing.T) {
 }
 
 func TestReadLatin1(t *testing.T) {
-	doc := "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>" + strings.Replace(string(fxtest.CII(fxtest.Sample("N\xb01"))), `<?xml version="1.0" encoding="UTF-8"?>`, "", 1)
+	// samples writes UTF-8 only: the number is put in Latin-1 by hand.
+	cii := strings.Replace(string(samples.CII(sample("N-1"))), "<ram:ID>N-1</ram:ID>", "<ram:ID>N\xb01</ram:ID>", 1)
+	doc := "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>" + strings.Replace(cii, `<?xml version="1.0" encoding="UTF-8"?>`, "", 1)
 	got, err := readInvoice(syntaxCII, []byte(doc))
 	if err != nil {
 		t.Fatal(err)
@@ -124,13 +126,13 @@ func TestReadLatin1(t *testing.T) {
 // FuzzReadInvoice feeds arbitrary bytes to the sandbox's own file reader, for
 // each syntax: it must return, never panic.
 func FuzzReadInvoice(f *testing.F) {
-	inv := fxtest.Sample("FA-1")
-	cii, ubl := fxtest.CII(inv), fxtest.UBL(inv)
-	pdf, err := fxtest.FacturX(cii, "")
+	inv := sample("FA-1")
+	cii, ubl := samples.CII(inv), samples.UBL(inv)
+	pdf, err := samples.FacturX(inv)
 	if err != nil {
 		f.Fatal(err)
 	}
-	plain, err := fxtest.PlainPDF("x")
+	plain, err := samples.PlainPDF(inv)
 	if err != nil {
 		f.Fatal(err)
 	}

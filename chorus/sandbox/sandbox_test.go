@@ -13,8 +13,14 @@ import (
 	"testing"
 	"time"
 
-	"facteur/chorus/internal/fxtest"
+	"facteur/samples"
 )
+
+// sample returns an invoice of the demo supplier to the CASQ main budget,
+// with an engagement number.
+func sample(number string) samples.Invoice {
+	return samples.DemoSupplier().Invoice(number, "2026-11-02", samples.CASQBudgetPrincipal, "", "EJ-2026-000451")
+}
 
 // clock is a settable time source for Options.Now.
 type clock struct {
@@ -212,11 +218,12 @@ func TestRoutesAndMalformed(t *testing.T) {
 
 func TestDeposerBusinessErrors(t *testing.T) {
 	h := start(t, 0)
-	pdf, err := fxtest.FacturX(fxtest.CII(fxtest.Sample("FA-1")), "")
+	inv := sample("FA-1")
+	pdf, err := samples.FacturX(inv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cii := fxtest.CII(fxtest.Sample("FA-1"))
+	cii := samples.CII(inv)
 	for _, tc := range []struct {
 		name string
 		req  map[string]any
@@ -244,8 +251,8 @@ func TestDeposerBusinessErrors(t *testing.T) {
 
 func TestFlowLifecycleAndReport(t *testing.T) {
 	h := start(t, 10*time.Minute)
-	inv := fxtest.Sample("FA-2026-0042")
-	pdf, err := fxtest.FacturX(fxtest.CII(inv), "")
+	inv := sample("FA-2026-0042")
+	pdf, err := samples.FacturX(inv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,20 +301,20 @@ func TestFlowLifecycleAndReport(t *testing.T) {
 
 func TestRejectionsAndInterfaces(t *testing.T) {
 	h := start(t, 0)
-	noEJ := fxtest.Sample("A-1")
+	noEJ := sample("A-1")
 	noEJ.OrderReference = ""
-	unknown := fxtest.Sample("A-2")
-	unknown.BuyerSIRET = "21750001600019"
-	long := fxtest.Sample("A-123456789012345678901")
+	unknown := sample("A-2")
+	unknown.BuyerSIRET = "21750001600019" // Paris, not a CASQ budget
+	long := sample("A-123456789012345678901")
 	for _, tc := range []struct {
 		name, syntax, file string
 		data               []byte
 		prefix, state      string
 		want               string
 	}{
-		{"no EJ (UBL)", syntaxUBL, "a.xml", fxtest.UBL(noEJ), "CPP0011100", StateRejected, "OrderReference/ID"},
-		{"unknown buyer (CII)", syntaxCII, "a.xml", fxtest.CII(unknown), "CPP0011110", StateRejected, "n'est pas une structure publique connue"},
-		{"long number", syntaxCII, "a.xml", fxtest.CII(long), "CPP0011110", StateRejected, "dépasse 20 caractères"},
+		{"no EJ (UBL)", syntaxUBL, "a.xml", samples.UBL(noEJ), "CPP0011100", StateRejected, "OrderReference/ID"},
+		{"unknown buyer (CII)", syntaxCII, "a.xml", samples.CII(unknown), "CPP0011110", StateRejected, "n'est pas une structure publique connue"},
+		{"long number", syntaxCII, "a.xml", samples.CII(long), "CPP0011110", StateRejected, "dépasse 20 caractères"},
 		{"unreadable", syntaxCII, "a.xml", []byte("<rsm:CrossIndustryInvoice"), "CPP0011110", StateInadmissible, "n'a pas pu être lu"},
 	} {
 		_, out := h.post(pathDeposer, deposit(tc.data, tc.file, tc.syntax), nil)
