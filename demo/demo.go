@@ -20,11 +20,11 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
+	"facteur/app"
 	"facteur/chorus/sandbox"
 	"facteur/config"
-	"facteur/app"
-	"facteur/samples"
 	"facteur/demo/smtpcapture"
+	"facteur/samples"
 	"facteur/store"
 )
 

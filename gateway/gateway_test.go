@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"facteur/app"
 	"facteur/chorus/sandbox"
 	"facteur/config"
-	"facteur/app"
 	"facteur/demo"
-	"facteur/samples"
 	"facteur/parser"
+	"facteur/samples"
 	"facteur/store"
 )
 

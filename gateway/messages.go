@@ -71,7 +71,7 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 		for i, d := range pm.Documents {
 			id, err := tx.AddDocument(m.ID, store.DocumentInfo{
 				Index: i, Name: d.Name, ContentType: d.ContentType, Format: d.Format, SHA256: d.SHA256,
-				Size: d.Size, IsInvoice: d.IsInvoice, Error: d.Error,
+				Size: d.Size, IsInvoice: d.IsInvoice, Error: d.Error, Problem: string(d.Problem), Limit: string(d.Limit),
 			})
 			if err != nil {
 				return err

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-
 	"facteur/store"
 )
 

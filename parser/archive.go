@@ -61,7 +61,7 @@ func parseDocuments(name string, data []byte, opts Options, depth int) []Documen
 		return []Document{doc}
 	}
 	if err != nil {
-		doc.Error = err.Error()
+		doc.failErr("", err, ProblemArchive)
 	}
 	doc.Warnings = append(doc.Warnings, fmt.Sprintf("contains %d file(s)", len(inner)))
 	out := []Document{doc}
@@ -120,7 +120,7 @@ func dropPrefixed(ws []string, prefixes ...string) []string {
 func readZIP(data []byte, opts Options) ([]namedData, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, fmt.Errorf("zip: %w", err)
+		return nil, withProblem(ProblemArchive, LimitNone, fmt.Errorf("zip: %w", err))
 	}
 	var out []namedData
 	var total int64
@@ -129,11 +129,15 @@ func readZIP(data []byte, opts Options) ([]namedData, error) {
 			continue
 		}
 		if len(out) >= opts.MaxArchiveEntries {
-			return out, fmt.Errorf("zip: more than %d files; the rest is ignored", opts.MaxArchiveEntries)
+			return out, overLimit(LimitEntries, fmt.Errorf("zip: more than %d files; the rest is ignored", opts.MaxArchiveEntries))
 		}
 		limit := opts.MaxDecompressedBytes - total
 		if ratioLimit := int64(f.CompressedSize64)*int64(opts.MaxRatio) + 4096; ratioLimit < limit {
 			limit = ratioLimit
+		}
+		if f.Flags&0x1 != 0 {
+			// General purpose bit 0: the entry is encrypted (APPNOTE 4.4.4).
+			return out, withProblem(ProblemPassword, LimitNone, fmt.Errorf("zip: %s: encrypted entry", sanitizeName(f.Name)))
 		}
 		rc, err := f.Open()
 		if err != nil {
@@ -142,7 +146,7 @@ func readZIP(data []byte, opts Options) ([]namedData, error) {
 		b, err := io.ReadAll(io.LimitReader(rc, limit+1))
 		rc.Close()
 		if int64(len(b)) > limit {
-			return out, fmt.Errorf("zip: %s expands beyond the limits (%d bytes in all, ratio %d)", sanitizeName(f.Name), opts.MaxDecompressedBytes, opts.MaxRatio)
+			return out, overLimit(LimitDecompressed, fmt.Errorf("zip: %s expands beyond the limits (%d bytes in all, ratio %d)", sanitizeName(f.Name), opts.MaxDecompressedBytes, opts.MaxRatio))
 		}
 		if err != nil {
 			return out, fmt.Errorf("zip: %s: %w", sanitizeName(f.Name), err)

@@ -50,11 +50,11 @@ func parseDocument(name string, data []byte, opts Options) (doc Document) {
 	defer func() {
 		if r := recover(); r != nil {
 			doc.Invoice, doc.IsInvoice, doc.Source, doc.Candidates = nil, false, "", nil
-			doc.Error = fmt.Sprintf("internal error while reading the document: %v", r)
+			doc.fail(ProblemDamaged, LimitNone, fmt.Sprintf("internal error while reading the document: %v", r))
 		}
 	}()
 	if len(data) == 0 {
-		doc.Error = "empty file"
+		doc.fail(ProblemEmpty, LimitNone, "empty file")
 		return doc
 	}
 	switch ext := nameExt(doc.Name); {
@@ -75,14 +75,14 @@ func parseDocument(name string, data []byte, opts Options) (doc Document) {
 			// A .docx/.xlsx/.odt is a ZIP of XML parts: an office
 			// document to be asked again as a PDF, not an archive.
 			doc.Format = FormatUnsupported
-			doc.Error = "office document: not readable, a PDF is needed"
+			doc.fail(ProblemOffice, LimitNone, "office document: not readable, a PDF is needed")
 			break
 		}
 		doc.Warnings = append(doc.Warnings, "ZIP archive content is not opened")
 	default:
-		if reason := unsupportedReason(doc.Sniffed, doc.Name); reason != "" {
+		if p, reason := unsupportedReason(doc.Sniffed, doc.Name); reason != "" {
 			doc.Format = FormatUnsupported
-			doc.Error = reason
+			doc.fail(p, LimitNone, reason)
 		}
 	}
 	if doc.Invoice != nil && doc.Invoice.OrderReference != "" && doc.Source == "xml" {
@@ -102,24 +102,25 @@ func parseDocument(name string, data []byte, opts Options) (doc Document) {
 	return doc
 }
 
-// unsupportedReason tells why a file type cannot be read, "" when it is
-// not one Facteur knows to be unreadable (it is then "other").
-func unsupportedReason(sniffed, name string) string {
+// unsupportedReason tells why a file type cannot be read, with its
+// problem; "" when it is not one Facteur knows to be unreadable (it is
+// then "other").
+func unsupportedReason(sniffed, name string) (Problem, string) {
 	switch {
 	case sniffed == "application/x-ole-storage" && nameExt(name) == ".msg":
-		return "Outlook .msg file: not readable, a PDF is needed"
+		return ProblemOffice, "Outlook .msg file: not readable, a PDF is needed"
 	case sniffed == "application/x-ole-storage":
-		return "OLE compound document (old Office file or Outlook item): not readable, a PDF is needed"
+		return ProblemOffice, "OLE compound document (old Office file or Outlook item): not readable, a PDF is needed"
 	case strings.HasPrefix(sniffed, "image/"):
-		return "image (" + sniffed + "): a scanned invoice cannot be read, a PDF is needed"
+		return ProblemImage, "image (" + sniffed + "): a scanned invoice cannot be read, a PDF is needed"
 	}
 	switch nameExt(name) {
 	case ".doc", ".docx", ".xls", ".xlsx", ".odt", ".ods", ".rtf":
-		return "office document: not readable, a PDF is needed"
+		return ProblemOffice, "office document: not readable, a PDF is needed"
 	case ".tif", ".tiff", ".heic", ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp":
-		return "image: a scanned invoice cannot be read, a PDF is needed"
+		return ProblemImage, "image: a scanned invoice cannot be read, a PDF is needed"
 	}
-	return ""
+	return ProblemNone, ""
 }
 
 // readXMLDocument reads a bare XML file.
@@ -127,7 +128,7 @@ func readXMLDocument(doc *Document) {
 	doc.Format = FormatXML
 	res, err := readInvoiceXML(doc.Data)
 	if err != nil {
-		doc.Error = "unreadable XML: " + err.Error()
+		doc.failErr("unreadable XML: ", err, ProblemDamaged)
 		return
 	}
 	switch res.syntax {
@@ -166,17 +167,17 @@ func setInvoice(doc *Document, res xmlResult) {
 func readPDFDocument(doc *Document, opts Options) {
 	doc.Format = FormatPDF
 	if len(doc.Data) > opts.MaxPDFBytes {
-		doc.Error = fmt.Sprintf("PDF of %d bytes, larger than the limit of %d", len(doc.Data), opts.MaxPDFBytes)
+		doc.fail(ProblemLimit, LimitSize, fmt.Sprintf("PDF of %d bytes, larger than the limit of %d", len(doc.Data), opts.MaxPDFBytes))
 		return
 	}
 	deadline := time.Now().Add(opts.DocumentTimeout)
 	ctx, err := readPDF(doc.Data)
 	if err != nil {
-		doc.Error = "unreadable PDF: " + err.Error()
+		doc.failErr("unreadable PDF: ", err, ProblemDamaged)
 		return
 	}
 	if n := len(ctx.XRefTable.Table); n > opts.MaxPDFObjects {
-		doc.Error = fmt.Sprintf("PDF with %d objects, more than the limit of %d", n, opts.MaxPDFObjects)
+		doc.fail(ProblemLimit, LimitObjects, fmt.Sprintf("PDF with %d objects, more than the limit of %d", n, opts.MaxPDFObjects))
 		return
 	}
 	structured := false
@@ -196,7 +197,7 @@ func readPDFDocument(doc *Document, opts Options) {
 			doc.Warnings = append(doc.Warnings, "visible text not read: "+err.Error())
 			return
 		}
-		doc.Error = "PDF text: " + err.Error()
+		doc.failErr("PDF text: ", err, ProblemDamaged)
 		return
 	}
 	if structured {

@@ -48,7 +48,7 @@ func Parse(raw []byte, opts Options) (msg *Message, err error) {
 		// the sender), the content is one document in error.
 		w.warnf("message of %d bytes, larger than the limit of %d; its content is not read", len(raw), opts.MaxMessageBytes)
 		w.msg.Documents = append(w.msg.Documents, Document{
-			Name: "message", Format: FormatOther, Size: len(raw),
+			Name: "message", Format: FormatOther, Size: len(raw), Problem: ProblemLimit, Limit: LimitSize,
 			Error: fmt.Sprintf("message of %d bytes, larger than the limit of %d", len(raw), opts.MaxMessageBytes),
 		})
 	} else {
@@ -364,7 +364,7 @@ func (w *walker) smime(h textproto.Header, mediaType string, body []byte, depth 
 	inner, err := smimeContent(data, w.opts.MaxMessageBytes)
 	if err == nil && depth >= w.opts.MaxDepth {
 		w.depthOverflow()
-		err = errors.New("S/MIME content nested too deep")
+		err = overLimit(LimitDepth, errors.New("S/MIME content nested too deep"))
 	}
 	var ih textproto.Header
 	var ibody []byte
@@ -384,10 +384,9 @@ func (w *walker) smime(h textproto.Header, mediaType string, body []byte, depth 
 		if name == "" {
 			name = "smime.p7m"
 		}
-		w.msg.Documents = append(w.msg.Documents, Document{
-			Name: sanitizeName(name), ContentType: mediaType, Format: FormatUnsupported, Size: len(data),
-			Error: err.Error(),
-		})
+		doc := Document{Name: sanitizeName(name), ContentType: mediaType, Format: FormatUnsupported, Size: len(data)}
+		doc.failErr("", err, ProblemDamaged)
+		w.msg.Documents = append(w.msg.Documents, doc)
 		return
 	}
 	w.warnf("S/MIME signed message: its content is read, the signature is not checked")

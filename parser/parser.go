@@ -164,7 +164,14 @@ type Document struct {
 	// (BT-13 → evidence "xml BT-13"; in the visible text → "pdf text").
 	Candidates []Candidate `json:"candidates,omitempty"`
 
-	Error    string   `json:"error,omitempty"` // why the document could not be read
+	// Problem is what kept the document from being read ("" when it was
+	// read), Limit the limit it went over (with ProblemLimit): other
+	// packages decide on these, never on Error's words.
+	Problem Problem `json:"problem,omitempty"`
+	Limit   Limit   `json:"limit,omitempty"`
+	// Error is why the document could not be read, as a technical detail
+	// in English for operators.
+	Error    string   `json:"error,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
 }
 

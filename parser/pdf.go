@@ -245,7 +245,7 @@ func decodeStream(x *model.XRefTable, o types.Object) (data []byte, err error) {
 		data = sd.Content
 	}
 	if len(data) > maxEmbeddedXML {
-		return nil, fmt.Errorf("larger than %d bytes", maxEmbeddedXML)
+		return nil, overLimit(LimitSize, fmt.Errorf("larger than %d bytes", maxEmbeddedXML))
 	}
 	return data, nil
 }

@@ -25,7 +25,7 @@ import (
 // starts with the three spaces.
 
 // errDeadline is returned when a document took longer than allowed.
-var errDeadline = errors.New("time limit exceeded")
+var errDeadline = overLimit(LimitTime, errors.New("time limit exceeded"))
 
 // textLimits bound the work of one extraction.
 type textLimits struct {
@@ -93,7 +93,7 @@ func pdfText(x *model.XRefTable, lim textLimits) (string, error) {
 		return "", fmt.Errorf("pdf: page tree: %w", err)
 	}
 	if lim.maxPages > 0 && x.PageCount > lim.maxPages {
-		return "", fmt.Errorf("pdf: %d pages, more than the limit of %d", x.PageCount, lim.maxPages)
+		return "", overLimit(LimitPages, fmt.Errorf("pdf: %d pages, more than the limit of %d", x.PageCount, lim.maxPages))
 	}
 	if lim.maxDecode <= 0 {
 		lim.maxDecode = maxPDFStreamBytes
@@ -180,7 +180,7 @@ func (e *textExtractor) run(content []byte, res types.Dict, st textState, depth 
 			return
 		}
 		if e.lim.maxOps > 0 && e.ops > e.lim.maxOps {
-			e.err = fmt.Errorf("pdf: more than %d content operators", e.lim.maxOps)
+			e.err = overLimit(LimitObjects, fmt.Errorf("pdf: more than %d content operators", e.lim.maxOps))
 			return
 		}
 		num := func(i int) float64 {

@@ -25,7 +25,7 @@ var (
 )
 
 // errEncrypted says the S/MIME content is encrypted.
-var errEncrypted = errors.New("S/MIME encrypted message (enveloped-data): it cannot be read without the recipient's key")
+var errEncrypted = withProblem(ProblemEncrypted, LimitNone, errors.New("S/MIME encrypted message (enveloped-data): it cannot be read without the recipient's key"))
 
 // berMaxDepth bounds the nesting of BER values.
 const berMaxDepth = 32
@@ -42,7 +42,7 @@ type ber struct {
 // readBER reads one value from b; rest follows it.
 func readBER(b []byte, depth int) (v ber, rest []byte, err error) {
 	if depth > berMaxDepth {
-		return v, nil, errors.New("cms: nesting too deep")
+		return v, nil, overLimit(LimitDepth, errors.New("cms: nesting too deep"))
 	}
 	if len(b) < 2 {
 		return v, nil, errors.New("cms: truncated value")
@@ -131,7 +131,7 @@ func (v ber) children(depth int) ([]ber, error) {
 func (v ber) octets(depth, max int) ([]byte, error) {
 	if !v.constructed {
 		if len(v.content) > max {
-			return nil, fmt.Errorf("cms: content larger than %d bytes", max)
+			return nil, overLimit(LimitSize, fmt.Errorf("cms: content larger than %d bytes", max))
 		}
 		return v.content, nil
 	}

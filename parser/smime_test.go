@@ -39,7 +39,7 @@ func TestOpaqueSMIME(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Documents) != 1 || m.Documents[0].Name != "smime.p7m" || !strings.Contains(m.Documents[0].Error, "encrypted") {
+	if len(m.Documents) != 1 || m.Documents[0].Name != "smime.p7m" || m.Documents[0].Problem != ProblemEncrypted || !strings.Contains(m.Documents[0].Error, "encrypted") {
 		t.Errorf("encrypted: documents %+v", m.Documents)
 	}
 	// Broken CMS: a document in error too.

@@ -68,7 +68,7 @@ func readTNEF(b []byte, maxBytes int64) ([]tnefFile, error) {
 		case attAttachRenddata:
 			flush()
 			if len(files) >= maxTNEFFiles {
-				return files, fmt.Errorf("tnef: more than %d attachments", maxTNEFFiles)
+				return files, overLimit(LimitEntries, fmt.Errorf("tnef: more than %d attachments", maxTNEFFiles))
 			}
 			cur = &tnefFile{}
 		case attAttachTitle:
@@ -84,7 +84,7 @@ func readTNEF(b []byte, maxBytes int64) ([]tnefFile, error) {
 			}
 			total += int64(len(data))
 			if total > maxBytes {
-				return files, fmt.Errorf("tnef: attachments larger than %d bytes", maxBytes)
+				return files, overLimit(LimitDecompressed, fmt.Errorf("tnef: attachments larger than %d bytes", maxBytes))
 			}
 			cur.data = data
 		case attAttachment:
@@ -98,7 +98,7 @@ func readTNEF(b []byte, maxBytes int64) ([]tnefFile, error) {
 			if cur.data == nil && obj != nil {
 				total += int64(len(obj))
 				if total > maxBytes {
-					return files, fmt.Errorf("tnef: attachments larger than %d bytes", maxBytes)
+					return files, overLimit(LimitDecompressed, fmt.Errorf("tnef: attachments larger than %d bytes", maxBytes))
 				}
 				cur.data = obj
 			}

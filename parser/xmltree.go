@@ -27,7 +27,7 @@ type node struct {
 	kids         []*node
 }
 
-var errXMLTooLarge = errors.New("xml: too many elements or too deep")
+var errXMLTooLarge = overLimit(LimitObjects, errors.New("xml: too many elements or too deep"))
 
 // prepareXML returns data as UTF-8 without a byte-order mark. Valid UTF-8
 // is kept whatever the declaration says (producers often declare a wrong

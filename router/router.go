@@ -175,8 +175,8 @@ func DecideMessage(m *parser.Message) Decision {
 		return Decision{Outcome: Ignore, Reason: "message automatique (" + m.Automatic + ")"}
 	}
 	for _, d := range m.Documents {
-		if d.Error != "" && looksLikeInvoiceFile(d) {
-			return askForPDF(d, fmt.Sprintf("pièce jointe « %s » illisible : %s", d.Name, frenchDocError(d)))
+		if d.Problem != parser.ProblemNone && looksLikeInvoiceFile(d) {
+			return askForPDF(d, fmt.Sprintf("pièce jointe « %s » illisible : %s", d.Name, DocumentProblem(d)))
 		}
 		if d.Format == "pdf" {
 			return Decision{Outcome: Hold, Reason: fmt.Sprintf("PDF « %s » sans données structurées (Factur-X) : à examiner", d.Name)}
@@ -185,8 +185,8 @@ func DecideMessage(m *parser.Message) Decision {
 			return Decision{Outcome: Hold, Reason: fmt.Sprintf("« %s » est au format ZUGFeRD 1.0, que Chorus Pro n'accepte pas en dépôt de flux", d.Name)}
 		}
 		if mayHideInvoice(d) {
-			if d.Error != "" {
-				return askForPDF(d, fmt.Sprintf("pièce jointe « %s » non lue par Facteur : %s", d.Name, frenchDocError(d)))
+			if d.Problem != parser.ProblemNone {
+				return askForPDF(d, fmt.Sprintf("pièce jointe « %s » non lue par Facteur : %s", d.Name, DocumentProblem(d)))
 			}
 			kind := d.Sniffed
 			if kind == "" {
@@ -208,14 +208,15 @@ func askForPDF(d parser.Document, why string) Decision {
 		SupplierReason: fmt.Sprintf("Le fichier « %s » %s.", d.Name, supplierDocProblem(d))}
 }
 
-// docProblem is what is wrong with a document Facteur could not read,
-// told once from the parser's error (English, for operators) and what the
-// file looks like, then said to finance staff or to the supplier.
+// docProblem is what is wrong with a document Facteur could not read: the
+// parser's typed problem, or, for a file it read no problem in but did
+// not open (an archive inside an archive, a TNEF stream), what the file
+// is. It is then said to finance staff or to the supplier (wording.go).
 type docProblem int
 
 const (
 	probDamaged   docProblem = iota // the default: a file that does not read
-	probUnread                      // no error: a kind of file Facteur does not open
+	probUnread                      // no problem: a kind of file Facteur does not open
 	probEncrypted                   // an encrypted S/MIME message
 	probPassword
 	probTimeout
@@ -224,69 +225,44 @@ const (
 	probImage
 	probOffice
 	probArchive
+	probUnsupported
 )
 
 func classify(d parser.Document) docProblem {
-	l := strings.ToLower(d.Error)
-	n := strings.ToLower(d.Name)
-	switch {
-	case strings.HasPrefix(l, "s/mime encrypted"):
+	switch d.Problem {
+	case parser.ProblemEncrypted:
 		return probEncrypted
-	case strings.Contains(l, "password") || strings.Contains(l, "encrypt"):
+	case parser.ProblemPassword:
 		return probPassword
-	case strings.Contains(l, "time limit"):
-		return probTimeout
-	case strings.Contains(l, "limit"):
+	case parser.ProblemLimit:
+		if d.Limit == parser.LimitTime {
+			return probTimeout
+		}
 		return probTooBig
-	case strings.HasPrefix(l, "empty file"):
+	case parser.ProblemEmpty:
 		return probEmpty
-	case strings.HasPrefix(l, "image") || strings.HasPrefix(d.Sniffed, "image/"):
+	case parser.ProblemImage:
 		return probImage
-	case strings.Contains(l, "office") || strings.Contains(l, ".msg") || strings.Contains(l, "ole compound") ||
-		strings.HasSuffix(n, ".msg") || d.ContentType == "application/vnd.ms-outlook":
+	case parser.ProblemOffice:
 		return probOffice
-	case strings.HasSuffix(n, ".zip") || d.Sniffed == "application/zip":
+	case parser.ProblemArchive:
 		return probArchive
-	case d.Error == "":
+	case parser.ProblemUnsupported:
+		return probUnsupported
+	case parser.ProblemNone:
+		// Read without a problem, but not opened: say what it is.
+		n := strings.ToLower(d.Name)
+		switch {
+		case strings.HasPrefix(d.Sniffed, "image/"):
+			return probImage
+		case strings.HasSuffix(n, ".msg") || d.ContentType == "application/vnd.ms-outlook":
+			return probOffice
+		case strings.HasSuffix(n, ".zip") || d.Sniffed == "application/zip" || d.Format == parser.FormatZIP || d.Format == parser.FormatTNEF:
+			return probArchive
+		}
 		return probUnread
 	}
 	return probDamaged
-}
-
-// supplierDocProblem says to the supplier, in French, what is wrong with
-// an attachment: the end of "Le fichier « X » …".
-func supplierDocProblem(d parser.Document) string {
-	return map[docProblem]string{
-		probDamaged:   "n'a pas pu être lu : il semble endommagé ou incomplet",
-		probUnread:    "n'a pas pu être lu",
-		probEncrypted: "est chiffré : nous ne pouvons pas le lire",
-		probPassword:  "est protégé par un mot de passe : nous ne pouvons pas le lire",
-		probTimeout:   "n'a pas pu être lu dans le temps imparti",
-		probTooBig:    "est trop volumineux pour être traité automatiquement",
-		probEmpty:     "est vide",
-		probImage:     "est une image : une facture numérisée ne peut pas être traitée",
-		probOffice:    "est un document bureautique ou un message Outlook, que nous ne pouvons pas traiter",
-		probArchive:   "est une archive que nous n'avons pas pu ouvrir",
-	}[classify(d)]
-}
-
-// frenchDocError says in French, for finance staff, why the parser could
-// not read a document; its own words (English, for operators) follow as a
-// technical detail.
-func frenchDocError(d parser.Document) string {
-	s := map[docProblem]string{
-		probDamaged:   "fichier endommagé ou incomplet",
-		probUnread:    "fichier non lu",
-		probEncrypted: "message chiffré (S/MIME) : illisible sans la clé du destinataire",
-		probPassword:  "fichier protégé par un mot de passe",
-		probTimeout:   "lecture trop longue, interrompue",
-		probTooBig:    "fichier trop volumineux ou trop complexe pour être lu automatiquement",
-		probEmpty:     "fichier vide",
-		probImage:     "image (facture numérisée ?) : un PDF est nécessaire",
-		probOffice:    "document bureautique ou message Outlook : un PDF est nécessaire",
-		probArchive:   "archive qui n'a pas pu être ouverte",
-	}[classify(d)]
-	return s + " (détail technique : " + d.Error + ")"
 }
 
 // mayHideInvoice reports an attachment Facteur cannot read but that may be

@@ -143,25 +143,46 @@ func TestDecideMessage(t *testing.T) {
 	if d := DecideMessage(plain); d.Outcome != Hold || !strings.Contains(d.Reason, "facture.pdf") {
 		t.Errorf("plain PDF: %+v", d)
 	}
-	broken := &parser.Message{Documents: []parser.Document{{Name: "facture.pdf", Error: "PDF tronqué"}}}
+	broken := &parser.Message{Documents: []parser.Document{{Name: "facture.pdf", Problem: parser.ProblemDamaged, Error: "PDF tronqué"}}}
 	if d := DecideMessage(broken); d.Outcome != Ask || d.Missing != MissingInvoice || !strings.Contains(d.Reason, "illisible") ||
 		d.SupplierReason != "Le fichier « facture.pdf » n'a pas pu être lu : il semble endommagé ou incomplet." {
 		t.Errorf("broken PDF: %+v", d)
 	}
 }
 
-func TestFrenchDocError(t *testing.T) {
-	for in, want := range map[string]string{
-		"unreadable PDF: pdf: root version: missing root dict":    "fichier endommagé ou incomplet (détail technique : unreadable PDF",
-		"unreadable PDF: pdf: this file is encrypted":             "fichier protégé par un mot de passe",
-		"PDF of 90000000 bytes, larger than the limit of 5000000": "fichier trop volumineux",
-		"image (image/jpeg): a scanned invoice cannot be read":    "image (facture numérisée ?)",
-		"Outlook .msg file: not readable, a PDF is needed":        "document bureautique ou message Outlook",
-		"empty file":                    "fichier vide",
-		"PDF text: time limit exceeded": "lecture trop longue",
+// TestDocumentProblem: what finance staff and the supplier are told of a
+// document comes from the parser's typed problem, never from the words of
+// its technical detail (which follows, for operators).
+func TestDocumentProblem(t *testing.T) {
+	for _, tc := range []struct {
+		d                   parser.Document
+		finance, toSupplier string
+	}{
+		{parser.Document{Problem: parser.ProblemDamaged, Error: "unreadable PDF: pdf: root version: missing root dict"},
+			"fichier endommagé ou incomplet (détail technique : unreadable PDF", "endommagé ou incomplet"},
+		{parser.Document{Problem: parser.ProblemPassword, Error: "unreadable PDF: pdf: this file is encrypted"},
+			"fichier protégé par un mot de passe", "protégé par un mot de passe"},
+		{parser.Document{Problem: parser.ProblemLimit, Limit: parser.LimitSize, Error: "PDF of 90000000 bytes, larger than the limit of 5000000"},
+			"fichier trop volumineux", "trop volumineux"},
+		{parser.Document{Problem: parser.ProblemLimit, Limit: parser.LimitTime, Error: "PDF text: time limit exceeded"},
+			"lecture trop longue", "dans le temps imparti"},
+		{parser.Document{Problem: parser.ProblemImage, Error: "image (image/jpeg): a scanned invoice cannot be read"},
+			"image (facture numérisée ?)", "est une image"},
+		{parser.Document{Problem: parser.ProblemOffice, Error: "Outlook .msg file: not readable, a PDF is needed"},
+			"document bureautique ou message Outlook", "document bureautique"},
+		{parser.Document{Problem: parser.ProblemEmpty, Error: "empty file"}, "fichier vide", "est vide"},
+		{parser.Document{Problem: parser.ProblemEncrypted, Error: "S/MIME encrypted"}, "message chiffré (S/MIME)", "est chiffré"},
+		{parser.Document{Problem: parser.ProblemArchive, Error: "zip: not a valid zip file"}, "archive qui n'a pas pu être ouverte", "archive"},
+		{parser.Document{Problem: parser.ProblemUnsupported, Error: "x"}, "format de fichier non pris en charge", "format"},
+		// The words of the detail decide nothing.
+		{parser.Document{Problem: parser.ProblemDamaged, Error: "password time limit .msg encrypt"}, "fichier endommagé ou incomplet", "endommagé"},
 	} {
-		if got := frenchDocError(parser.Document{Error: in}); !strings.HasPrefix(got, want) || !strings.Contains(got, in) {
-			t.Errorf("frenchDocError(%q) = %q, want it to start with %q", in, got, want)
+		got := DocumentProblem(tc.d)
+		if !strings.HasPrefix(got, tc.finance) || !strings.Contains(got, tc.d.Error) {
+			t.Errorf("DocumentProblem(%s %q) = %q, want it to start with %q", tc.d.Problem, tc.d.Error, got, tc.finance)
+		}
+		if s := supplierDocProblem(tc.d); !strings.Contains(s, tc.toSupplier) || strings.Contains(s, tc.d.Error) {
+			t.Errorf("supplierDocProblem(%s) = %q, want %q and no technical detail", tc.d.Problem, s, tc.toSupplier)
 		}
 	}
 }
@@ -177,7 +198,7 @@ func TestDecideMessageUnreadAttachments(t *testing.T) {
 		{Name: "winmail.dat", ContentType: "application/ms-tnef", Sniffed: "application/octet-stream"},
 		{Name: "factures.zip", Sniffed: "application/zip"},
 		{Name: "scan.jpg", Sniffed: "image/jpeg", Size: 800 << 10},
-		{Name: "smime.p7m", ContentType: "application/pkcs7-mime", Format: "unsupported",
+		{Name: "smime.p7m", ContentType: "application/pkcs7-mime", Format: "unsupported", Problem: parser.ProblemEncrypted,
 			Error: "S/MIME encrypted message (enveloped-data): it cannot be read without the recipient's key"},
 	} {
 		// The supplier is asked for a PDF, told what was wrong.

@@ -479,13 +479,13 @@ func (s *Store) FailedOutbox(ctx context.Context, since time.Time) ([]OutboxItem
 // DocumentsOfMessage returns the documents found in a message, in order.
 func (s *Store) DocumentsOfMessage(ctx context.Context, messageID int64) ([]DocumentInfo, error) {
 	rows, err := s.db.QueryContext(ctx,
-		"SELECT idx, name, content_type, format, sha256, size, is_invoice, error FROM documents WHERE message_id = ? ORDER BY idx", messageID)
+		"SELECT idx, name, content_type, format, sha256, size, is_invoice, error, problem, problem_limit FROM documents WHERE message_id = ? ORDER BY idx", messageID)
 	if err != nil {
 		return nil, fmt.Errorf("store: documents of message %d: %w", messageID, err)
 	}
 	return collect(rows, func(row interface{ Scan(...any) error }) (DocumentInfo, error) {
 		var d DocumentInfo
-		err := row.Scan(&d.Index, &d.Name, &d.ContentType, &d.Format, &d.SHA256, &d.Size, &d.IsInvoice, &d.Error)
+		err := row.Scan(&d.Index, &d.Name, &d.ContentType, &d.Format, &d.SHA256, &d.Size, &d.IsInvoice, &d.Error, &d.Problem, &d.Limit)
 		return d, err
 	})
 }

@@ -166,5 +166,9 @@ CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
 	// 5: a message too big to download is recorded as such, with what the
 	// server told of it (size, limit, folder, attachments, as JSON), in the
 	// row: never as a header of the ingested bytes, which anyone can write.
-	`ALTER TABLE messages ADD COLUMN not_downloaded TEXT NOT NULL DEFAULT '';`,
+	// A document that could not be read keeps the parser's typed problem
+	// (and the limit reached) beside its technical error.
+	`ALTER TABLE messages ADD COLUMN not_downloaded TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN problem TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN problem_limit TEXT NOT NULL DEFAULT '';`,
 }

@@ -149,14 +149,19 @@ type DocumentInfo struct {
 	SHA256      string
 	Size        int
 	IsInvoice   bool
-	Error       string
+	// Problem and Limit are the parser's typed problem of a document that
+	// could not be read (parser.Problem, parser.Limit), Error its
+	// technical detail.
+	Problem string
+	Limit   string
+	Error   string
 }
 
 // AddDocument records a document of a message.
 func (tx *Tx) AddDocument(messageID int64, d DocumentInfo) (int64, error) {
-	res, err := tx.exec(`INSERT INTO documents (message_id, idx, name, content_type, format, sha256, size, is_invoice, error)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		messageID, d.Index, d.Name, d.ContentType, d.Format, d.SHA256, d.Size, d.IsInvoice, d.Error)
+	res, err := tx.exec(`INSERT INTO documents (message_id, idx, name, content_type, format, sha256, size, is_invoice, error, problem, problem_limit)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		messageID, d.Index, d.Name, d.ContentType, d.Format, d.SHA256, d.Size, d.IsInvoice, d.Error, d.Problem, d.Limit)
 	if err != nil {
 		return 0, fmt.Errorf("document of message %d: %w", messageID, err)
 	}

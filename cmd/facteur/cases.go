@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"facteur/notifier"
+	"facteur/parser"
+	"facteur/router"
 	"facteur/store"
 )
 
@@ -59,8 +61,11 @@ func documentLabel(d store.DocumentInfo) string {
 	if d.IsInvoice {
 		kind += ", facture"
 	}
-	if d.Error != "" {
-		kind += " ; illisible (" + oneLine(d.Error, 100) + ")"
+	if d.Problem != "" {
+		kind += " ; illisible : " + oneLine(router.DocumentProblem(parser.Document{
+			Name: d.Name, ContentType: d.ContentType, Format: d.Format,
+			Problem: parser.Problem(d.Problem), Limit: parser.Limit(d.Limit), Error: d.Error,
+		}), 200)
 	}
 	return "« " + d.Name + " » (" + kind + ")"
 }

@@ -25,9 +25,9 @@ import (
 	"syscall"
 	"time"
 
+	"facteur/app"
 	"facteur/chorus"
 	"facteur/config"
-	"facteur/app"
 	"facteur/register"
 )
 
