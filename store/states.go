@@ -1,6 +1,9 @@
 package store
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Entity names the kind of row a ledger entry is about.
 type Entity string
@@ -91,10 +94,15 @@ func allowed[S ~string](table map[S][]S, from, to S) bool {
 	return false
 }
 
+// ErrTransition is the error (tested with errors.Is) of a state change the
+// state machines do not allow: the caller asked for something impossible
+// in the current state.
+var ErrTransition = errors.New("transition not allowed")
+
 // CheckMessageTransition reports whether a message may go from one state to another.
 func CheckMessageTransition(from, to MessageState) error {
 	if !allowed(messageTransitions, from, to) {
-		return fmt.Errorf("store: message transition %s → %s is not allowed", from, to)
+		return fmt.Errorf("store: message transition %s → %s: %w", from, to, ErrTransition)
 	}
 	return nil
 }
@@ -102,14 +110,14 @@ func CheckMessageTransition(from, to MessageState) error {
 // CheckCaseTransition reports whether a case may go from one state to another.
 func CheckCaseTransition(from, to CaseState) error {
 	if !allowed(caseTransitions, from, to) {
-		return fmt.Errorf("store: case transition %s → %s is not allowed", from, to)
+		return fmt.Errorf("store: case transition %s → %s: %w", from, to, ErrTransition)
 	}
 	return nil
 }
 
 func checkOutboxTransition(from, to OutboxState) error {
 	if !allowed(outboxTransitions, from, to) {
-		return fmt.Errorf("store: outbox transition %s → %s is not allowed", from, to)
+		return fmt.Errorf("store: outbox transition %s → %s: %w", from, to, ErrTransition)
 	}
 	return nil
 }

@@ -504,7 +504,7 @@ func (tx *Tx) MessageHeaderID(messageID int64) (string, error) {
 
 // RequeueFailedReplies puts the failed replies of a case back in the queue,
 // when a person asks for it; it returns how many.
-func (tx *Tx) RequeueFailedReplies(caseID int64) (int, error) {
+func (tx *Tx) RequeueFailedReplies(caseID int64, note string) (int, error) {
 	rows, err := tx.tx.QueryContext(tx.ctx, "SELECT id FROM outbox WHERE case_id = ? AND state = ?", caseID, OutboxFailed)
 	if err != nil {
 		return 0, fmt.Errorf("requeue: %w", err)
@@ -520,7 +520,7 @@ func (tx *Tx) RequeueFailedReplies(caseID int64) (int, error) {
 	}
 	rows.Close()
 	for _, id := range ids {
-		if err := tx.moveOutbox(id, OutboxFailed, OutboxQueued, "nouvel essai demandé"); err != nil {
+		if err := tx.moveOutbox(id, OutboxFailed, OutboxQueued, note); err != nil {
 			return 0, err
 		}
 		if _, err := tx.exec("UPDATE outbox SET attempts = 0, next_attempt_at = ? WHERE id = ?", millis(tx.now), id); err != nil {

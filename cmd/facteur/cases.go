@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
+	"facteur/gateway"
 	"facteur/notifier"
 	"facteur/parser"
 	"facteur/router"
@@ -150,64 +150,52 @@ func actOnCase(ctx context.Context, action string, args []string, stdout, stderr
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
-	c, err := st.CaseByRef(ctx, ref)
-	if errors.Is(err, store.ErrNotFound) {
-		fmt.Fprintf(stderr, "facteur cases: aucun dossier %s\n", ref)
-		return 1
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "facteur cases: %v\n", err)
-		return 1
-	}
+	g := gateway.New(gateway.Options{Store: st})
 	who := operator()
-	var msg string
-	err = st.Update(ctx, func(tx *store.Tx) error {
-		switch action {
-		case "release":
-			if *flow != "" {
-				msg = fmt.Sprintf("Dossier %s : déposé sur Chorus Pro sous le flux %s ; son suivi reprend.", c.Ref, *flow)
-				return tx.MoveCase(c.ID, c.State, store.CaseDeposited, "dépôt constaté sur Chorus Pro par "+who,
-					store.CaseFields{FlowNumber: *flow})
-			}
-			if c.FlowNumber != "" {
-				// Already on Chorus Pro: resume following it, never deposit again.
-				msg = fmt.Sprintf("Dossier %s : le suivi sur Chorus Pro (flux %s) reprend.", c.Ref, c.FlowNumber)
-				return tx.MoveCase(c.ID, c.State, store.CaseDeposited, "suivi repris par "+who, store.CaseFields{})
-			}
-			msg = fmt.Sprintf("Dossier %s : remis à l'examen.", c.Ref)
-			return tx.MoveCase(c.ID, c.State, store.CaseNew, "remis à l'examen par "+who, store.CaseFields{})
-		case "reject":
-			if strings.TrimSpace(*reason) == "" {
-				return errors.New("--reason est obligatoire")
-			}
-			msg = fmt.Sprintf("Dossier %s : écarté.", c.Ref)
-			return tx.MoveCase(c.ID, c.State, store.CaseIgnored, "écarté par "+who+" : "+*reason, store.CaseFields{})
-		default: // retry
-			n, err := tx.RequeueFailedReplies(c.ID)
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				return errors.New("aucune réponse en échec pour ce dossier")
-			}
-			msg = fmt.Sprintf("Dossier %s : %d réponse(s) remise(s) en file d'envoi.", c.Ref, n)
-			return nil
-		}
-	})
+	var (
+		a   gateway.Acted
+		err error
+	)
+	switch action {
+	case "release":
+		a, err = g.Release(ctx, ref, who, *flow)
+	case "reject":
+		a, err = g.Reject(ctx, ref, who, *reason)
+	default: // retry
+		a, err = g.RetryReplies(ctx, ref, who)
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "facteur cases: %s : %v\n", c.Ref, frenchTransitionError(err, c.State))
+		fmt.Fprintf(stderr, "facteur cases: %s : %s\n", ref, frenchActionError(err, a.Case.State))
 		return 1
 	}
-	fmt.Fprintln(stdout, msg)
+	switch {
+	case action == "retry":
+		fmt.Fprintf(stdout, "Dossier %s : %d réponse(s) remise(s) en file d'envoi.\n", ref, a.Requeued)
+	case a.To == store.CaseDeposited && *flow != "":
+		fmt.Fprintf(stdout, "Dossier %s : déposé sur Chorus Pro sous le flux %s ; son suivi reprend.\n", ref, a.Flow)
+	case a.To == store.CaseDeposited:
+		fmt.Fprintf(stdout, "Dossier %s : le suivi sur Chorus Pro (flux %s) reprend.\n", ref, a.Flow)
+	case a.To == store.CaseNew:
+		fmt.Fprintf(stdout, "Dossier %s : remis à l'examen.\n", ref)
+	default:
+		fmt.Fprintf(stdout, "Dossier %s : écarté.\n", ref)
+	}
 	return 0
 }
 
-// frenchTransitionError explains a refused action to a finance clerk.
-func frenchTransitionError(err error, from store.CaseState) error {
-	if strings.Contains(err.Error(), "is not allowed") {
-		return fmt.Errorf("action impossible sur un dossier « %s »", stateLabel(from))
+// frenchActionError explains a refused action to a finance clerk.
+func frenchActionError(err error, from store.CaseState) string {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "aucun dossier de ce numéro"
+	case errors.Is(err, store.ErrTransition):
+		return fmt.Sprintf("action impossible sur un dossier « %s »", stateLabel(from))
+	case errors.Is(err, gateway.ErrReasonRequired):
+		return "--reason est obligatoire : dites pourquoi le dossier est écarté"
+	case errors.Is(err, gateway.ErrNoFailedReply):
+		return "aucune réponse en échec pour ce dossier"
 	}
-	return err
+	return "erreur : " + err.Error()
 }
 
 // operator names the person acting, for the ledger.
