@@ -8,8 +8,7 @@ import (
 )
 
 // FuzzUntrustedHeaders feeds the gateway's own readings of untrusted mail
-// (the topmost Authentication-Results, the engagement numbers of a
-// supplier's answer): they must never panic, and
+// (the engagement numbers of a supplier's answer): they must never panic, and
 // what they return must come from the input.
 func FuzzUntrustedHeaders(f *testing.F) {
 	f.Add([]byte("Authentication-Results: mx.casq.fr; dmarc=fail header.from=x.example\r\nX-Facteur-Oversize: 52428800\r\n\r\nN° d'engagement : EJ-2026-1\r\n> Numéro d'engagement : 2026-000123\r\n"))
@@ -17,9 +16,6 @@ func FuzzUntrustedHeaders(f *testing.F) {
 	f.Add([]byte("\r\n\r\n"))
 	g := New(Options{})
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		if a := authFailure(raw); a != "" && !strings.Contains(strings.ToLower(string(raw)), a) {
-			t.Fatalf("authFailure = %q, not in the input", a)
-		}
 		pm, err := parser.Parse(raw, parser.Options{})
 		if err != nil {
 			return

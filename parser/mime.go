@@ -99,6 +99,9 @@ func (w *walker) warnf(format string, args ...any) {
 }
 
 // readHeaders fills the message header fields.
+// maxAuthResults bounds the Authentication-Results field kept.
+const maxAuthResults = 1024
+
 func (w *walker) readHeaders(h mail.Header) {
 	m := w.msg
 	if id, err := h.MessageID(); err == nil && id != "" {
@@ -125,6 +128,9 @@ func (w *walker) readHeaders(h mail.Header) {
 		m.ReturnPath = rp
 	}
 	m.Subject = w.headerText(h.Header, "Subject")
+	if fields := h.Values("Authentication-Results"); len(fields) > 0 {
+		m.AuthenticationResults = truncateUTF8(strings.TrimSpace(fields[0]), maxAuthResults)
+	}
 	if h.Has("Date") {
 		if d, err := h.Date(); err == nil {
 			m.Date = d

@@ -115,6 +115,11 @@ type Message struct {
 	Subject    string    `json:"subject"`               // decoded
 	Date       time.Time `json:"date"`
 
+	// AuthenticationResults is the topmost Authentication-Results field
+	// (RFC 8601), the one the receiving server added (at most 1 KiB); the
+	// fields below it were written by other servers, possibly a forger's.
+	AuthenticationResults string `json:"authentication_results,omitempty"`
+
 	// Automatic is "" for a message written by a person, else the reason
 	// (in English) why it is considered automatic, e.g.
 	// "Auto-Submitted: auto-replied" or "delivery status notification".

@@ -435,21 +435,15 @@ func guide(r Rules, in Input, why string) Decision {
 		return hold(why + " ; " + whyNot)
 	}
 	dec := Decision{Outcome: Guide, Mode: "guide", Budget: budget.Name, SIRET: budget.SIRET}
+	ej := ChooseEngagement(m, d, in.Supplied)
 	xml := strings.TrimSpace(inv.OrderReference)
-	others := otherCandidates(m, d, xml, in.Supplied)
 	switch {
-	case xml != "" && len(others) > 0:
-		return hold(fmt.Sprintf("%s ; numéros d'engagement contradictoires : %q dans la facture, %s dans le message", why, xml, quoteAll(others)))
-	case len(others) > 1:
-		return hold(fmt.Sprintf("%s ; numéros d'engagement contradictoires : %s", why, quoteAll(others)))
-	case xml != "":
-		dec.Engagement, dec.Evidence = xml, "xml BT-13"
-		if d.Source == "text" {
-			dec.Evidence = "pdf text"
-		}
-	case len(others) == 1:
-		dec.Engagement, dec.Evidence = others[0], evidenceOf(m, d, in.Supplied, others[0])
+	case len(ej.Conflict) > 0 && xml != "":
+		return hold(fmt.Sprintf("%s ; numéros d'engagement contradictoires : %q dans la facture, %s dans le message", why, xml, quoteAll(ej.Conflict[1:])))
+	case len(ej.Conflict) > 0:
+		return hold(fmt.Sprintf("%s ; numéros d'engagement contradictoires : %s", why, quoteAll(ej.Conflict)))
 	}
+	dec.Engagement, dec.Evidence = ej.Value, ej.Evidence
 	if whyNot := checkRegister(r, budget, inv, dec.Engagement); whyNot != "" {
 		return hold(why + " ; " + whyNot)
 	}
@@ -703,4 +697,42 @@ func fold(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
+}
+
+// EngagementChoice is the engagement number the router takes for an
+// invoice, and where it was found; Conflict lists the numbers found when
+// they disagree (the invoice is then held, never deposited with one of
+// them).
+type EngagementChoice struct {
+	Value, Evidence string
+	Conflict        []string
+}
+
+// ChooseEngagement applies the router's rule for the engagement number of
+// an invoice: BT-13 of its data, else the one number found elsewhere (the
+// e-mail, the PDF's text, the file name, the supplier's answer); none when
+// nothing was found, a conflict when two numbers disagree. Decide and
+// guide take the number this way; whether it can be used (deposited in
+// flux or PDF mode, or given in a guide) is theirs to decide.
+func ChooseEngagement(m *parser.Message, d *parser.Document, supplied []parser.Candidate) EngagementChoice {
+	var xml string
+	if d.Invoice != nil {
+		xml = strings.TrimSpace(d.Invoice.OrderReference)
+	}
+	others := otherCandidates(m, d, xml, supplied)
+	switch {
+	case xml != "" && len(others) > 0:
+		return EngagementChoice{Conflict: append([]string{xml}, others...)}
+	case xml != "":
+		ev := "xml BT-13"
+		if d.Source == "text" {
+			ev = "pdf text"
+		}
+		return EngagementChoice{Value: xml, Evidence: ev}
+	case len(others) == 1:
+		return EngagementChoice{Value: others[0], Evidence: evidenceOf(m, d, supplied, others[0])}
+	case len(others) > 1:
+		return EngagementChoice{Conflict: others}
+	}
+	return EngagementChoice{}
 }

@@ -1,0 +1,75 @@
+package gateway
+
+import (
+	"context"
+	"facteur/parser"
+	"facteur/router"
+	"facteur/store"
+	"fmt"
+)
+
+// decideCases decides again on the cases put back in state new by a person
+// (`facteur cases release`): the message is parsed again and the router
+// decides with what the store knows now.
+func (g *Gateway) decideCases(ctx context.Context) (int, error) {
+	cases, err := g.o.Store.DueCases(ctx, batch, store.CaseNew)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range cases {
+		log := g.log.With("case", c.Ref, "message", c.MessageID)
+		raw, err := g.o.Store.Raw(ctx, c.MessageID)
+		var pm *parser.Message
+		if err == nil {
+			pm, err = parser.Parse(raw, g.o.Parser)
+		}
+		var d *parser.Document
+		if err == nil && c.Document >= 0 {
+			if c.Document >= len(pm.Documents) || pm.Documents[c.Document].SHA256 != c.DocumentSHA {
+				err = fmt.Errorf("document %d du message introuvable", c.Document)
+			} else {
+				d = &pm.Documents[c.Document]
+			}
+		}
+		rules := g.routingRules(ctx)
+		err = g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			if err != nil {
+				return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, "nouvel examen impossible : "+err.Error(), store.CaseFields{})
+			}
+			var dec router.Decision
+			if d == nil || !d.IsInvoice || d.Invoice == nil {
+				dec = router.DecideMessage(pm)
+			} else {
+				in := router.Input{Message: pm, Document: d}
+				if c.Engagement != "" && c.Engagement != d.Invoice.OrderReference {
+					in.Supplied = []parser.Candidate{{Value: c.Engagement, Evidence: "réponse du fournisseur"}}
+				}
+				prior, err := tx.LiveCaseFor(d.Invoice.Seller.SIRET, d.Invoice.Number)
+				if err != nil {
+					return err
+				}
+				if prior != nil && prior.ID != c.ID {
+					in.Prior = &router.Prior{Ref: prior.Ref, State: string(prior.State)}
+				}
+				dec = router.Decide(rules, in)
+			}
+			return g.apply(tx, c, pm, dec)
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			// As for a new message: held with the reason, not retried at
+			// every pass ahead of the rest.
+			log.Error("case could not be decided again; held", "err", err)
+			if herr := g.o.Store.Update(ctx, func(tx *store.Tx) error {
+				return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, "nouvel examen impossible : "+err.Error(), store.CaseFields{})
+			}); herr != nil {
+				return 0, fmt.Errorf("gateway: case %s: %w", c.Ref, err)
+			}
+			continue
+		}
+		log.Info("case decided again")
+	}
+	return len(cases), nil
+}

@@ -1,0 +1,96 @@
+package gateway
+
+import (
+	"facteur/notifier"
+	"facteur/parser"
+	"facteur/store"
+	"fmt"
+	"mime"
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// replyAddress is where a reply to pm goes (notifier.ReplyAddress).
+func replyAddress(pm *parser.Message) mail.Address {
+	var replyTo []mail.Address
+	for _, a := range pm.ReplyTo {
+		replyTo = append(replyTo, mail.Address{Name: a.Name, Address: a.Addr})
+	}
+	return notifier.ReplyAddress(mail.Address{Name: pm.From.Name, Address: pm.From.Addr}, replyTo)
+}
+
+// replyRefusal says why no reply may be sent to a message ("" when one
+// may), by the notifier's gate, with the replies already queued for the
+// address in the last 24 hours.
+func (g *Gateway) replyRefusal(tx *store.Tx, pm *parser.Message) string {
+	to := replyAddress(pm).Address
+	n, err := tx.RepliesTo(to, g.now().Add(-24*time.Hour))
+	if err != nil {
+		g.log.Warn("replies to the sender could not be counted; the daily limit is not applied to this message", "to", to, "err", err)
+		n = 0
+	}
+	gate := notifier.Gate{Own: g.isOwn, PerDay: g.o.RepliesPerSenderPerDay}
+	return gate.Refusal(notifier.Inbound{
+		Automatic: pm.Automatic, AuthenticationResults: pm.AuthenticationResults, ReturnPath: pm.ReturnPath, To: to,
+	}, n)
+}
+
+// enqueueReply composes a reply of a kind for a case and queues it in the
+// outbox, in the caller's transaction.
+func (g *Gateway) enqueueReply(tx *store.Tx, c store.Case, pm *parser.Message, kind notifier.Kind, reason string) error {
+	return g.enqueue(tx, c, pm, notifier.Reply{Kind: kind, Reason: reason})
+}
+
+// enqueue completes r (its kind and reason set by the caller, with any
+// detail only the caller knows) from the case and the message, composes it
+// and puts it in the outbox.
+func (g *Gateway) enqueue(tx *store.Tx, c store.Case, pm *parser.Message, r notifier.Reply) error {
+	kind := r.Kind
+	if c.NoReply != "" {
+		// RFC 3834: no automatic answer to automatic mail, no backscatter.
+		g.log.Info("no reply sent", "case", c.Ref, "kind", kind, "why", c.NoReply)
+		return nil
+	}
+	to := mail.Address{Address: c.SupplierEmail}
+	var origID, origSubject string
+	var origRefs []string
+	if pm != nil {
+		to = replyAddress(pm)
+		origID, origSubject, origRefs = pm.MessageID, pm.Subject, pm.References
+	} else {
+		origSubject = c.Subject
+		if orig, err := tx.MessageHeaderID(c.MessageID); err == nil {
+			origID = orig
+		}
+	}
+	r.CaseRef, r.Organisation = c.Ref, g.o.Organisation
+	r.From, r.To, r.Bcc = g.o.From, to, g.o.Bcc
+	r.OriginalMessageID, r.OriginalReferences, r.OriginalSubject = origID, origRefs, origSubject
+	r.InvoiceNumber, r.InvoiceDate, r.SupplierName = c.InvoiceNumber, c.InvoiceDate, c.SupplierName
+	r.AmountWithVAT, r.Currency = c.AmountWithVAT, c.Currency
+	r.BudgetName, r.RecipientSIRET, r.Engagement = c.Budget, c.RecipientSIRET, c.Engagement
+	r.FlowNumber, r.DepositDate = c.FlowNumber, c.DepositDate
+	raw, msgID, err := notifier.Compose(r, g.now())
+	if err != nil {
+		return fmt.Errorf("compose %s reply for %s: %w", kind, c.Ref, err)
+	}
+	_, _, err = tx.Enqueue(store.OutboxItem{
+		CaseID: c.ID, Kind: string(kind), HeaderMessageID: msgID, EnvelopeFrom: g.o.EnvelopeFrom,
+		Recipients: r.Recipients(), Subject: subjectOf(raw), Raw: raw,
+	})
+	return err
+}
+
+// subjectOf returns the decoded Subject of a composed message.
+func subjectOf(raw []byte) string {
+	msg, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	if err != nil {
+		return ""
+	}
+	s, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil {
+		return msg.Header.Get("Subject")
+	}
+	return s
+}

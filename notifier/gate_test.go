@@ -1,0 +1,64 @@
+package notifier
+
+import (
+	"net/mail"
+	"strings"
+	"testing"
+)
+
+func TestGateRefusal(t *testing.T) {
+	g := Gate{Own: func(a string) bool { return strings.EqualFold(a, "accueil.comptabilite@casq.fr") }, PerDay: 3}
+	person := Inbound{To: "compta@voirie-nord.example", AuthenticationResults: "mx.casq.fr; dmarc=pass header.from=voirie-nord.example"}
+	if r := g.Refusal(person, 2); r != "" {
+		t.Errorf("a person under the limit: refused %q", r)
+	}
+	for _, tc := range []struct {
+		name string
+		in   Inbound
+		n    int
+		want string
+	}{
+		{"automatic", Inbound{Automatic: "Auto-Submitted: auto-generated", To: person.To}, 0, "message automatique"},
+		{"dmarc", Inbound{AuthenticationResults: "mx.casq.fr; spf=fail; dmarc=fail (p=none)", To: person.To}, 0, "dmarc=fail"},
+		{"compauth", Inbound{AuthenticationResults: "spf=pass; compauth=fail reason=001", To: person.To}, 0, "compauth=fail"},
+		{"null sender", Inbound{ReturnPath: "<>", To: person.To}, 0, "expéditeur nul"},
+		{"no address", Inbound{}, 0, "adresse de l'expéditeur absente"},
+		{"unusable", Inbound{To: "jean@exämple.fr"}, 0, "inutilisable"},
+		{"own", Inbound{To: "Accueil.Comptabilite@casq.fr"}, 0, "notre propre adresse"},
+		{"limit", person, 3, "limite de 3 réponses par jour"},
+	} {
+		if r := g.Refusal(tc.in, tc.n); !strings.Contains(r, tc.want) {
+			t.Errorf("%s: refusal %q, want %q", tc.name, r, tc.want)
+		}
+	}
+	// Not a failure: a word that merely contains the check.
+	if a := AuthFailure("mx; x-dmarc=failover"); a != "" {
+		t.Errorf("AuthFailure = %q", a)
+	}
+}
+
+func TestReplyAddress(t *testing.T) {
+	from := mail.Address{Name: "Jean", Address: "jean@x.example"}
+	if got := ReplyAddress(from, nil); got != from {
+		t.Errorf("no Reply-To: %v", got)
+	}
+	rt := []mail.Address{{Address: "factures@x.example"}}
+	if got := ReplyAddress(from, rt); got != rt[0] {
+		t.Errorf("Reply-To: %v", got)
+	}
+	if got := ReplyAddress(from, []mail.Address{{}}); got != from {
+		t.Errorf("empty Reply-To: %v", got)
+	}
+}
+
+// FuzzAuthFailure: what AuthFailure returns always comes from the field.
+func FuzzAuthFailure(f *testing.F) {
+	f.Add("mx.casq.fr; dmarc=fail header.from=x.example")
+	f.Add("DMARC=FAIL")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		if a := AuthFailure(s); a != "" && !strings.Contains(strings.ToLower(s), a) {
+			t.Fatalf("AuthFailure = %q, not in %q", a, s)
+		}
+	})
+}
