@@ -87,7 +87,6 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	for _, mb := range cfg.Mailboxes {
 		own = append(own, mb.Address)
 	}
-	rules := Rules(cfg)
 	fromName := cfg.SMTP.FromName
 	if fromName == "" {
 		fromName = cfg.Instance.Name
@@ -102,25 +101,16 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		st.Close()
 		return nil, fmt.Errorf("digest schedule: %w", err)
 	}
-	a.gateway = gateway.New(gateway.Options{
-		Store: st, Chorus: chorusClient, Mailer: mailer, Rules: rules,
-		Structures:    chorus.NewRulesCache(chorusClient, cfg.Chorus.StructureRefresh.Duration, log.With("component", "chorus")),
-		SupplierID:    cfg.Chorus.SupplierID,
-		LifecyclePoll: lifecycle.Next,
-		Register:      a.registerSource(),
-		Digest: gateway.DigestOptions{To: cfg.Digest.To, Next: digestSchedule.Next,
-			WaitingAfter: time.Duration(cfg.Digest.WaitingDays) * 24 * time.Hour, Mailboxes: own},
-		Parser:       ParserOptions(cfg, patterns),
-		CasePrefix:   cfg.Instance.CasePrefix,
-		Organisation: cfg.Instance.Name,
-		From:         mail.Address{Name: fromName, Address: cfg.SMTP.From},
-		EnvelopeFrom: cfg.SMTP.EnvelopeFrom,
-		Bcc:          cfg.SMTP.Bcc,
-		OwnAddresses: own,
-		Logger:       log.With("component", "gateway"),
-		OnSettled:    a.triggerWatchers,
-		Now:          o.Now,
-	})
+	g := decidingOptions(cfg, chorusClient, patterns, log)
+	g.Store, g.Mailer = st, mailer
+	g.LifecyclePoll = lifecycle.Next
+	g.Register = a.registerSource()
+	g.Digest = gateway.DigestOptions{To: cfg.Digest.To, Next: digestSchedule.Next,
+		WaitingAfter: time.Duration(cfg.Digest.WaitingDays) * 24 * time.Hour, Mailboxes: own}
+	g.From = mail.Address{Name: fromName, Address: cfg.SMTP.From}
+	g.EnvelopeFrom, g.Bcc, g.OwnAddresses = cfg.SMTP.EnvelopeFrom, cfg.SMTP.Bcc, own
+	g.OnSettled, g.Now = a.triggerWatchers, o.Now
+	a.gateway = gateway.New(g)
 	for _, mb := range cfg.Mailboxes {
 		var password, clientSecret string
 		if mb.Auth == imapwatch.AuthXOAUTH2 {
@@ -154,6 +144,25 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		a.watchers = append(a.watchers, w)
 	}
 	return a, nil
+}
+
+// decidingOptions are the gateway options that make its decisions: the
+// routing rules, Chorus Pro's structure rules and technical account (nil
+// chorusClient: the configured rules alone), the parser's options.
+func decidingOptions(cfg *config.Config, chorusClient *chorus.Client, patterns []*regexp.Regexp, log *slog.Logger) gateway.Options {
+	g := gateway.Options{
+		Rules:        Rules(cfg),
+		SupplierID:   cfg.Chorus.SupplierID,
+		Parser:       ParserOptions(cfg, patterns),
+		CasePrefix:   cfg.Instance.CasePrefix,
+		Organisation: cfg.Instance.Name,
+		Logger:       log.With("component", "gateway"),
+	}
+	if chorusClient != nil {
+		g.Chorus = chorusClient
+		g.Structures = chorus.NewRulesCache(chorusClient, cfg.Chorus.StructureRefresh.Duration, log.With("component", "chorus"))
+	}
+	return g
 }
 
 // Rules are the routing rules a configuration describes.

@@ -2,13 +2,14 @@ package gateway
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"time"
+
 	"facteur/notifier"
 	"facteur/parser"
 	"facteur/router"
 	"facteur/store"
-	"fmt"
-	"strings"
-	"time"
 )
 
 // parseMessages parses the received messages and opens their cases, each
@@ -105,15 +106,10 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 		var refs []string
 		for _, i := range invoices {
 			d := &pm.Documents[i]
-			prior, err := tx.LiveCaseFor(d.Invoice.Seller.SIRET, d.Invoice.Number)
+			dec, err := decideInvoice(tx, rules, pm, d, nil, 0)
 			if err != nil {
 				return err
 			}
-			in := router.Input{Message: pm, Document: d}
-			if prior != nil {
-				in.Prior = &router.Prior{Ref: prior.Ref, State: string(prior.State)}
-			}
-			dec := router.Decide(rules, in)
 			ref, err := g.openCase(tx, m, pm, docIDs[i], d, dec)
 			if err != nil {
 				return err

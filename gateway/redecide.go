@@ -2,10 +2,11 @@ package gateway
 
 import (
 	"context"
+	"fmt"
+
 	"facteur/parser"
 	"facteur/router"
 	"facteur/store"
-	"fmt"
 )
 
 // decideCases decides again on the cases put back in state new by a person
@@ -40,18 +41,14 @@ func (g *Gateway) decideCases(ctx context.Context) (int, error) {
 			if d == nil || !d.IsInvoice || d.Invoice == nil {
 				dec = router.DecideMessage(pm)
 			} else {
-				in := router.Input{Message: pm, Document: d}
+				var supplied []parser.Candidate
 				if c.Engagement != "" && c.Engagement != d.Invoice.OrderReference {
-					in.Supplied = []parser.Candidate{{Value: c.Engagement, Evidence: "réponse du fournisseur"}}
+					supplied = []parser.Candidate{{Value: c.Engagement, Evidence: "réponse du fournisseur"}}
 				}
-				prior, err := tx.LiveCaseFor(d.Invoice.Seller.SIRET, d.Invoice.Number)
-				if err != nil {
+				var err error
+				if dec, err = decideInvoice(tx, rules, pm, d, supplied, c.ID); err != nil {
 					return err
 				}
-				if prior != nil && prior.ID != c.ID {
-					in.Prior = &router.Prior{Ref: prior.Ref, State: string(prior.State)}
-				}
-				dec = router.Decide(rules, in)
 			}
 			return g.apply(tx, c, pm, dec)
 		})

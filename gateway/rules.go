@@ -2,11 +2,12 @@ package gateway
 
 import (
 	"context"
+	"fmt"
+	"time"
+
 	"facteur/chorus"
 	"facteur/register"
 	"facteur/router"
-	"fmt"
-	"time"
 )
 
 // The routing rules as the daemon applies them: the configured ones,
@@ -82,6 +83,9 @@ func (g *Gateway) register() *register.Register {
 // at most once a day; when Chorus Pro cannot be asked, the last list known
 // (or none: no PDF-mode deposit) stands.
 func (g *Gateway) supplierStructures(ctx context.Context) []chorus.SupplierStructure {
+	if g.o.Chorus == nil {
+		return nil
+	}
 	c := &g.suppliers
 	c.Lock()
 	defer c.Unlock()

@@ -43,6 +43,9 @@ type Store struct {
 	opts  Options
 }
 
+// DatabaseFile is the name of the database in a store's directory.
+const DatabaseFile = "facteur.db"
+
 // Open opens (creating when needed) the store kept in dir: dir/facteur.db
 // and dir/spool/. It applies pending migrations.
 func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
@@ -53,7 +56,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(spool, 0o750); err != nil {
 		return nil, fmt.Errorf("store: create spool: %w", err)
 	}
-	dsn := "file:" + filepath.Join(dir, "facteur.db") +
+	dsn := "file:" + filepath.Join(dir, DatabaseFile) +
 		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {

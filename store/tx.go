@@ -392,10 +392,25 @@ func (tx *Tx) SetCaseFields(id int64, set CaseFields) error {
 // invoice (seller SIRET + invoice number) is being or was deposited, or
 // whose supplier was asked for what it lacked or told how to deposit it.
 func (tx *Tx) LiveCaseFor(sellerSIRET, number string) (*Case, error) {
+	return liveCaseFor(tx.ctx, tx.tx, sellerSIRET, number)
+}
+
+// LiveCaseFor is Tx.LiveCaseFor outside a transaction (a read).
+func (s *Store) LiveCaseFor(ctx context.Context, sellerSIRET, number string) (*Case, error) {
+	c, err := liveCaseFor(ctx, s.db, sellerSIRET, number)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return c, nil
+}
+
+func liveCaseFor(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, sellerSIRET, number string) (*Case, error) {
 	if sellerSIRET == "" || number == "" {
 		return nil, nil
 	}
-	c, err := scanCase(tx.tx.QueryRowContext(tx.ctx, caseSelect+
+	c, err := scanCase(q.QueryRowContext(ctx, caseSelect+
 		" WHERE c.supplier_siret = ? AND c.invoice_number = ? AND c.state IN (?, ?, ?, ?, ?, ?) ORDER BY c.id LIMIT 1",
 		sellerSIRET, number, CaseRouted, CaseDepositing, CaseDeposited, CaseIntegrated, CaseAwaitingSupplier, CaseGuided))
 	if errors.Is(err, ErrNotFound) {

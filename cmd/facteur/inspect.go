@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"facteur/app"
+	"facteur/gateway"
 	"facteur/parser"
 	"facteur/register"
 	"facteur/router"
@@ -103,35 +106,40 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: facteur inspect [--text-only] [--config FILE] PATH...")
 		return 2
 	}
-	var rules *router.Rules
+	var g *gateway.Gateway
 	opts := parser.Options{TextOnly: *textOnly}
+	ctx := context.Background()
 	if *cfgPath != "" {
 		cfg, ok := loadConfig(*cfgPath, stderr)
 		if !ok {
 			return 2
 		}
-		r := app.Rules(cfg)
 		if f := cfg.Register.File; f != "" {
-			reg, err := (&register.File{Path: f}).Current(time.Now())
-			if err != nil {
+			// Decided without the register, every engagement number
+			// would be held: an unreadable register is an error here.
+			if _, err := (&register.File{Path: f}).Current(time.Now()); err != nil {
 				fmt.Fprintf(stderr, "facteur inspect: %v\n", err)
 				return 2
 			}
-			r.Register = reg
 		}
-		rules = &r
-		var patterns []*regexp.Regexp
-		for _, p := range cfg.Engagement.Patterns {
-			patterns = append(patterns, regexp.MustCompile(p)) // validated by config
+		in, err := app.NewInspector(ctx, cfg, newLogger(stderr, slog.LevelWarn))
+		if err != nil {
+			fmt.Fprintf(stderr, "facteur inspect: %v\n", err)
+			return 2
 		}
-		opts = app.ParserOptions(cfg, patterns)
+		defer in.Close()
+		g, opts = in.Gateway, in.Parser
 		opts.TextOnly = *textOnly
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	status := 0
 	for _, path := range fs.Args() {
-		line := inspectFile(path, opts, rules)
+		line, err := inspectFile(ctx, path, opts, g)
+		if err != nil {
+			fmt.Fprintf(stderr, "facteur inspect: %s: %v\n", path, err)
+			return 1
+		}
 		if line.Error != nil {
 			status = 1
 		}
@@ -143,13 +151,16 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 	return status
 }
 
-func inspectFile(path string, opts parser.Options, rules *router.Rules) inspectLine {
+// inspectFile reads one file; with g, each invoice gets the route the
+// daemon would take (an error is then the store's, when the history
+// cannot be read).
+func inspectFile(ctx context.Context, path string, opts parser.Options, g *gateway.Gateway) (inspectLine, error) {
 	line := inspectLine{File: path, Documents: []inspectDoc{}}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		line.Kind = "other"
 		line.Error = str(err.Error())
-		return line
+		return line, nil
 	}
 	var msg *parser.Message
 	switch ext := strings.ToLower(filepath.Ext(path)); {
@@ -158,7 +169,7 @@ func inspectFile(path string, opts parser.Options, rules *router.Rules) inspectL
 		msg, err = parser.Parse(data, opts)
 		if err != nil {
 			line.Error = str(err.Error())
-			return line
+			return line, nil
 		}
 		line.Subject, line.Automatic = str(msg.Subject), str(msg.Automatic)
 		for _, c := range msg.Engagements {
@@ -194,39 +205,31 @@ func inspectFile(path string, opts parser.Options, rules *router.Rules) inspectL
 		for _, c := range d.Candidates {
 			out.Candidates = append(out.Candidates, candidate(c))
 		}
-		out.Engagement = chosenEngagement(d, msg)
-		if rules != nil && d.IsInvoice && d.Invoice != nil {
-			out.Route = route(router.Decide(*rules, router.Input{Message: msg, Document: d}))
-			if line.Route == nil {
-				line.Route = out.Route
+		if d.IsInvoice && d.Invoice != nil {
+			// The router's own rule: null when none was found or when the
+			// numbers found disagree.
+			if ej := router.ChooseEngagement(msg, d, nil); ej.Value != "" {
+				out.Engagement = &candidate{Value: ej.Value, Evidence: ej.Evidence}
 			}
 		}
 		line.Documents = append(line.Documents, out)
 	}
-	if rules != nil && line.Route == nil {
-		line.Route = route(router.DecideMessage(msg))
-	}
-	return line
-}
-
-// chosenEngagement is the engagement number Facteur would use: BT-13 from
-// the XML, else the only candidate of the message; null when there is none
-// or when candidates disagree.
-func chosenEngagement(d *parser.Document, m *parser.Message) *candidate {
-	var all []parser.Candidate
-	all = append(all, d.Candidates...)
-	all = append(all, m.Engagements...)
-	var chosen *candidate
-	for _, c := range all {
-		if chosen == nil {
-			chosen = &candidate{Value: c.Value, Evidence: c.Evidence}
-			continue
+	if g != nil {
+		routed, whole, err := g.Route(ctx, msg)
+		if err != nil {
+			return line, err
 		}
-		if !strings.EqualFold(chosen.Value, c.Value) {
-			return nil
+		for _, r := range routed {
+			line.Documents[r.Document].Route = route(r.Decision)
+			if line.Route == nil {
+				line.Route = line.Documents[r.Document].Route
+			}
+		}
+		if whole != nil {
+			line.Route = route(*whole)
 		}
 	}
-	return chosen
+	return line, nil
 }
 
 func party(p parser.Party) inspectParty {

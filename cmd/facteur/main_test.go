@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"facteur/app"
+	"facteur/chorus/sandbox"
 	"facteur/demo"
 	"facteur/samples"
 	"facteur/store"
@@ -356,5 +357,64 @@ func settle(t *testing.T, env *demo.Env, want int) {
 	t.Helper()
 	if err := demo.Run(context.Background(), env, want, 20*time.Second, app.Options{GatewayPoll: 50 * time.Millisecond}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestInspectDecidesAsTheDaemon: inspect --config routes with what the
+// daemon uses (Chorus Pro's structure rules, the suppliers the technical
+// account is attached to, the cases already known), not with the bare
+// configured rules: a plain PDF from an attached supplier is deposited in
+// PDF mode, and the daemon, given the same message, does exactly that;
+// sent again, inspect calls it the duplicate the daemon would.
+func TestInspectDecidesAsTheDaemon(t *testing.T) {
+	dir := t.TempDir()
+	s := samples.DemoSuppliers()[1]
+	env, err := demo.Start(dir, demo.Options{Suppliers: []sandbox.Supplier{{ID: 4242, SIRET: s.SIRET, Name: s.Name,
+		BankDetails: map[int64]string{555001: "Compte courant"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	cfgPath := filepath.Join(dir, "facteur.toml")
+	os.WriteFile(cfgPath, []byte(env.ConfigTOML()), 0o600)
+	plain, err := samples.PlainPDF(s.Invoice("INS-2026-1", "2026-11-20", samples.CASQBudgetPrincipal, "", "EJ-2026-000321"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "Facture INS-2026-1",
+		Attachments: []samples.Attachment{{Name: "INS-2026-1.pdf", Data: plain}}}.Bytes()
+	emlPath := filepath.Join(dir, "message.eml")
+	os.WriteFile(emlPath, raw, 0o600)
+
+	route := func() map[string]any {
+		t.Helper()
+		code, out, errOut := runCLI(t, "inspect", "--config", cfgPath, emlPath)
+		if code != 0 {
+			t.Fatalf("inspect exit %d: %s", code, errOut)
+		}
+		var line struct {
+			Route     map[string]any `json:"route"`
+			Documents []struct {
+				Engagement *struct{ Value, Evidence string } `json:"engagement"`
+			} `json:"documents"`
+		}
+		if err := json.Unmarshal([]byte(out), &line); err != nil {
+			t.Fatal(err)
+		}
+		if len(line.Documents) != 1 || line.Documents[0].Engagement == nil || line.Documents[0].Engagement.Value != "EJ-2026-000321" {
+			t.Errorf("engagement %+v", line.Documents)
+		}
+		return line.Route
+	}
+	if r := route(); r["outcome"] != "deposit" || r["mode"] != "pdf" || r["siret"] != samples.CASQBudgetPrincipal {
+		t.Fatalf("inspect route %v; want a PDF-mode deposit, as the daemon does for an attached supplier", r)
+	}
+	env.Deliver(raw)
+	settle(t, env, 1)
+	if invs := env.Sandbox.Invoices(); len(invs) != 1 || invs[0].Mode != "DEPOT_PDF_API" || invs[0].Number != "INS-2026-1" {
+		t.Fatalf("the daemon submitted %+v; want the PDF-mode deposit inspect announced", invs)
+	}
+	if r := route(); r["outcome"] != "duplicate" {
+		t.Errorf("inspect route after the deposit %v; want duplicate, as the daemon would", r)
 	}
 }
