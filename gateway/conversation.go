@@ -1,12 +1,13 @@
 package gateway
 
 import (
-	"facteur/notifier"
-	"facteur/parser"
-	"facteur/store"
 	"fmt"
 	"regexp"
 	"strings"
+
+	"facteur/notifier"
+	"facteur/parser"
+	"facteur/store"
 )
 
 // The conversation with a supplier: a message answering one of our

@@ -1,14 +1,15 @@
 package gateway
 
 import (
-	"facteur/notifier"
-	"facteur/parser"
-	"facteur/store"
 	"fmt"
 	"mime"
 	"net/mail"
 	"strings"
 	"time"
+
+	"facteur/notifier"
+	"facteur/parser"
+	"facteur/store"
 )
 
 // replyAddress is where a reply to pm goes (notifier.ReplyAddress).

@@ -2,8 +2,9 @@ package gateway
 
 import (
 	"context"
-	"facteur/store"
 	"fmt"
+
+	"facteur/store"
 )
 
 // settleMessages marks done the parsed messages whose cases are all
