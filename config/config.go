@@ -12,6 +12,7 @@ package config
 import (
 	"bytes"
 	"errors"
+	"facteur/ident"
 	"facteur/parser"
 	"fmt"
 	"os"
@@ -160,7 +161,7 @@ type Chorus struct {
 // its SIRET.
 type Budget struct {
 	Name     string   `toml:"name"`     // required, unique
-	SIRET    string   `toml:"siret"`    // 14 digits, Luhn-valid, unique; spaces removed
+	SIRET    string   `toml:"siret"`    // 14 digits, Luhn-valid, unique; spaces, dots and dashes removed (ident.Compact)
 	Keywords []string `toml:"keywords"` // optional words pointing to this budget (e.g. "eau potable")
 }
 
@@ -430,7 +431,7 @@ func (c *Config) applyDefaults() {
 	setDefault(&ch.LifecyclePoll, DefaultLifecyclePoll)
 
 	for i := range c.Budgets {
-		c.Budgets[i].SIRET = normalizeSIRET(c.Budgets[i].SIRET)
+		c.Budgets[i].SIRET = ident.Compact(c.Budgets[i].SIRET)
 	}
 }
 
@@ -440,14 +441,15 @@ func setDefault(p *string, def string) {
 	}
 }
 
-// BudgetBySIRET returns the budget whose SIRET is siret (spaces ignored).
+// BudgetBySIRET returns the budget whose SIRET is siret (compared in their
+// normal form, ident.Compact: spaces, dots and dashes ignored).
 func (c *Config) BudgetBySIRET(siret string) (Budget, bool) {
-	siret = normalizeSIRET(siret)
+	siret = ident.Compact(siret)
 	if siret == "" {
 		return Budget{}, false
 	}
 	for _, b := range c.Budgets {
-		if normalizeSIRET(b.SIRET) == siret {
+		if ident.Compact(b.SIRET) == siret {
 			return b, true
 		}
 	}

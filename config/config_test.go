@@ -536,8 +536,8 @@ func TestSIRET(t *testing.T) {
 	if s := "35600000049996"; ident.ValidSIRET(s) {
 		t.Errorf("La Poste %s (digit sum %d) accepted", s, digitSum(s))
 	}
-	if normalizeSIRET(" 200 071\u00a0892\u202f00067 ") != "20007189200067" {
-		t.Errorf("normalizeSIRET")
+	if got := ident.Compact(" 200 071\u00a0892\u202f00067 "); got != "20007189200067" {
+		t.Errorf("ident.Compact = %q", got)
 	}
 }
 

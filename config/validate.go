@@ -196,7 +196,7 @@ func (c *Config) validate() Problems {
 		switch {
 		case b.SIRET == "":
 			ps.add(key+".siret", "required")
-		case len(b.SIRET) != 14 || strings.Trim(b.SIRET, "0123456789") != "":
+		case len(b.SIRET) != 14 || !ident.AllDigits(b.SIRET):
 			ps.add(key+".siret", "%q must be 14 digits", b.SIRET)
 		case !ident.ValidSIRET(b.SIRET):
 			ps.add(key+".siret", "%s is not a valid SIRET (check digit)", b.SIRET)

@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"facteur/ident"
 )
 
 // nbsp is the no-break space used by French typography inside amounts and
@@ -70,7 +72,7 @@ func FrenchAmount(amount, currency string) string {
 	if i := strings.IndexAny(rest, ".,"); i >= 0 {
 		intPart, frac, hasSep = rest[:i], rest[i+1:], true
 	}
-	if intPart == "" || !allDigits(intPart) || !allDigits(frac) || (hasSep && frac == "") {
+	if !ident.AllDigits(intPart) || hasSep && !ident.AllDigits(frac) {
 		return amount + suffix
 	}
 	intPart = strings.TrimLeft(intPart, "0")
@@ -92,25 +94,6 @@ func FrenchAmount(amount, currency string) string {
 	b.WriteString(frac)
 	b.WriteString(suffix)
 	return b.String()
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// formatSIRET groups a 14-digit SIRET as "200 071 892 00067" (SIREN in three
-// groups of three, then the NIC). Anything else is returned as written.
-func formatSIRET(s string) string {
-	d := strings.Join(strings.Fields(s), "")
-	if len(d) != 14 || !allDigits(d) {
-		return s
-	}
-	return d[0:3] + " " + d[3:6] + " " + d[6:9] + " " + d[9:14]
 }
 
 // clean makes a value from a Reply safe to show on one line: control

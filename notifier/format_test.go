@@ -41,19 +41,6 @@ func TestFrenchAmount(t *testing.T) {
 	}
 }
 
-func TestFormatSIRET(t *testing.T) {
-	for in, want := range map[string]string{
-		"20007189200067":    "200 071 892 00067",
-		"200 071 892 00067": "200 071 892 00067",
-		"2000718920006":     "2000718920006",
-		"2000718920006A":    "2000718920006A",
-	} {
-		if got := formatSIRET(in); got != want {
-			t.Errorf("formatSIRET(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestClean(t *testing.T) {
 	if got := clean(" a\r\n\tb  c\x00d ", 100); got != "a b c d" {
 		t.Errorf("clean = %q", got)

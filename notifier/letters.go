@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
+
+	"facteur/ident"
 )
 
 // DefaultDepartment signs every reply when Reply.Department is empty.
@@ -72,7 +74,7 @@ func newValues(r Reply) values {
 		amount:      FrenchAmount(clean(r.AmountWithVAT, maxShort), clean(r.Currency, 8)),
 		supplier:    clean(r.SupplierName, maxName),
 		budget:      clean(r.BudgetName, maxName),
-		siret:       formatSIRET(clean(r.RecipientSIRET, maxShort)),
+		siret:       ident.FormatSIRET(clean(r.RecipientSIRET, maxShort)),
 		engagement:  clean(r.Engagement, maxShort),
 		service:     clean(r.ServiceCode, maxShort),
 		flow:        clean(r.FlowNumber, maxShort),

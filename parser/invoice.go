@@ -2,6 +2,8 @@ package parser
 
 import (
 	"strings"
+
+	"facteur/ident"
 )
 
 // Namespaces of the invoice syntaxes.
@@ -249,10 +251,11 @@ func ublParty(p *node) Party {
 	return party
 }
 
-// firstSIRET returns the first valid SIRET among the identifiers.
+// firstSIRET returns the first valid SIRET among the identifiers, in its
+// normal form (written with spaces, dots or dashes in the XML).
 func firstSIRET(ids []*node) string {
 	for _, n := range ids {
-		if s := siretCandidate(n.value()); s != "" {
+		if s := ident.Compact(n.value()); ident.ValidSIRET(s) {
 			return s
 		}
 	}
@@ -289,25 +292,13 @@ func amountInCurrency(amounts []*node, currency string) string {
 // "2026-01-31"; other values are returned as written.
 func normDate(s string) string {
 	s = strings.TrimSpace(s)
-	if len(s) == 8 && allDigits(s) {
+	if len(s) == 8 && ident.AllDigits(s) {
 		return s[:4] + "-" + s[4:6] + "-" + s[6:]
 	}
-	if len(s) >= 10 && allDigits(s[:4]) && s[4] == '-' && allDigits(s[5:7]) && s[7] == '-' && allDigits(s[8:10]) {
+	if len(s) >= 10 && ident.AllDigits(s[:4]) && s[4] == '-' && ident.AllDigits(s[5:7]) && s[7] == '-' && ident.AllDigits(s[8:10]) {
 		return s[:10]
 	}
 	return s
-}
-
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // normProfile maps a BT-24 specification identifier to a profile name;

@@ -18,12 +18,6 @@ func mustParse(t *testing.T, raw []byte) *Message {
 	return m
 }
 
-func TestSIRETCandidate(t *testing.T) {
-	if got := siretCandidate("200 071 892 00067"); got != "20007189200067" {
-		t.Errorf("siretCandidate with spaces = %q", got)
-	}
-}
-
 func TestHeadersAndFacturXInline(t *testing.T) {
 	pdf := makePDF(t, map[string][]byte{"factur-x.xml": []byte(sampleCII)})
 	raw := mimeMessage(stdHeader+"\r\nReply-To: compta@plomberie-picarde.fr\r\nCc: \"Dupont, Jean\" <j.dupont@plomberie-picarde.fr>\r\n"+

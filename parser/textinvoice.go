@@ -528,9 +528,9 @@ func parseVATAfter(rest string) (string, bool) {
 	if m == nil {
 		return "", false
 	}
-	v := compactID(m[1])
+	v := ident.Compact(m[1])
 	// Cut trailing letters glued to the id from the next word.
-	for len(v) > 4 && !validVATFormat(v) && v[len(v)-1] >= 'A' && v[len(v)-1] <= 'Z' {
+	for len(v) > 4 && !ident.ValidVAT(v) && v[len(v)-1] >= 'A' && v[len(v)-1] <= 'Z' {
 		v = v[:len(v)-1]
 	}
 	return v, true
@@ -649,7 +649,7 @@ func invoiceFromText(text string, maxLines int) textResult {
 	}
 
 	for _, v := range labelled(lines, vatIDLabels, parseVATAfter, buyerContext) {
-		if validVATFormat(v) {
+		if ident.ValidVAT(v) {
 			inv.Seller.VATID = v
 			break
 		}
@@ -660,7 +660,7 @@ func invoiceFromText(text string, maxLines int) textResult {
 	}
 	if inv.Seller.ID == "" {
 		for _, v := range labelled(lines, []*regexp.Regexp{sirenLabel}, submatch(sirenValueRE), buyerContext) {
-			if s := compactID(v); ident.ValidSIREN(s) {
+			if s := ident.Compact(v); ident.ValidSIREN(s) {
 				inv.Seller.ID, inv.Seller.IDScheme = s, "0002"
 				break
 			}
@@ -718,7 +718,7 @@ func invoiceFromText(text string, maxLines int) textResult {
 func sellerSIRET(lines []string, vatID string, warnf func(string, ...any)) string {
 	var all []string
 	for _, v := range labelled(lines, []*regexp.Regexp{siretLabel}, submatch(siretValueRE), nil) {
-		if s := compactID(v); ident.ValidSIRET(s) {
+		if s := ident.Compact(v); ident.ValidSIRET(s) {
 			all = append(all, s)
 		} else {
 			warnf("SIRET %q fails its checksum; dropped", v)
@@ -740,7 +740,7 @@ func sellerSIRET(lines []string, vatID string, warnf func(string, ...any)) strin
 	}
 	var seller []string
 	for _, v := range labelled(lines, []*regexp.Regexp{siretLabel}, submatch(siretValueRE), buyerContext) {
-		if s := compactID(v); ident.ValidSIRET(s) {
+		if s := ident.Compact(v); ident.ValidSIRET(s) {
 			seller = append(seller, s)
 		}
 	}
@@ -768,7 +768,7 @@ func sellerSIRENs(lines []string, vatID string) map[string]bool {
 	out := map[string]bool{}
 	for _, l := range lines {
 		for _, m := range rcsRE.FindAllStringSubmatch(l, 4) {
-			if s := compactID(m[1]); ident.ValidSIREN(s) {
+			if s := ident.Compact(m[1]); ident.ValidSIREN(s) {
 				out[s] = true
 			}
 		}
@@ -776,12 +776,12 @@ func sellerSIRENs(lines []string, vatID string) map[string]bool {
 	if len(out) > 0 {
 		return out
 	}
-	if len(vatID) == 13 && strings.HasPrefix(vatID, "FR") && ident.ValidFrenchVAT(vatID) && ident.ValidSIREN(vatID[4:]) {
-		out[vatID[4:]] = true
+	if siren := ident.FrenchVATSIREN(vatID); siren != "" {
+		out[siren] = true
 		return out
 	}
 	for _, v := range labelled(lines, []*regexp.Regexp{sirenLabel}, submatch(sirenValueRE), buyerContext) {
-		if s := compactID(v); ident.ValidSIREN(s) {
+		if s := ident.Compact(v); ident.ValidSIREN(s) {
 			out[s] = true
 		}
 	}
@@ -838,7 +838,7 @@ func submatch(r *regexp.Regexp) func(string) (string, bool) {
 // validIBANPrefix returns the longest valid IBAN at the start of s
 // (an IBAN printed in groups may be followed by other digits).
 func validIBANPrefix(s string) string {
-	c := compactID(s)
+	c := ident.Compact(s)
 	for n := min(len(c), 34); n >= 15; n-- {
 		if ident.ValidIBAN(c[:n]) {
 			return c[:n]

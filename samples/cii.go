@@ -1,5 +1,7 @@
 package samples
 
+import "facteur/ident"
+
 // CII namespaces (UN/CEFACT Cross Industry Invoice D16B).
 const (
 	nsRSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -114,7 +116,7 @@ func CII(inv Invoice) []byte {
 		w.leaf("ram:TypeCode", "58") // SEPA credit transfer
 		w.leaf("ram:Information", "Virement SEPA")
 		w.open("ram:PayeePartyCreditorFinancialAccount")
-		w.leaf("ram:IBANID", compactIBAN(inv.SellerIBAN))
+		w.leaf("ram:IBANID", ident.Compact(inv.SellerIBAN))
 		w.close("ram:PayeePartyCreditorFinancialAccount")
 		w.close("ram:SpecifiedTradeSettlementPaymentMeans")
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/go-pdf/fpdf"
+
+	"facteur/ident"
 )
 
 // PlainPDF returns the visible one-page A4 invoice, without embedded XML: what
@@ -57,7 +59,7 @@ func renderPDF(inv Invoice) ([]byte, error) {
 		sellerLines = append(sellerLines, sa.Postcode+" "+sa.City)
 	}
 	sellerLines = append(sellerLines,
-		"SIRET : "+formatSIRET(inv.SellerSIRET),
+		"SIRET : "+ident.FormatSIRET(inv.SellerSIRET),
 		"TVA intracommunautaire : "+inv.SellerVAT)
 	for _, s := range sellerLines {
 		text("", 9, pageMargin, y, 110, "L", s)
@@ -95,7 +97,7 @@ func renderPDF(inv Invoice) ([]byte, error) {
 	if ba.Postcode != "" {
 		buyerLines = append(buyerLines, ba.Postcode+" "+ba.City)
 	}
-	buyerLines = append(buyerLines, "SIRET : "+formatSIRET(inv.BuyerSIRET))
+	buyerLines = append(buyerLines, "SIRET : "+ident.FormatSIRET(inv.BuyerSIRET))
 	boxH := 8 + 5 + float64(len(buyerLines))*4.5 + 3
 	pdf.SetDrawColor(120, 120, 120)
 	pdf.Rect(bx, by, 95, boxH, "D")
@@ -188,7 +190,7 @@ func renderPDF(inv Invoice) ([]byte, error) {
 		pay[0] = "Conditions de paiement : à 30 jours, au plus tard le " + frenchDate(due) + "."
 	}
 	if inv.SellerIBAN != "" {
-		pay = append(pay, "Règlement par virement SEPA — IBAN : "+groupIBAN(inv.SellerIBAN))
+		pay = append(pay, "Règlement par virement SEPA — IBAN : "+ident.FormatIBAN(inv.SellerIBAN))
 	}
 	for _, s := range pay {
 		text("", 9, pageMargin, ty, bodyWidth, "L", s)
@@ -202,7 +204,7 @@ func renderPDF(inv Invoice) ([]byte, error) {
 	pdf.MultiCell(bodyWidth, 3.5, tr(notePenalties+" "+noteRecovery+
 		" Pas d'escompte pour paiement anticipé."), "T", "L", false)
 	pdf.SetXY(pageMargin, 297-pageMargin-3)
-	pdf.CellFormat(bodyWidth, 3.5, tr(inv.SellerName+" — SIRET "+formatSIRET(inv.SellerSIRET)+
+	pdf.CellFormat(bodyWidth, 3.5, tr(inv.SellerName+" — SIRET "+ident.FormatSIRET(inv.SellerSIRET)+
 		" — TVA "+inv.SellerVAT), "", 0, "C", false, 0, "")
 
 	var buf bytes.Buffer
@@ -251,12 +253,4 @@ func frenchMoney(amount, currency string) string {
 		sym = "€"
 	}
 	return frenchNumber(amount) + "\u00a0" + sym
-}
-
-// formatSIRET prints a SIRET as "812 456 374 00022".
-func formatSIRET(s string) string {
-	if len(s) != 14 {
-		return s
-	}
-	return s[0:3] + " " + s[3:6] + " " + s[6:9] + " " + s[9:]
 }

@@ -259,19 +259,3 @@ func splitAddress(s string) address {
 func compactDate(s string) string { return strings.ReplaceAll(s, "-", "") }
 
 func itoa(i int) string { return fmt.Sprint(i) }
-
-// compactIBAN removes the spaces of a printed IBAN.
-func compactIBAN(s string) string { return strings.ReplaceAll(strings.ToUpper(s), " ", "") }
-
-// groupIBAN prints an IBAN in groups of four characters.
-func groupIBAN(s string) string {
-	s = compactIBAN(s)
-	var b strings.Builder
-	for i := 0; i < len(s); i += 4 {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(s[i:min(i+4, len(s))])
-	}
-	return b.String()
-}

@@ -1,5 +1,7 @@
 package samples
 
+import "facteur/ident"
+
 // UBL 2.1 namespaces.
 const (
 	nsUBLInvoice = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -43,7 +45,7 @@ func UBL(inv Invoice) []byte {
 		w.leaf("cbc:PaymentMeansCode", "58", "name", "Virement SEPA")
 		w.leaf("cbc:PaymentID", inv.Number)
 		w.open("cac:PayeeFinancialAccount")
-		w.leaf("cbc:ID", compactIBAN(inv.SellerIBAN))
+		w.leaf("cbc:ID", ident.Compact(inv.SellerIBAN))
 		w.leaf("cbc:Name", inv.SellerName)
 		w.close("cac:PayeeFinancialAccount")
 		w.close("cac:PaymentMeans")
