@@ -20,6 +20,7 @@ import (
 	"facteur/chorus"
 	"facteur/config"
 	"facteur/gateway"
+	"facteur/guard"
 	"facteur/imapwatch"
 	"facteur/notifier"
 	"facteur/parser"
@@ -274,41 +275,31 @@ func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, len(a.watchers)+2)
-	if addr := a.cfg.Metrics.Listen; addr != "" {
+	errs := make(chan error, len(a.watchers)+3)
+	// Each loop runs within a panic boundary: the pieces of work inside
+	// have their own (a message, a case, an IMAP cycle are set aside), so
+	// a panic reaching this one is a defect of the loop itself: it is
+	// logged with its stack and stops the daemon cleanly, with an error
+	// (systemd restarts it), instead of killing the process unrecorded.
+	start := func(what string, f func() error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := a.serveMetrics(ctx, addr); err != nil {
-				errs <- err
+			if err := guard.Call(a.log, what, f); err != nil {
+				errs <- fmt.Errorf("%s: %w", what, err)
 				cancel()
 			}
 		}()
+	}
+	if addr := a.cfg.Metrics.Listen; addr != "" {
+		start("metrics server", func() error { return a.serveMetrics(ctx, addr) })
 	}
 	for _, w := range a.watchers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := w.Run(ctx); err != nil {
-				errs <- err
-				cancel()
-			}
-		}()
+		start("mailbox watcher", func() error { return w.Run(ctx) })
 		w.Trigger() // first cycle at start, not at the first tick
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := a.gateway.Run(ctx, a.poll); err != nil {
-			errs <- err
-			cancel()
-		}
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		a.watchPassword(ctx)
-	}()
+	start("gateway", func() error { return a.gateway.Run(ctx, a.poll) })
+	start("password watch", func() error { a.watchPassword(ctx); return nil })
 	a.log.Info("facteur running", "mailboxes", len(a.watchers), "data_dir", a.cfg.Instance.DataDir)
 	wg.Wait()
 	close(errs)

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"facteur/chorus"
+	"facteur/guard"
 	"facteur/store"
 )
 
@@ -116,6 +117,9 @@ func (a *App) Handler() http.Handler {
 			up:   prometheus.NewDesc("facteur_mailbox_up", "1 when the last cycle on the mailbox succeeded.", []string{"mailbox"}, nil)},
 		&passwordCollector{a: a, expiry: prometheus.NewDesc("facteur_chorus_password_expiry_timestamp_seconds",
 			"When the Chorus Pro technical password expires (chorus.password_set_on + 424 days).", nil, nil)},
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "facteur_panics_recovered_total",
+			Help: "Panics recovered since the start: each set a message, case or reply aside (see the logs for the stack)."},
+			func() float64 { return float64(guard.Total()) }),
 	)
 	if f := a.register; f != nil {
 		reg.MustRegister(

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"facteur/chorus"
+	"facteur/guard"
 	"facteur/notifier"
 	"facteur/parser"
 	"facteur/store"
@@ -24,7 +25,7 @@ func (g *Gateway) depositCases(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, c := range cases {
-		if err := g.deposit(ctx, c); err != nil {
+		if err := g.guardCase(ctx, "dépôt sur Chorus Pro", c, g.deposit); err != nil {
 			return 0, err
 		}
 	}
@@ -174,7 +175,7 @@ func (g *Gateway) pollFlows(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, c := range cases {
-		if err := g.pollFlow(ctx, c); err != nil {
+		if err := g.guardCase(ctx, "suivi du flux déposé", c, g.pollFlow); err != nil {
 			return 0, err
 		}
 	}
@@ -302,11 +303,19 @@ func (g *Gateway) sendReplies(ctx context.Context) (int, error) {
 	}
 	for _, it := range items {
 		log := g.log.With("outbox", it.ID, "case_id", it.CaseID, "kind", it.Kind)
-		err := g.o.Mailer.Send(ctx, it.EnvelopeFrom, it.Recipients, it.Raw)
+		err := guard.Call(log, fmt.Sprintf("outbox %d", it.ID), func() error {
+			return g.o.Mailer.Send(ctx, it.EnvelopeFrom, it.Recipients, it.Raw)
+		})
 		if err != nil && ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
+		var pe *guard.PanicError
 		switch {
+		case errors.As(err, &pe):
+			// Whether it went out cannot be told: never sent again on its
+			// own; the digest shows it and a person may retry it.
+			serr := errors.New("erreur interne de Facteur pendant l'envoi (" + panicText(pe) + ")")
+			err = g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.OutboxFailed(it.ID, serr.Error()) })
 		case err == nil:
 			log.Info("reply sent", "to", strings.Join(it.Recipients, ","))
 			err = g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.OutboxSent(it.ID) })

@@ -50,7 +50,7 @@ func (g *Gateway) verifyDeposits(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, c := range cases {
-		if err := g.verifyDeposit(ctx, c); err != nil {
+		if err := g.guardCase(ctx, "vérification d'un dépôt incertain", c, g.verifyDeposit); err != nil {
 			return 0, err
 		}
 	}
@@ -124,7 +124,7 @@ func (g *Gateway) followInvoices(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, c := range cases {
-		if err := g.followInvoice(ctx, c); err != nil {
+		if err := g.guardCase(ctx, "suivi de la facture sur Chorus Pro", c, g.followInvoice); err != nil {
 			return 0, err
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"facteur/chorus"
+	"facteur/guard"
 	"facteur/parser"
 	"facteur/register"
 	"facteur/router"
@@ -200,10 +201,21 @@ func (g *Gateway) Step(ctx context.Context) (bool, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	worked := false
-	for _, f := range []func(context.Context) (int, error){
-		g.parseMessages, g.decideCases, g.verifyDeposits, g.depositCases, g.pollFlows, g.followInvoices, g.settleMessages, g.queueDigest, g.sendReplies,
+	for _, s := range []struct {
+		name string
+		f    func(context.Context) (int, error)
+	}{
+		{"parse", g.parseMessages}, {"decide", g.decideCases}, {"verify", g.verifyDeposits}, {"deposit", g.depositCases},
+		{"poll", g.pollFlows}, {"follow", g.followInvoices}, {"settle", g.settleMessages}, {"digest", g.queueDigest}, {"send", g.sendReplies},
 	} {
-		n, err := f(ctx)
+		// Each message, case and reply has its own panic boundary; this
+		// one stops a panic outside them (a query, the digest) from
+		// taking the daemon down: the pass ends with the error.
+		var n int
+		err := guard.Call(g.log, "gateway stage "+s.name, func() (err error) {
+			n, err = s.f(ctx)
+			return err
+		})
 		if err != nil {
 			return worked, err
 		}

@@ -21,7 +21,7 @@ func (g *Gateway) parseMessages(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, m := range msgs {
-		if err := g.parseMessage(ctx, m); err != nil {
+		if err := g.guardMessage(ctx, m); err != nil {
 			return 0, err
 		}
 	}

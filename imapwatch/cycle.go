@@ -9,6 +9,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"facteur/guard"
 	"facteur/store"
 )
 
@@ -102,18 +103,23 @@ func (w *Watcher) ingestNew(ctx context.Context, s *session, sel *imap.SelectDat
 	)
 	go func() {
 		defer close(ingDone)
-		for j := range jobs {
-			if ingErr = w.ingestGroup(ctx, j, uidValidity, stats); ingErr != nil {
-				return
-			}
-			done = j.last
-			if j.endOfBatch {
-				if ingErr = w.advance(ctx, uidValidity, done); ingErr != nil {
-					return
+		// This goroutine has a panic boundary of its own: the cycle's
+		// does not reach it.
+		ingErr = guard.Call(w.log, "imap ingest "+w.opts.Name, func() error {
+			for j := range jobs {
+				if err := w.ingestGroup(ctx, j, uidValidity, stats); err != nil {
+					return err
 				}
-				done = 0
+				done = j.last
+				if j.endOfBatch {
+					if err := w.advance(ctx, uidValidity, done); err != nil {
+						return err
+					}
+					done = 0
+				}
 			}
-		}
+			return nil
+		})
 	}()
 	submit := func(j groupJob) error {
 		select {

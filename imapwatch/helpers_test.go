@@ -46,6 +46,9 @@ type memStore struct {
 	inflight    atomic.Int32
 	maxInflight atomic.Int32
 	calls       atomic.Int32
+	// panics is the number of IngestBatch calls still to panic (a defect
+	// of the store, to try the cycle's panic boundary).
+	panics atomic.Int32
 }
 
 type memKey struct {
@@ -109,6 +112,9 @@ func (s *memStore) Ingest(ctx context.Context, in store.Incoming) (int64, bool, 
 // IngestBatch ingests ins in order, all or nothing, like store.Store.
 func (s *memStore) IngestBatch(ctx context.Context, ins []store.Incoming) ([]store.Ingested, error) {
 	defer s.enter()()
+	if s.panics.Add(-1) >= 0 {
+		panic("store defect")
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -68,6 +68,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"facteur/guard"
 	"facteur/store"
 )
 
@@ -432,7 +433,14 @@ func (w *Watcher) cycleOnce(ctx context.Context) (CycleStats, error) {
 	// The client has no context support: closing the connection is what
 	// interrupts a command when ctx is done.
 	stop := context.AfterFunc(ctx, func() { s.c.Close() })
-	stats, err := w.cycle(ctx, s)
+	// A panic in the cycle ends it like a failure: the connection is
+	// dropped and the next cycle starts afresh (the checkpoint never
+	// passed a message not durably ingested).
+	var stats CycleStats
+	err := guard.Call(w.log, "imap cycle "+w.opts.Name, func() (err error) {
+		stats, err = w.cycle(ctx, s)
+		return err
+	})
 	if !stop() || err != nil {
 		w.dropSession(s)
 		if err != nil && ctx.Err() != nil {

@@ -573,3 +573,39 @@ func TestNotDownloadedIsDataOfTheRow(t *testing.T) {
 		t.Errorf("a message downloaded is recorded as not downloaded: %+v %v", m.NotDownloaded, err)
 	}
 }
+
+// A panic in an Update's function rolls its transaction back: the write
+// lock is released and nothing of it is committed.
+func TestUpdatePanicRollsBack(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), Options{})
+	id, _, err := s.Ingest(ctx, Incoming{Mailbox: "m", UIDValidity: 1, UID: 1, Raw: []byte("Subject: x\r\n\r\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the panic did not reach the caller")
+			}
+		}()
+		s.Update(ctx, func(tx *Tx) error {
+			if err := tx.MessageParsed(id, MessageInfo{Subject: "x"}); err != nil {
+				return err
+			}
+			panic("stage failure")
+		})
+	}()
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Update(ctx, func(tx *Tx) error { return tx.MessageParsed(id, MessageInfo{Subject: "y"}) })
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("after the panic: %v (the first change was committed?)", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the write lock was never released")
+	}
+}

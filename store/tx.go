@@ -35,7 +35,18 @@ func (s *Store) inTx(ctx context.Context, fn func(*Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{ctx: ctx, tx: sqlTx, now: s.now()}
-	if err := fn(tx); err != nil {
+	done := false
+	defer func() {
+		if !done {
+			// fn panicked: the transaction is rolled back (it would
+			// otherwise hold the write lock for ever) and the panic goes
+			// on to the caller's boundary.
+			sqlTx.Rollback()
+		}
+	}()
+	err = fn(tx)
+	done = true
+	if err != nil {
 		sqlTx.Rollback()
 		return err
 	}

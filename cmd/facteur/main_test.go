@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"facteur/app"
 	"facteur/chorus/sandbox"
 	"facteur/demo"
+	"facteur/guard"
 	"facteur/samples"
 	"facteur/store"
 )
@@ -25,7 +27,13 @@ func TestMain(m *testing.M) {
 	if os.Getenv("FACTEUR_TEST_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if n := guard.Total(); code == 0 && n != 0 {
+		// A recovered panic is a defect even when the daemon survives it.
+		fmt.Fprintf(os.Stderr, "FAIL: %d panic(s) recovered during the tests (see the logs for the stacks)\n", n)
+		code = 1
+	}
+	os.Exit(code)
 }
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
