@@ -9,7 +9,6 @@ import (
 )
 
 var (
-	configType          = reflect.TypeFor[Config]()
 	secretType          = reflect.TypeFor[Secret]()
 	durationType        = reflect.TypeFor[Duration]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()

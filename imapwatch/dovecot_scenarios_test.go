@@ -470,15 +470,3 @@ func TestDovecotBodyStructureFallback(t *testing.T) {
 	d.save("INBOX", sampleMsg(6))
 	mustCycle(t, w, CycleStats{Fetched: 1, Ingested: 1})
 }
-
-// waitFor polls cond every 10 ms until it holds or timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timeout waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}

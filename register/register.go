@@ -31,6 +31,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"facteur/ident"
+
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/unicode/norm"
 )
@@ -211,26 +213,17 @@ func separator(data []byte) rune {
 	return best
 }
 
-// digits keeps the digits of a SIRET or SIREN written with spaces or dots;
+// digits is a SIRET or SIREN written with spaces or dots, compacted;
 // anything that is not 9 or 14 digits reads as "".
 func digits(s string) string {
-	var b strings.Builder
-	for _, c := range s {
-		switch {
-		case c >= '0' && c <= '9':
-			b.WriteRune(c)
-		case c == ' ' || c == '.' || c == '\u00a0' || c == '\u202f':
-		default:
-			return ""
-		}
-	}
-	if n := b.Len(); n != 9 && n != 14 {
+	d := ident.Compact(s)
+	if !ident.AllDigits(d) || len(d) != 9 && len(d) != 14 {
 		return ""
 	}
-	return b.String()
+	return d
 }
 
-// siret keeps a 14-digit SIRET, else "".
+// siret is a SIRET written with spaces or dots, compacted, or "".
 func siret(s string) string {
 	if d := digits(s); len(d) == 14 {
 		return d
