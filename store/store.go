@@ -26,6 +26,14 @@ import (
 // ErrNotFound is returned when a row asked for does not exist.
 var ErrNotFound = errors.New("store: not found")
 
+// ErrNewerSchema is the error (tested with errors.Is) of opening a
+// database written by a newer Facteur: its schema version is beyond the
+// migrations this program knows. No migration is applied to it.
+var ErrNewerSchema = errors.New("database written by a newer version of Facteur")
+
+// errLocked: a conflicting lock is held on a directory (see lockDir).
+var errLocked = errors.New("locked")
+
 // Options tune a store; the zero value is right for production.
 type Options struct {
 	// Now returns the current time; nil means time.Now.
@@ -41,13 +49,21 @@ type Store struct {
 	dir   string
 	spool string
 	opts  Options
+	lock  *os.File // the shared lock on dir, held while the store is open
 }
 
 // DatabaseFile is the name of the database in a store's directory.
 const DatabaseFile = "facteur.db"
 
 // Open opens (creating when needed) the store kept in dir: dir/facteur.db
-// and dir/spool/. It applies pending migrations.
+// and dir/spool/. It applies pending migrations; a database written by a
+// newer Facteur is refused with ErrNewerSchema.
+//
+// While the store is open, the process holds a shared advisory lock
+// (flock(2)) on the directory dir itself: the daemon, `facteur cases` and
+// `facteur backup` may have the same store open at once, but Restore, which
+// takes the lock exclusively, refuses to write into a directory any of
+// them uses; and Open fails while a restore into dir is under way.
 func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -56,24 +72,37 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(spool, 0o750); err != nil {
 		return nil, fmt.Errorf("store: create spool: %w", err)
 	}
+	lock, err := lockDir(dir, false)
+	if errors.Is(err, errLocked) {
+		return nil, fmt.Errorf("store: %s: a restore into this directory is under way", dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	dsn := "file:" + filepath.Join(dir, DatabaseFile) +
 		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("store: open database: %w", err)
 	}
 	// One writer at a time is SQLite's model; a small pool serves readers.
 	db.SetMaxOpenConns(4)
-	s := &Store{db: db, dir: dir, spool: spool, opts: opts}
+	s := &Store{db: db, dir: dir, spool: spool, opts: opts, lock: lock}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
+		lock.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database and releases the directory's lock.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	s.lock.Close()
+	return err
+}
 
 // Dir is the directory the store lives in.
 func (s *Store) Dir() string { return s.dir }
@@ -119,7 +148,8 @@ func (s *Store) migrateOne(ctx context.Context) (done bool, err error) {
 	}
 	switch {
 	case version > len(migrations):
-		return false, fmt.Errorf("store: database schema version %d is newer than this program (%d)", version, len(migrations))
+		return false, fmt.Errorf("store: %w (schema version %d; this program knows versions up to %d): "+
+			"run that newer version, or restore a backup made by this one", ErrNewerSchema, version, len(migrations))
 	case version == len(migrations):
 		return true, nil
 	}
