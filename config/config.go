@@ -19,6 +19,7 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 )
@@ -276,6 +277,18 @@ func Load(path string) (*Config, error) {
 // Secrets are not resolved (see [Config.CheckSecrets]). When anything is
 // wrong, Parse returns (nil, Problems) listing every problem found.
 func Parse(data []byte) (*Config, error) {
+	c, ps := parse(data)
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return c, nil
+}
+
+// parse is [Parse], but returns what could be decoded along with the
+// problems: the configuration is nil only when the file is not TOML at
+// all; otherwise it holds every well-typed value, defaults applied, so that
+// [Check] can go on to what the file names on this host.
+func parse(data []byte) (*Config, Problems) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // UTF-8 BOM left by some editors
 
 	// Pass 1: a generic decode, then a walk against the Config type that
@@ -283,7 +296,7 @@ func Parse(data []byte) (*Config, error) {
 	// fills a Config with what is well typed.
 	var raw map[string]any
 	if _, err := toml.Decode(string(data), &raw); err != nil {
-		return nil, Problems{decodeProblem(err)}
+		return nil, Problems{decodeProblem(data, err)}
 	}
 	var (
 		c     Config
@@ -298,13 +311,14 @@ func Parse(data []byte) (*Config, error) {
 		c = Config{}
 		md, err := toml.Decode(string(data), &c)
 		if err != nil {
-			return nil, Problems{decodeProblem(err)}
+			return nil, Problems{decodeProblem(data, err)}
 		}
 		for _, k := range md.Undecoded() {
 			shape.add(k.String(), "unknown key")
 		}
 		if len(shape) > 0 {
-			return nil, shape
+			c.applyDefaults()
+			return &c, shape
 		}
 	}
 
@@ -318,10 +332,7 @@ func Parse(data []byte) (*Config, error) {
 			ps = append(ps, p)
 		}
 	}
-	if len(ps) > 0 {
-		return nil, ps
-	}
-	return &c, nil
+	return &c, ps
 }
 
 // underAny reports whether key is, or is inside, the key of one of ps.
@@ -334,17 +345,27 @@ func underAny(key string, ps Problems) bool {
 	return false
 }
 
-// decodeProblem turns a decoder error into a Problem.
-func decodeProblem(err error) Problem {
+// decodeProblem turns a decoder error on data into a Problem. A syntax
+// error is a problem of the file, not of a key: it names the line and
+// column, counted from the error's byte offset. The decoder's own line
+// number is one too far when the offending character is the end of a line
+// ("[smtp" without its "]"), and its last key may be the key before the
+// mistake, in another table.
+func decodeProblem(data []byte, err error) Problem {
 	var pe toml.ParseError
-	if errors.As(err, &pe) {
-		msg := pe.Message
-		if pe.Position.Line > 0 {
-			msg = fmt.Sprintf("line %d: %s", pe.Position.Line, msg)
-		}
-		return Problem{Key: pe.LastKey, Message: msg}
+	if !errors.As(err, &pe) {
+		return Problem{Message: err.Error()}
 	}
-	return Problem{Message: err.Error()}
+	line, col := pe.Position.Line, pe.Position.Col
+	if off := pe.Position.Start; off >= 0 && off <= len(data) && (off > 0 || line <= 1) {
+		before := data[:off]
+		line = bytes.Count(before, []byte("\n")) + 1
+		col = utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	}
+	if line < 1 {
+		return Problem{Message: pe.Message}
+	}
+	return Problem{Message: fmt.Sprintf("line %d, column %d: %s", line, col, pe.Message)}
 }
 
 func (c *Config) applyDefaults() {

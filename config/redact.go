@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -50,7 +49,9 @@ func (c *Config) Warnings() []string {
 // CheckSecrets resolves every secret that is set (files exist and are
 // readable, environment variables and systemd credentials present, none
 // empty), reports required secrets that are not set, and checks that the
-// CA files named by ca_file are readable.
+// CA files named by ca_file are readable. It is strict, as the service is:
+// a credential is a problem when $CREDENTIALS_DIRECTORY is not set. [Check]
+// runs it for check-config, with every other check.
 func (c *Config) CheckSecrets() Problems {
 	var ps Problems
 	for _, r := range c.secrets() {
@@ -64,19 +65,7 @@ func (c *Config) CheckSecrets() Problems {
 			ps.add(r.key, "%v", err)
 		}
 	}
-	cas := []struct{ key, path string }{{"smtp.ca_file", c.SMTP.CAFile}}
-	for i, m := range c.Mailboxes {
-		cas = append(cas, struct{ key, path string }{fmt.Sprintf("mailbox[%d].ca_file", i), m.CAFile})
-	}
-	for _, ca := range cas {
-		if ca.path == "" {
-			continue
-		}
-		if _, err := os.ReadFile(ca.path); err != nil {
-			ps.add(ca.key, "%v", err)
-		}
-	}
-	return ps
+	return append(ps, c.checkCAFiles()...)
 }
 
 // Redacted returns the effective configuration (defaults applied) as TOML,

@@ -33,6 +33,9 @@ func (c *Config) validate() Problems {
 		ps.add("instance.case_prefix", "%q must be 2 to 8 upper-case letters A-Z", in.CasePrefix)
 	}
 	checkEnum(&ps, "instance.log_level", in.LogLevel, "debug", "info", "warn", "error")
+	if !filepath.IsAbs(in.DataDir) {
+		ps.add("instance.data_dir", "%q must be an absolute path (e.g. %q)", in.DataDir, DefaultDataDir)
+	}
 
 	if l := c.Metrics.Listen; l != "" {
 		if host, port, err := net.SplitHostPort(l); err != nil || port == "" {
