@@ -172,7 +172,8 @@ func Rules(cfg *config.Config) router.Rules {
 	for _, b := range cfg.Budgets {
 		// Until the structure rules are read from Chorus Pro, every budget
 		// of a public body is taken to require an engagement number.
-		rules.Budgets = append(rules.Budgets, router.Budget{Name: b.Name, SIRET: b.SIRET, Keywords: b.Keywords, EngagementRequired: true})
+		rules.Budgets = append(rules.Budgets, router.Budget{Name: b.Name, SIRET: b.SIRET, Keywords: b.Keywords,
+			EngagementRequired: true, EngagementMandatory: b.EngagementMandatory()})
 	}
 	return rules
 }

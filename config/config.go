@@ -164,6 +164,16 @@ type Budget struct {
 	Name     string   `toml:"name"`     // required, unique
 	SIRET    string   `toml:"siret"`    // 14 digits, Luhn-valid, unique; spaces, dots and dashes removed (ident.Compact)
 	Keywords []string `toml:"keywords"` // optional words pointing to this budget (e.g. "eau potable")
+	// EngagementRequired is the public body's own rule: every invoice of
+	// this budget must carry an engagement number, whatever Chorus Pro's
+	// structure says. Absent: true (a public body's usual rule).
+	EngagementRequired *bool `toml:"engagement_required"`
+}
+
+// EngagementMandatory reports the budget's engagement_required, true when
+// absent.
+func (b Budget) EngagementMandatory() bool {
+	return b.EngagementRequired == nil || *b.EngagementRequired
 }
 
 // Routing holds the budget routing options.
@@ -369,6 +379,12 @@ func decodeProblem(data []byte, err error) Problem {
 }
 
 func (c *Config) applyDefaults() {
+	for i := range c.Budgets {
+		if c.Budgets[i].EngagementRequired == nil {
+			yes := true
+			c.Budgets[i].EngagementRequired = &yes
+		}
+	}
 	l := &c.Limits
 	for _, d := range []struct {
 		v   *int

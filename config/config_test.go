@@ -97,11 +97,12 @@ func TestExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load(%s): %v", examplePath, err)
 	}
+	yes := true
 	want := []Budget{
-		{Name: "Budget principal", SIRET: "20007189200067", Keywords: []string{}},
-		{Name: "Budget eau potable", SIRET: "20007189200026", Keywords: []string{"eau potable"}},
-		{Name: "Budget assainissement", SIRET: "20007189200034", Keywords: []string{"assainissement"}},
-		{Name: "Budget circuit automobile", SIRET: "20007189200059", Keywords: []string{"circuit"}},
+		{Name: "Budget principal", SIRET: "20007189200067", Keywords: []string{}, EngagementRequired: &yes},
+		{Name: "Budget eau potable", SIRET: "20007189200026", Keywords: []string{"eau potable"}, EngagementRequired: &yes},
+		{Name: "Budget assainissement", SIRET: "20007189200034", Keywords: []string{"assainissement"}, EngagementRequired: &yes},
+		{Name: "Budget circuit automobile", SIRET: "20007189200059", Keywords: []string{"circuit"}, EngagementRequired: &yes},
 	}
 	if !reflect.DeepEqual(c.Budgets, want) {
 		t.Errorf("budgets:\n got %#v\nwant %#v", c.Budgets, want)
@@ -888,4 +889,28 @@ client_id = "x"`, 1))
 	wantKeys(t, ps, map[string]string{"mailbox[0].tls_insecure_skip_verify": "meaningless"})
 	// A loopback token endpoint may be plain http (tests, local proxies).
 	mustParse(t, strings.Replace(oauth, "https://login.microsoftonline.com/tenant/oauth2/v2.0/token", "http://127.0.0.1:8080/token", 1))
+}
+
+// TestBudgetEngagementRequired: the body's own rule per budget, true when
+// absent, false only when said; a value of another type is refused.
+func TestBudgetEngagementRequired(t *testing.T) {
+	base := strings.Replace(minimal, "[[budget]]", "[[budget]]\nengagement_required = false", 1)
+	c, err := Parse([]byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Budgets[0].EngagementMandatory() {
+		t.Error("engagement_required = false not taken")
+	}
+	c, err = Parse([]byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Budgets[0].EngagementMandatory() || !strings.Contains(c.Redacted(), "engagement_required = true") {
+		t.Errorf("absent: mandatory %v; redacted:\n%s", c.Budgets[0].EngagementMandatory(), c.Redacted())
+	}
+	if _, err := Parse([]byte(strings.Replace(minimal, "[[budget]]", "[[budget]]\nengagement_required = \"oui\"", 1))); err == nil ||
+		!strings.Contains(err.Error(), "budget[0].engagement_required: must be a boolean") {
+		t.Errorf("a string: %v", err)
+	}
 }

@@ -135,6 +135,11 @@ func tomlValue(v reflect.Value) string {
 		return strconv.FormatInt(x, 10)
 	case bool:
 		return strconv.FormatBool(x)
+	case *bool:
+		if x == nil {
+			return "false"
+		}
+		return strconv.FormatBool(*x)
 	case MailboxOAuth2:
 		// An inline table; its secret shown as its source only.
 		var parts []string

@@ -26,6 +26,11 @@ func checkShape(path string, v any, rv reflect.Value, ps *Problems) {
 		return
 	}
 	switch t.Kind() {
+	case reflect.Pointer:
+		// An optional value: nil when absent, set when given.
+		pv := reflect.New(t.Elem())
+		checkShape(path, v, pv.Elem(), ps)
+		rv.Set(pv)
 	case reflect.Struct:
 		tbl, ok := v.(map[string]any)
 		if !ok {
@@ -155,6 +160,8 @@ func describeType(t reflect.Type) string {
 		return `a size such as "40MiB" or an integer number of bytes`
 	}
 	switch t.Kind() {
+	case reflect.Pointer:
+		return describeType(t.Elem())
 	case reflect.String:
 		return "a string"
 	case reflect.Int, reflect.Int64:

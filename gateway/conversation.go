@@ -7,6 +7,7 @@ import (
 
 	"facteur/notifier"
 	"facteur/parser"
+	"facteur/router"
 	"facteur/store"
 )
 
@@ -29,6 +30,19 @@ func (g *Gateway) supplierAnswer(tx *store.Tx, m store.Message, pm *parser.Messa
 	c, err := repliedCase(tx, pm)
 	if err != nil || c == nil || c.State != store.CaseAwaitingSupplier {
 		return false, err
+	}
+	if c.InvoiceNumber != "" && c.RecipientSIRET == "" {
+		// The budget was asked (an invoice awaiting without a budget).
+		b, ok := router.AnsweredBudget(g.o.Rules, g.ownAnswer(pm))
+		if !ok {
+			*opened = append(*opened, c.Ref+" held")
+			return true, tx.MoveCase(c.ID, store.CaseAwaitingSupplier, store.CaseHeld,
+				fmt.Sprintf("le fournisseur a répondu (« %s ») sans désigner un seul de nos budgets : réponse à lire", truncateRunes(pm.Subject, 120)),
+				store.CaseFields{})
+		}
+		*opened = append(*opened, c.Ref+" new")
+		return true, tx.MoveCase(c.ID, store.CaseAwaitingSupplier, store.CaseNew,
+			fmt.Sprintf("le fournisseur a répondu : %s (SIRET %s)", b.Name, b.SIRET), store.CaseFields{Budget: b.Name, RecipientSIRET: b.SIRET})
 	}
 	given := g.answeredEngagements(pm)
 	switch len(given) {
@@ -89,18 +103,8 @@ var quoteStart = regexp.MustCompile(`(?m)^(?:-{2,} ?(?:Original Message|Message 
 // those of its own words, not of the request it quotes (nor the request's
 // example number).
 func (g *Gateway) answeredEngagements(pm *parser.Message) []parser.Candidate {
-	body := pm.BodyText
-	if loc := quoteStart.FindStringIndex(body); loc != nil {
-		body = body[:loc[0]]
-	}
-	var own []string
-	for _, line := range strings.Split(body, "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(line), ">") {
-			own = append(own, line)
-		}
-	}
 	var out []parser.Candidate
-	for _, c := range parser.FindEngagements(pm.Subject+"\n"+strings.Join(own, "\n"), "réponse du fournisseur", g.o.Parser.EngagementPatterns) {
+	for _, c := range parser.FindEngagements(g.ownAnswer(pm), "réponse du fournisseur", g.o.Parser.EngagementPatterns) {
 		if c.Value != notifier.EngagementExample {
 			out = append(out, c)
 		}
@@ -113,4 +117,20 @@ func truncateRunes(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// ownAnswer is the subject and the supplier's own words in an answer: the
+// text before the quoted request, without the lines quoted with ">".
+func (g *Gateway) ownAnswer(pm *parser.Message) string {
+	body := pm.BodyText
+	if loc := quoteStart.FindStringIndex(body); loc != nil {
+		body = body[:loc[0]]
+	}
+	var own []string
+	for _, line := range strings.Split(body, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), ">") {
+			own = append(own, line)
+		}
+	}
+	return pm.Subject + "\n" + strings.Join(own, "\n")
 }

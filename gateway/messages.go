@@ -89,9 +89,10 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 				return err
 			}
 			dec := router.DecideMessage(pm)
-			if dec.Outcome == router.Ignore && pm.Automatic == "" {
+			if pm.Automatic == "" && (dec.Outcome == router.Ignore || dec.Outcome == router.Hold && len(pm.Documents) == 0) {
 				// A person answering one of our replies (a confirmation, a
-				// guide) with words only: someone must read it.
+				// guide) with words only: someone must read it, knowing
+				// which case it answers.
 				if c, err := repliedCase(tx, pm); err != nil {
 					return err
 				} else if c != nil {
@@ -106,7 +107,7 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 		var refs []string
 		for _, i := range invoices {
 			d := &pm.Documents[i]
-			dec, err := decideInvoice(tx, rules, pm, d, nil, 0)
+			dec, err := decideInvoice(tx, rules, pm, d, nil, "", 0)
 			if err != nil {
 				return err
 			}
@@ -190,10 +191,17 @@ func (g *Gateway) apply(tx *store.Tx, c store.Case, pm *parser.Message, dec rout
 		if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseAwaitingSupplier, dec.Reason, set); err != nil {
 			return err
 		}
-		if dec.Missing == router.MissingInvoice {
+		switch dec.Missing {
+		case router.MissingInvoice:
 			return g.enqueueReply(tx, c, pm, notifier.KindNeedInvoice, dec.SupplierReason)
+		case router.MissingBudget:
+			r := notifier.Reply{Kind: notifier.KindNeedBudget, OtherBuyer: dec.OtherBuyer, OtherBuyerSIRET: dec.OtherBuyerSIRET}
+			for _, b := range g.o.Rules.Budgets {
+				r.Budgets = append(r.Budgets, notifier.Budget{Name: b.Name, SIRET: b.SIRET})
+			}
+			return g.enqueue(tx, c, pm, r)
 		}
-		return g.enqueueReply(tx, c, pm, notifier.KindNeedEngagement, "")
+		return g.enqueue(tx, c, pm, notifier.Reply{Kind: notifier.KindNeedEngagement, AnswerDeposits: dec.AnswerDeposits})
 	case router.Guide:
 		if c.NoReply != "" {
 			return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason+" ; "+c.NoReply, set)
@@ -207,7 +215,10 @@ func (g *Gateway) apply(tx *store.Tx, c store.Case, pm *parser.Message, dec rout
 	case router.Hold:
 		return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason, set)
 	case router.Dup:
-		return tx.MoveCase(c.ID, store.CaseNew, store.CaseDuplicate, dec.Reason, set)
+		if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseDuplicate, dec.Reason, set); err != nil {
+			return err
+		}
+		return g.answerDuplicate(tx, c, pm, dec.PriorRef)
 	default:
 		return tx.MoveCase(c.ID, store.CaseNew, store.CaseIgnored, dec.Reason, set)
 	}

@@ -55,7 +55,7 @@ func (g *Gateway) decideCase(ctx context.Context, c store.Case) error {
 				supplied = []parser.Candidate{{Value: c.Engagement, Evidence: "réponse du fournisseur"}}
 			}
 			var err error
-			if dec, err = decideInvoice(tx, rules, pm, d, supplied, c.ID); err != nil {
+			if dec, err = decideInvoice(tx, rules, pm, d, supplied, c.RecipientSIRET, c.ID); err != nil {
 				return err
 			}
 		}

@@ -95,3 +95,36 @@ func subjectOf(raw []byte) string {
 	}
 	return s
 }
+
+// answerDuplicate tells the supplier who sent an invoice again where the
+// first one stands: received on that day under that case, deposited on
+// Chorus Pro (flow, status), nothing more to do. Only for a first case
+// that is on its way or on Chorus Pro; the gate (automatic mail, the daily
+// limit) applies as to every reply.
+func (g *Gateway) answerDuplicate(tx *store.Tx, c store.Case, pm *parser.Message, priorRef string) error {
+	if priorRef == "" {
+		return nil
+	}
+	prior, err := tx.CaseByRef(priorRef)
+	if err != nil || prior == nil {
+		return err
+	}
+	status, ok := priorStatus[prior.State]
+	if !ok {
+		return nil
+	}
+	r := notifier.Reply{Kind: notifier.KindAlreadyReceived, PriorRef: prior.Ref, PriorStatus: status,
+		PriorReceived: prior.CreatedAt.In(time.Local).Format(time.DateOnly)}
+	c.FlowNumber, c.DepositDate = prior.FlowNumber, prior.DepositDate
+	c.Budget, c.RecipientSIRET, c.Engagement = prior.Budget, prior.RecipientSIRET, prior.Engagement
+	return g.enqueue(tx, c, pm, r)
+}
+
+// priorStatus says, in the supplier's words, where a first case stands.
+var priorStatus = map[store.CaseState]string{
+	store.CaseRouted:     "en cours de dépôt sur Chorus Pro",
+	store.CaseDepositing: "en cours de dépôt sur Chorus Pro",
+	store.CaseDeposited:  "déposée sur Chorus Pro, en cours de traitement par la plateforme",
+	store.CaseIntegrated: "transmise au destinataire sur Chorus Pro",
+	store.CasePaid:       "mise en paiement",
+}

@@ -18,15 +18,16 @@ type history interface {
 // decideInvoice is the router's decision on one invoice document of a
 // message: with the engagement numbers the supplier gave in answer to a
 // request (supplied), and the live case of the same supplier invoice, if
-// any other than self (0 for a new document).
-func decideInvoice(h history, rules router.Rules, pm *parser.Message, d *parser.Document, supplied []parser.Candidate, self int64) (router.Decision, error) {
-	in := router.Input{Message: pm, Document: d, Supplied: supplied}
+// any other than self (0 for a new document); budget is the SIRET of the
+// budget the supplier named in answer to our question ("" when none).
+func decideInvoice(h history, rules router.Rules, pm *parser.Message, d *parser.Document, supplied []parser.Candidate, budget string, self int64) (router.Decision, error) {
+	in := router.Input{Message: pm, Document: d, Supplied: supplied, Budget: budget}
 	prior, err := h.LiveCaseFor(d.Invoice.Seller.SIRET, d.Invoice.Number)
 	if err != nil {
 		return router.Decision{}, err
 	}
 	if prior != nil && prior.ID != self {
-		in.Prior = &router.Prior{Ref: prior.Ref, State: string(prior.State)}
+		in.Prior = &router.Prior{Ref: prior.Ref, State: string(prior.State), Amount: prior.AmountWithVAT, Currency: prior.Currency}
 	}
 	return router.Decide(rules, in), nil
 }
@@ -56,7 +57,7 @@ func (g *Gateway) Route(ctx context.Context, pm *parser.Message) ([]Routed, *rou
 		if !d.IsInvoice || d.Invoice == nil {
 			continue
 		}
-		dec, err := decideInvoice(h, rules, pm, d, nil, 0)
+		dec, err := decideInvoice(h, rules, pm, d, nil, "", 0)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -34,7 +34,16 @@ const (
 	// KindGuide: Facteur cannot deposit the invoice; here is what to enter
 	// on Chorus Pro to deposit it yourself.
 	KindGuide Kind = "guide"
+	// KindNeedBudget: which of our budgets is the invoice for? (or: it
+	// names another buyer; please send it corrected).
+	KindNeedBudget Kind = "need_budget"
+	// KindAlreadyReceived: the invoice sent again was already received
+	// (and deposited): nothing more to do.
+	KindAlreadyReceived Kind = "already_received"
 )
+
+// Budget is one of the public body's budgets, as a reply lists it.
+type Budget struct{ Name, SIRET string }
 
 // Reply is everything a reply says. Empty fields are left out of the text.
 type Reply struct {
@@ -63,6 +72,22 @@ type Reply struct {
 	ServiceCode                         string
 	EngagementRequired, ServiceRequired bool
 	ServiceChoices                      []string // the recipient's active service codes, when one must be chosen
+
+	// For KindNeedEngagement: whether the supplier's answer giving the
+	// number is enough for us to deposit the invoice (else a corrected
+	// invoice carrying it is asked for). Decided before writing: the
+	// reply promises only what will happen.
+	AnswerDeposits bool
+
+	// For KindNeedBudget: our budgets, and the buyer the invoice names
+	// when it is none of them.
+	Budgets                     []Budget
+	OtherBuyer, OtherBuyerSIRET string
+
+	// For KindAlreadyReceived: the case the invoice was first received
+	// under, when, and where it stands (French, e.g. "intégrée par le
+	// destinataire").
+	PriorRef, PriorReceived, PriorStatus string
 }
 
 // Recipients returns the envelope recipients of the reply: To, then each

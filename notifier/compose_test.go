@@ -266,6 +266,7 @@ func TestComposeKinds(t *testing.T) {
 		t.Run(string(c.kind), func(t *testing.T) {
 			r := sampleReply(c.kind)
 			r.Reason = "Le fichier «\u00a0scan.pdf\u00a0» est protégé par un mot de passe"
+			r.AnswerDeposits = true
 			if c.kind == KindGuide {
 				// With the service code known, nothing is said to be
 				// missing; without it, the reply says it is required.
@@ -510,4 +511,68 @@ func FuzzCompose(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestComposeNewKinds: the request that promises only a corrected
+// invoice, the question of the budget (our budgets listed as the public
+// body lists them; another buyer named), the answer to an invoice sent
+// again.
+func TestComposeNewKinds(t *testing.T) {
+	budgets := []Budget{{"Budget principal", "20007189200067"}, {"Budget eau potable", "20007189200026"},
+		{"Budget assainissement", "20007189200034"}, {"Budget circuit automobile", "20007189200059"}}
+	for _, c := range []struct {
+		name    string
+		edit    func(*Reply)
+		subject string
+		want    []string
+		not     []string
+	}{
+		{"engagement, corrected invoice only", func(r *Reply) { r.Kind = KindNeedEngagement },
+			"[FAC-2026-000123] Numéro d'engagement manquant – facture FA-2026-0042",
+			[]string{"une facture rectifiée qui porte ce numéro", "Dès réception de la facture rectifiée, nous la déposerons"},
+			[]string{"Il vous suffit de répondre", "2026-000123\n"}},
+		{"budget", func(r *Reply) { r.Kind, r.Budgets = KindNeedBudget, budgets },
+			"[FAC-2026-000123] Budget destinataire à préciser – facture FA-2026-0042",
+			[]string{"auquel des budgets de Agglomération du Saint-Quentinois", "Budget principal\u00a0: 200 071 892 00067",
+				"Budget eau potable\u00a0: 200 071 892 00026", "Budget assainissement\u00a0: 200 071 892 00034",
+				"Budget circuit automobile\u00a0: 200 071 892 00059", "nous reprendrons alors l'examen"},
+			[]string{"nous la déposerons"}},
+		{"other buyer", func(r *Reply) {
+			r.Kind, r.Budgets, r.OtherBuyer, r.OtherBuyerSIRET = KindNeedBudget, budgets, "Ville de Laon", "21020408100011"
+		},
+			"[FAC-2026-000123] Facture FA-2026-0042 adressée à un autre destinataire",
+			[]string{"adressée à «\u00a0Ville de Laon\u00a0» (SIRET 210 204 081 00011)", "une facture rectifiée qui porte le SIRET du budget concerné",
+				"Budget principal\u00a0: 200 071 892 00067"}, nil},
+		{"already received", func(r *Reply) {
+			r.Kind, r.PriorRef, r.PriorReceived, r.PriorStatus = KindAlreadyReceived, "FAC-2026-000100", "2026-11-03", "intégrée par le destinataire"
+		},
+			"[FAC-2026-000123] Facture FA-2026-0042 déjà reçue",
+			[]string{"déjà parvenue le 3 novembre 2026", "sous la référence FAC-2026-000100", "déposée sur Chorus Pro le 5 novembre 2026",
+				"CPP0011117000000000731942", "État actuel\u00a0: intégrée par le destinataire", "aucune autre démarche"}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := sampleReply("")
+			c.edit(&r)
+			p, _ := compose(t, r)
+			if got, _ := p.header.Subject(); got != c.subject {
+				t.Errorf("subject = %q, want %q", got, c.subject)
+			}
+			text := flat(p.parts["text/plain"])
+			for _, w := range c.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("text lacks %q:\n%s", w, text)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(text, w) {
+					t.Errorf("text promises %q:\n%s", w, text)
+				}
+			}
+			checkNoPlaceholder(t, text+p.parts["text/html"])
+		})
+	}
+	r := sampleReply(KindNeedBudget)
+	if _, _, err := Compose(r, time.Now()); err == nil {
+		t.Error("a budget question without budgets was composed")
+	}
 }

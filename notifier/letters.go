@@ -238,12 +238,24 @@ func newLetter(r Reply) (*letter, error) {
 			para("Cette facture ne mentionne pas de numéro d'engagement juridique. Ce numéro figure " +
 				"sur le bon de commande que nous vous avons adressé. Sans lui, nous ne pouvons pas " +
 				"déposer votre facture sur Chorus Pro."),
-			para("Il vous suffit de répondre à ce courriel en nous indiquant ce numéro, par exemple :"),
-			{Kind: blockExample, Text: typo.Replace("Numéro d'engagement : " + EngagementExample)},
-			para("Vous pouvez aussi nous adresser, de la même manière, une facture rectifiée qui porte " +
-				"ce numéro dans la zone « référence de commande » (BT-13)."),
-			para("Dès réception, nous déposerons votre facture sur Chorus Pro ; vous n'aurez aucune " +
-				"autre démarche à accomplir."),
+		}
+		if r.AnswerDeposits {
+			l.Before = append(l.Before,
+				para("Il vous suffit de répondre à ce courriel en nous indiquant ce numéro, par exemple :"),
+				block{Kind: blockExample, Text: typo.Replace("Numéro d'engagement : " + EngagementExample)},
+				para("Vous pouvez aussi nous adresser, de la même manière, une facture rectifiée qui porte "+
+					"ce numéro dans la zone « référence de commande » (BT-13)."),
+				para("Dès réception, nous déposerons votre facture sur Chorus Pro ; vous n'aurez aucune "+
+					"autre démarche à accomplir."),
+			)
+		} else {
+			l.Before = append(l.Before,
+				para("Nous vous remercions de nous adresser, en répondant à ce courriel, une facture "+
+					"rectifiée qui porte ce numéro dans la zone « référence de commande » (BT-13) : "+
+					"nous ne pouvons pas compléter nous-mêmes le fichier que vous nous avez envoyé."),
+				para("Dès réception de la facture rectifiée, nous la déposerons sur Chorus Pro ; vous "+
+					"n'aurez aucune autre démarche à accomplir."),
+			)
 		}
 		l.Recap = v.recapRows("ref", "supplier", "number", "date", "amount", "recipient", "siret")
 
@@ -316,6 +328,72 @@ func newLetter(r Reply) (*letter, error) {
 				"l'adresser de nouveau par courriel ou par courrier."),
 			para("Pour toute question, répondez simplement à ce courriel."),
 		)
+
+	case KindNeedBudget:
+		budgets := budgetList(r.Budgets)
+		if len(budgets) == 0 {
+			return nil, fmt.Errorf("notifier: %s reply without the budgets to choose from", r.Kind)
+		}
+		if buyer := clean(r.OtherBuyerSIRET, maxShort); buyer != "" {
+			l.Subject = prefix + "Facture" + v.subjectNumber() + " adressée à un autre destinataire"
+			name := clean(r.OtherBuyer, maxName)
+			who := "un destinataire identifié par le SIRET " + ident.FormatSIRET(buyer)
+			if name != "" {
+				who = "« " + name + " » (SIRET " + ident.FormatSIRET(buyer) + ")"
+			}
+			l.Before = []block{
+				para("Nous avons bien reçu %s et nous vous en remercions.", v.yourInvoice()),
+				para("Cette facture est adressée à %s, qui ne correspond à aucun des budgets de %s. "+
+					"Nous ne pouvons donc pas la déposer sur Chorus Pro.", who, orgOr(v.org)),
+				para("Si elle nous est bien destinée, nous vous remercions de nous adresser, en répondant " +
+					"à ce courriel, une facture rectifiée qui porte le SIRET du budget concerné parmi les " +
+					"suivants ; nous la déposerons alors sur Chorus Pro :"),
+			}
+		} else {
+			l.Subject = prefix + "Budget destinataire à préciser"
+			if n := v.subjectNumber(); n != "" {
+				l.Subject += " – facture" + n
+			}
+			l.Before = []block{
+				para("Nous avons bien reçu %s et nous vous en remercions.", v.yourInvoice()),
+				para("Cette facture ne nous permet pas de savoir auquel des budgets de %s elle est "+
+					"destinée : elle n'en porte pas le SIRET.", orgOr(v.org)),
+				para("Nous vous remercions de nous l'indiquer en répondant à ce courriel, en reprenant " +
+					"le nom ou le SIRET du budget concerné parmi les suivants ; nous reprendrons alors " +
+					"l'examen de votre facture :"),
+			}
+		}
+		for _, b := range budgets {
+			l.Before = append(l.Before, block{Kind: blockExample, Text: typo.Replace(b)})
+		}
+		l.Recap = v.recapRows("ref", "supplier", "number", "date", "amount")
+
+	case KindAlreadyReceived:
+		l.Subject = prefix + "Facture" + v.subjectNumber() + " déjà reçue"
+		prior := clean(r.PriorRef, maxShort)
+		if prior == "" {
+			return nil, fmt.Errorf("notifier: %s reply without the first case", r.Kind)
+		}
+		s := "Nous avons bien reçu " + v.yourInvoice() + ". Elle nous était déjà parvenue"
+		if d := FrenchDate(clean(r.PriorReceived, maxShort)); d != "" {
+			s += " le " + d
+		}
+		s += " et elle est suivie sous la référence " + prior + "."
+		l.Before = []block{para("%s", s)}
+		if v.flow != "" {
+			d := ""
+			if v.depositDate != "" {
+				d = " le " + v.depositDate
+			}
+			l.Before = append(l.Before, para("Elle a été déposée sur Chorus Pro%s, sous le numéro de flux %s.", d, v.flow))
+		}
+		if st := clean(r.PriorStatus, maxShort); st != "" {
+			l.Before = append(l.Before, para("État actuel : %s.", st))
+		}
+		l.Before = append(l.Before, para("Vous n'avez aucune autre démarche à accomplir : il est inutile de nous "+
+			"l'adresser de nouveau. Vous pouvez suivre son traitement sur Chorus Pro (%s).", chorusProURL))
+		l.Recap = append(v.recapRows("ref"), row{Label: "Dossier d'origine", Value: prior})
+		l.Recap = append(l.Recap, v.recapRows("supplier", "number", "date", "amount", "recipient", "siret", "engagement", "deposit", "flow")...)
 
 	default:
 		return nil, fmt.Errorf("notifier: unknown reply kind %q", r.Kind)
@@ -423,4 +501,26 @@ func renderHTML(t *template.Template, data any) ([]byte, error) {
 		return nil, fmt.Errorf("notifier: render %s: %w", t.Name(), err)
 	}
 	return bytes.ReplaceAll(b.Bytes(), []byte("\n"), []byte("\r\n")), nil
+}
+
+// budgetList writes our budgets as the public body lists them:
+// "Budget principal : 200 071 892 00067".
+func budgetList(bs []Budget) []string {
+	var out []string
+	for _, b := range bs {
+		name, siret := clean(b.Name, maxName), clean(b.SIRET, maxShort)
+		if name == "" || siret == "" {
+			continue
+		}
+		out = append(out, name+" : "+ident.FormatSIRET(siret))
+	}
+	return out
+}
+
+// orgOr is the public body's name, or a neutral phrase.
+func orgOr(org string) string {
+	if org == "" {
+		return "notre collectivité"
+	}
+	return org
 }

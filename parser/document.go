@@ -204,7 +204,9 @@ func readPDFDocument(doc *Document, opts Options) {
 		return
 	}
 	if strings.TrimSpace(text) == "" {
-		doc.Warnings = append(doc.Warnings, "no visible text (a scan or a blank page)")
+		// Pages without text: a scan or a photo saved as PDF (or blank
+		// pages). Nothing can be read, nor deposited, from it.
+		doc.fail(ProblemImage, LimitNone, "no visible text (a scan or a blank page)")
 		return
 	}
 	res := invoiceFromText(text, defaultMaxTextLinesFields)

@@ -10,6 +10,7 @@ package router
 
 import (
 	"fmt"
+	"math/big"
 	"regexp"
 	"strings"
 	"unicode"
@@ -44,6 +45,11 @@ const (
 	MissingNone       Missing = ""
 	MissingEngagement Missing = "engagement"
 	MissingInvoice    Missing = "invoice"
+	// MissingBudget: the budget the invoice is for could not be told
+	// (no SIRET of ours, no keyword, nothing in the register), or the
+	// invoice names another buyer: the supplier is asked, with our
+	// budgets and their SIRETs.
+	MissingBudget Missing = "budget"
 )
 
 // Chorus Pro syntaxeFlux values (chorus-pro-api.md §2.1).
@@ -64,6 +70,10 @@ type Budget struct {
 	// EngagementRequired: the recipient structure demands an engagement
 	// number (numeroEJDoitEtreRenseigne).
 	EngagementRequired bool
+	// EngagementMandatory: the public body's own rule (configuration)
+	// demands an engagement number on every invoice of this budget,
+	// whatever Chorus Pro's structure says.
+	EngagementMandatory bool
 	// ServiceRequired: it demands a service code, BT-10
 	// (codeServiceDoitEtreRenseigne).
 	ServiceRequired bool
@@ -128,12 +138,26 @@ type Decision struct {
 	// SupplierReason, for an Ask about the invoice itself, tells the
 	// supplier in French what was wrong with what was sent.
 	SupplierReason string
+	// AnswerDeposits, for an Ask of the engagement number: the supplier's
+	// answer giving the number is enough for Facteur to deposit the
+	// invoice (PDF mode, the technical account being attached to the
+	// supplier); else only a corrected invoice carrying it (BT-13) is.
+	AnswerDeposits bool
+	// PriorRef, for a duplicate, is the case the invoice was first
+	// received under.
+	PriorRef string
+	// OtherBuyer, for an Ask of the budget: the buyer the invoice names
+	// when it is none of ours (its name and SIRET, as read).
+	OtherBuyer, OtherBuyerSIRET string
 }
 
 // Prior is an earlier case about the same supplier invoice.
 type Prior struct {
 	Ref   string
 	State string // a store case state
+	// Amount and Currency are the prior invoice's total with VAT, as
+	// read: the same number with another amount is not a duplicate.
+	Amount, Currency string
 }
 
 // The states of a prior case that a new e-mail of the same invoice can
@@ -155,6 +179,9 @@ type Input struct {
 	// supplier and invoice number (being deposited, deposited, or waiting
 	// for the supplier).
 	Prior *Prior
+	// Budget is the SIRET of the budget the supplier named in answer to
+	// our question; it stands only when the rules cannot tell the budget.
+	Budget string
 }
 
 // bounceOrAutoReply reports automatic mail whose attachments are never
@@ -168,34 +195,120 @@ func bounceOrAutoReply(automatic string) bool {
 }
 
 // DecideMessage decides on a message in which no invoice document was
-// found: ignore it (automatic message, nothing that looks like an invoice)
-// or hold it for a person.
+// found. Every document counts, not the first one: each attachment that
+// may be an invoice Facteur could not read (a photo or a scan, an office
+// document, a damaged, encrypted or protected file, an archive it could not
+// open) is named in one request for a readable PDF. An archive or a
+// winmail.dat that was opened is not itself such a document: its entries
+// are. Without any document, a message announcing an invoice ("veuillez
+// trouver ci-joint notre facture") gets told that nothing was attached; a
+// message asking something is held for a person; only a message that asks
+// nothing and announces nothing, or an automatic one, is ignored.
 func DecideMessage(m *parser.Message) Decision {
 	if m.Automatic != "" {
 		return Decision{Outcome: Ignore, Reason: "message automatique (" + m.Automatic + ")"}
 	}
+	var unread []parser.Document
+	var hold []string
 	for _, d := range m.Documents {
-		if d.Problem != parser.ProblemNone && looksLikeInvoiceFile(d) {
-			return askForPDF(d, fmt.Sprintf("pièce jointe « %s » illisible : %s", d.Name, DocumentProblem(d)))
+		switch {
+		case openedContainer(d):
+			continue
+		case d.Problem != parser.ProblemNone && !logo(d), mayHideInvoice(d):
+			unread = append(unread, d)
+		case d.Format == "pdf":
+			hold = append(hold, fmt.Sprintf("PDF « %s » sans données structurées (Factur-X), qui ne se lit pas comme une facture : à examiner", d.Name))
+		case d.Format == "zugferd1":
+			hold = append(hold, fmt.Sprintf("« %s » est au format ZUGFeRD 1.0, que Chorus Pro n'accepte pas en dépôt de flux", d.Name))
 		}
-		if d.Format == "pdf" {
-			return Decision{Outcome: Hold, Reason: fmt.Sprintf("PDF « %s » sans données structurées (Factur-X) : à examiner", d.Name)}
+	}
+	switch {
+	case len(hold) > 0:
+		// A person reads what Facteur cannot judge; the request for the
+		// unreadable ones, if any, would be only part of the answer.
+		for _, d := range unread {
+			hold = append(hold, fmt.Sprintf("pièce jointe « %s » non lue : %s", d.Name, DocumentProblem(d)))
 		}
-		if d.Format == "zugferd1" {
-			return Decision{Outcome: Hold, Reason: fmt.Sprintf("« %s » est au format ZUGFeRD 1.0, que Chorus Pro n'accepte pas en dépôt de flux", d.Name)}
+		return Decision{Outcome: Hold, Reason: strings.Join(hold, " ; ")}
+	case len(unread) > 0:
+		return askForPDFs(unread)
+	case len(m.Documents) == 0 && announcesAttachment(m):
+		return Decision{Outcome: Ask, Missing: MissingInvoice,
+			Reason:         "le message annonce une facture mais ne comporte aucune pièce jointe ; la facture est demandée au fournisseur",
+			SupplierReason: "Votre message annonce une pièce jointe, mais aucun fichier n'y était joint."}
+	case len(m.Documents) == 0 && asksSomething(m):
+		return Decision{Outcome: Hold, Reason: fmt.Sprintf("message sans pièce jointe (« %s ») : une question ou une demande, à lire", truncate(m.Subject, 120))}
+	}
+	return Decision{Outcome: Ignore, Reason: "aucune facture dans le message, ni pièce jointe annoncée, ni question"}
+}
+
+// openedContainer reports an archive or a winmail.dat that was opened: its
+// entries follow it as documents of their own.
+func openedContainer(d parser.Document) bool {
+	return (d.Format == parser.FormatZIP || d.Format == parser.FormatTNEF) && d.Problem == parser.ProblemNone
+}
+
+// attachmentWords announce an attachment in the words of a message.
+var attachmentWords = regexp.MustCompile(`(?i)\b(ci-?\s?joint|ci-?\s?jointe?s?|pi[èe]ces?\s+jointes?|en\s+p\.?\s?j\b|veuillez\s+trouver|vous\s+trouverez|je\s+vous\s+(?:transmets|adresse|envoie|fais\s+parvenir)|nous\s+vous\s+(?:transmettons|adressons|envoyons|faisons\s+parvenir)|attached|enclosed|please\s+find|anbei|im\s+anhang)`)
+
+// announcesAttachment reports a message whose own words (not the quoted
+// ones) announce an attachment or an invoice sent with it.
+func announcesAttachment(m *parser.Message) bool {
+	return attachmentWords.MatchString(m.Subject + "\n" + ownWords(m.BodyText))
+}
+
+// questionWords mark a request a person must answer.
+var questionWords = regexp.MustCompile(`(?i)(\?|\bo[uù] en est\b|\brelance\b|\bpaiement\b|\br[èe]glement\b|\bimpay[ée]e?s?\b|\bfacture\b|\bavoir\b|\bRIB\b|\bIBAN\b)`)
+
+// asksSomething reports a message whose own words ask something or speak
+// of an invoice, a payment or bank details.
+func asksSomething(m *parser.Message) bool {
+	return questionWords.MatchString(m.Subject + "\n" + ownWords(m.BodyText))
+}
+
+// ownWords is the text of a message without the lines it quotes.
+func ownWords(body string) string {
+	var out []string
+	for _, line := range strings.Split(body, "\n") {
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, ">") {
+			continue
 		}
-		if mayHideInvoice(d) {
-			if d.Problem != parser.ProblemNone {
-				return askForPDF(d, fmt.Sprintf("pièce jointe « %s » non lue par Facteur : %s", d.Name, DocumentProblem(d)))
-			}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// askForPDFs asks the supplier for a readable PDF of each attachment that
+// may be an invoice Facteur could not read, saying for each what was
+// wrong.
+func askForPDFs(ds []parser.Document) Decision {
+	if len(ds) == 1 {
+		d := ds[0]
+		why := fmt.Sprintf("pièce jointe « %s » illisible : %s", d.Name, DocumentProblem(d))
+		if !looksLikeInvoiceFile(d) && d.Problem == parser.ProblemNone {
 			kind := d.Sniffed
 			if kind == "" {
 				kind = d.ContentType
 			}
-			return askForPDF(d, fmt.Sprintf("pièce jointe « %s » (%s) non lue par Facteur", d.Name, kind))
+			why = fmt.Sprintf("pièce jointe « %s » (%s) non lue par Facteur", d.Name, kind)
 		}
+		return askForPDF(d, why)
 	}
-	return Decision{Outcome: Ignore, Reason: "aucune facture dans le message"}
+	var why, toSupplier []string
+	for _, d := range ds {
+		why = append(why, fmt.Sprintf("« %s » : %s", d.Name, DocumentProblem(d)))
+		toSupplier = append(toSupplier, fmt.Sprintf("Le fichier « %s » %s.", d.Name, supplierDocProblem(d)))
+	}
+	return Decision{Outcome: Ask, Missing: MissingInvoice,
+		Reason:         "pièces jointes illisibles : " + strings.Join(why, " ; ") + " ; une facture au format PDF est demandée au fournisseur",
+		SupplierReason: strings.Join(toSupplier, " ")}
 }
 
 // askForPDF asks the supplier for a readable PDF of an attachment Facteur
@@ -265,6 +378,16 @@ func classify(d parser.Document) docProblem {
 	return probDamaged
 }
 
+// smallImage is the size up to which an attached picture is taken for a
+// logo or a signature rather than a photo of an invoice.
+const smallImage = 30 << 10
+
+// logo reports an attached picture small enough to be a logo or a
+// signature.
+func logo(d parser.Document) bool {
+	return strings.HasPrefix(d.Sniffed, "image/") && d.Size <= smallImage
+}
+
 // mayHideInvoice reports an attachment Facteur cannot read but that may be
 // an invoice: an archive, an Outlook winmail.dat or .msg, a scanned page.
 // Small inline images (logos, signatures) are not.
@@ -280,7 +403,10 @@ func mayHideInvoice(d parser.Document) bool {
 		d.ContentType == "application/ms-tnef", d.ContentType == "application/vnd.ms-outlook":
 		return true
 	case strings.HasPrefix(d.Sniffed, "image/"):
-		return d.Size > 100<<10 // a scan, not a logo
+		// An attached picture (those the HTML body shows are not
+		// documents): a photo or a scan of an invoice, unless it is small
+		// enough to be a logo or a signature.
+		return d.Size > smallImage
 	}
 	return false
 }
@@ -338,7 +464,7 @@ func Decide(r Rules, in Input) Decision {
 	awaiting := in.Prior != nil && in.Prior.State == PriorAwaitingSupplier
 	guided := in.Prior != nil && in.Prior.State == PriorGuided
 	if in.Prior != nil && !awaiting && !guided {
-		return Decision{Outcome: Dup, Reason: fmt.Sprintf("facture %s déjà reçue (dossier %s)", inv.Number, in.Prior.Ref)}
+		return duplicate(inv, in.Prior)
 	}
 	if guided {
 		// Told how to deposit it, the supplier sent it again: taken over
@@ -361,7 +487,7 @@ func Decide(r Rules, in Input) Decision {
 
 	budget, why, ok := decideBudget(r, in)
 	if !ok {
-		return hold(why)
+		return askBudget(r, inv, why, awaiting, in.Prior)
 	}
 
 	dec := Decision{Outcome: Deposit, Mode: "flux", Budget: budget.Name, SIRET: budget.SIRET, Syntax: syntax}
@@ -399,13 +525,22 @@ func Decide(r Rules, in Input) Decision {
 		// The number is in the e-mail, not in the file. Facteur never edits a
 		// supplier's file; depositing it needs the PDF mode with our own data.
 		return hold(fmt.Sprintf("numéro d'engagement %s donné dans le message mais absent de la facture : dépôt à compléter par les services financiers", quoteAll(others)))
-	case budget.EngagementOrService && service != "":
+	case budget.EngagementOrService && service != "" && !budget.EngagementMandatory:
 		// The service code suffices for this recipient.
-	case (budget.EngagementRequired || budget.EngagementOrService) && awaiting:
+	case (budget.EngagementRequired || budget.EngagementMandatory || budget.EngagementOrService) && awaiting:
 		return Decision{Outcome: Dup, Reason: fmt.Sprintf("facture %s déjà reçue sans numéro d'engagement ; celui-ci a déjà été demandé (dossier %s)", inv.Number, in.Prior.Ref)}
-	case budget.EngagementRequired || budget.EngagementOrService:
+	case budget.EngagementRequired || budget.EngagementMandatory || budget.EngagementOrService:
+		// What the supplier's answer can achieve is decided now, so that
+		// the request promises only that: the number alone is enough when
+		// Facteur may deposit the PDF with its own data for this supplier;
+		// otherwise only a corrected invoice carrying it (BT-13) is.
+		answer := syntax == ModePDF || syntax == SyntaxFacturX && r.PDFSuppliers[inv.Seller.SIRET] && missingForPDF(inv) == ""
+		reason := "numéro d'engagement absent de la facture ; demandé au fournisseur"
+		if !answer {
+			reason += " (une facture rectifiée portant ce numéro, que Facteur ne peut pas compléter pour ce fournisseur)"
+		}
 		return Decision{Outcome: Ask, Missing: MissingEngagement, Budget: budget.Name, SIRET: budget.SIRET, Syntax: syntax,
-			Reason: "numéro d'engagement absent de la facture ; demandé au fournisseur"}
+			AnswerDeposits: answer, Reason: reason}
 	}
 	if why := checkRegister(r, budget, inv, dec.Engagement); why != "" {
 		return hold(why)
@@ -432,7 +567,7 @@ func guide(r Rules, in Input, why string) Decision {
 	}
 	budget, whyNot, ok := decideBudget(r, in)
 	if !ok {
-		return hold(why + " ; " + whyNot)
+		return askBudget(r, inv, why+" ; "+whyNot, in.Prior != nil && in.Prior.State == PriorAwaitingSupplier, in.Prior)
 	}
 	dec := Decision{Outcome: Guide, Mode: "guide", Budget: budget.Name, SIRET: budget.SIRET}
 	ej := ChooseEngagement(m, d, in.Supplied)
@@ -451,7 +586,7 @@ func guide(r Rules, in Input, why string) Decision {
 	if s := strings.TrimSpace(inv.BuyerReference); s != "" && (len(budget.Services) == 0 || contains(budget.Services, s)) {
 		dec.Service = s
 	}
-	dec.EngagementRequired = budget.EngagementRequired || budget.EngagementOrService && dec.Service == ""
+	dec.EngagementRequired = budget.EngagementRequired || budget.EngagementMandatory || budget.EngagementOrService && dec.Service == ""
 	dec.ServiceRequired = budget.ServiceRequired && !budget.EngagementOrService
 	if dec.ServiceRequired && dec.Service == "" {
 		dec.ServiceChoices = budget.Services
@@ -505,6 +640,16 @@ func decideBudget(r Rules, in Input) (Budget, string, bool) {
 	m, d := in.Message, in.Document
 	inv := d.Invoice
 	budget, why, ok := chooseBudget(r, m, inv, d.Text)
+	if !ok && in.Budget != "" && inv.Buyer.SIRET == "" {
+		// The supplier answered our question: the budget it names stands
+		// for an invoice that names no buyer SIRET (one naming another
+		// buyer needs a corrected invoice, not an answer).
+		for _, b := range r.Budgets {
+			if b.SIRET == in.Budget {
+				return b, "", true
+			}
+		}
+	}
 	if ok || r.Register == nil || inv.Buyer.SIRET != "" && !sameSIREN(r.Budgets, inv.Buyer.SIRET) {
 		return budget, why, ok
 	}
@@ -735,4 +880,74 @@ func ChooseEngagement(m *parser.Message, d *parser.Document, supplied []parser.C
 		return EngagementChoice{Conflict: others}
 	}
 	return EngagementChoice{}
+}
+
+// duplicate is the verdict on an invoice whose supplier and number are
+// those of a live case: a duplicate only with the same amount; the same
+// number with another amount (a credit note read with the corrected
+// invoice's number, a corrected invoice) is held for a person, never
+// dropped.
+func duplicate(inv *parser.Invoice, p *Prior) Decision {
+	if p.Amount != "" && inv.TotalWithVAT != "" && !sameAmount(p.Amount, inv.TotalWithVAT) {
+		return hold(fmt.Sprintf("même fournisseur et même numéro (%s) qu'une facture déjà reçue (dossier %s), mais un autre montant TTC (%s au lieu de %s) : à examiner",
+			inv.Number, p.Ref, inv.TotalWithVAT, p.Amount))
+	}
+	return Decision{Outcome: Dup, Reason: fmt.Sprintf("facture %s déjà reçue (dossier %s)", inv.Number, p.Ref), PriorRef: p.Ref}
+}
+
+// sameAmount compares two decimal amounts as numbers ("120" = "120.00").
+func sameAmount(a, b string) bool {
+	x, ok1 := new(big.Rat).SetString(strings.TrimSpace(a))
+	y, ok2 := new(big.Rat).SetString(strings.TrimSpace(b))
+	return ok1 && ok2 && x.Cmp(y) == 0 || strings.TrimSpace(a) == strings.TrimSpace(b)
+}
+
+// askBudget asks the supplier which of our budgets an invoice is for (the
+// reply lists them with their SIRETs) when the rules cannot tell; when the
+// invoice names a buyer SIRET that is none of ours, the supplier is told
+// which buyer it names and asked for a corrected invoice. A request
+// already pending makes the invoice sent again a duplicate of it.
+func askBudget(r Rules, inv *parser.Invoice, why string, awaiting bool, p *Prior) Decision {
+	if awaiting {
+		return Decision{Outcome: Dup, Reason: fmt.Sprintf("facture %s déjà reçue ; son budget destinataire a déjà été demandé (dossier %s)", inv.Number, p.Ref)}
+	}
+	if len(r.Budgets) == 0 {
+		return hold(why)
+	}
+	dec := Decision{Outcome: Ask, Missing: MissingBudget, Reason: why + " ; le budget destinataire est demandé au fournisseur"}
+	if s := inv.Buyer.SIRET; s != "" && !ourSIRET(r.Budgets, s) {
+		dec.OtherBuyer, dec.OtherBuyerSIRET = inv.Buyer.Name, s
+		dec.Reason = why + " ; une facture rectifiée, adressée à l'un de nos budgets, est demandée au fournisseur"
+	}
+	return dec
+}
+
+func ourSIRET(budgets []Budget, siret string) bool {
+	for _, b := range budgets {
+		if b.SIRET == siret {
+			return true
+		}
+	}
+	return false
+}
+
+// AnsweredBudget is the budget a supplier's answer names, by its SIRET
+// (as printed, spaces or dots allowed) or its name or one of its keywords;
+// ok only when exactly one budget is named.
+func AnsweredBudget(r Rules, text string) (Budget, bool) {
+	words := fold(text)
+	var named []Budget
+	for _, b := range r.Budgets {
+		hit := siretPattern(b.SIRET).MatchString(text) || strings.Contains(words, fold(b.Name))
+		for _, k := range b.Keywords {
+			hit = hit || k != "" && strings.Contains(words, fold(k))
+		}
+		if hit {
+			named = append(named, b)
+		}
+	}
+	if len(named) != 1 {
+		return Budget{}, false
+	}
+	return named[0], true
 }

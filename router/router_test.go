@@ -50,16 +50,16 @@ func TestDecide(t *testing.T) {
 			doc: invoiceDoc("20007189200067", ""), outcome: Ask, budget: "Budget principal"},
 		{name: "no EJ but one is not required", rules: Rules{Budgets: []Budget{{Name: "B", SIRET: "20007189200067"}}},
 			msg: msg("Facture", ""), doc: invoiceDoc("20007189200067", ""), outcome: Deposit, budget: "B"},
-		{name: "foreign buyer SIRET: hold", rules: casq, msg: msg("Facture", ""),
-			doc: invoiceDoc("52309874700042", "EJ-1"), outcome: Hold, reasonHas: "n'est aucun de nos budgets"},
+		{name: "foreign buyer SIRET: the supplier is told and asked for a corrected invoice", rules: casq, msg: msg("Facture", ""),
+			doc: invoiceDoc("52309874700042", "EJ-1"), outcome: Ask, reasonHas: "n'est aucun de nos budgets"},
 		{name: "no buyer SIRET, keyword in the subject", rules: casq, msg: msg("Facture réseau d'EAU POTABLE", ""),
 			doc: invoiceDoc("", "EJ-7"), outcome: Deposit, budget: "Budget eau potable", ej: "EJ-7"},
 		{name: "unknown establishment of our SIREN, keyword in the body", rules: casq, msg: msg("Facture", "Travaux d'assainissement rue X"),
 			doc: invoiceDoc("20007189200091", "EJ-7"), outcome: Deposit, budget: "Budget assainissement"},
-		{name: "two keywords: ambiguous, hold", rules: casq, msg: msg("Eau potable et assainissement", ""),
-			doc: invoiceDoc("", "EJ-7"), outcome: Hold, reasonHas: "ambigu"},
-		{name: "no SIRET, no keyword, no default: hold", rules: casq, msg: msg("Facture", ""),
-			doc: invoiceDoc("", "EJ-7"), outcome: Hold, reasonHas: "indéterminé"},
+		{name: "two keywords: ambiguous, the budget is asked", rules: casq, msg: msg("Eau potable et assainissement", ""),
+			doc: invoiceDoc("", "EJ-7"), outcome: Ask, reasonHas: "ambigu"},
+		{name: "no SIRET, no keyword, no default: the budget is asked", rules: casq, msg: msg("Facture", ""),
+			doc: invoiceDoc("", "EJ-7"), outcome: Ask, reasonHas: "indéterminé"},
 		{name: "no SIRET, no keyword, default budget", rules: Rules{Budgets: casq.Budgets, DefaultBudget: "Budget principal"},
 			msg: msg("Facture", ""), doc: invoiceDoc("", "EJ-7"), outcome: Deposit, budget: "Budget principal"},
 		{name: "EJ in the XML and another in the mail: conflict, hold", rules: casq,
@@ -167,7 +167,7 @@ func TestDocumentProblem(t *testing.T) {
 		{parser.Document{Problem: parser.ProblemLimit, Limit: parser.LimitTime, Error: "PDF text: time limit exceeded"},
 			"lecture trop longue", "dans le temps imparti"},
 		{parser.Document{Problem: parser.ProblemImage, Error: "image (image/jpeg): a scanned invoice cannot be read"},
-			"image (facture numérisée ?)", "est une image"},
+			"image (photo ou facture numérisée ?)", "est une photo"},
 		{parser.Document{Problem: parser.ProblemOffice, Error: "Outlook .msg file: not readable, a PDF is needed"},
 			"document bureautique ou message Outlook", "document bureautique"},
 		{parser.Document{Problem: parser.ProblemEmpty, Error: "empty file"}, "fichier vide", "est vide"},
@@ -290,12 +290,12 @@ func TestBudgetSIRETPrintedOnAPDF(t *testing.T) {
 		t.Errorf("budget = %q (%s), want the one whose SIRET is printed", dec.Budget, dec.Reason)
 	}
 	d.Text += "\nAutre établissement : 20007189200067"
-	if dec := Decide(casq, Input{Message: msg("Facture", ""), Document: d}); dec.Outcome != Hold {
-		t.Errorf("two of our SIRETs printed: %+v", dec)
+	if dec := Decide(casq, Input{Message: msg("Facture", ""), Document: d}); dec.Outcome != Ask || dec.Missing != MissingBudget || dec.Budget != "" {
+		t.Errorf("two of our SIRETs printed: %+v; want the budget asked", dec)
 	}
 	d.Text = "Réf. 1200071892000260"
-	if dec := Decide(casq, Input{Message: msg("Facture", ""), Document: d}); dec.Outcome != Hold {
-		t.Errorf("a SIRET inside a longer number: %+v", dec)
+	if dec := Decide(casq, Input{Message: msg("Facture", ""), Document: d}); dec.Outcome != Ask || dec.Budget != "" {
+		t.Errorf("a SIRET inside a longer number: %+v; want the budget asked", dec)
 	}
 }
 
@@ -330,8 +330,8 @@ func TestDecideGuide(t *testing.T) {
 		{name: "plain PDF, EJ in the mail only", rules: guided,
 			msg: &parser.Message{Subject: "Facture", Engagements: []parser.Candidate{{Value: "EJ-9", Evidence: "body"}}},
 			doc: plain("20007189200067", "", ""), outcome: Guide, budget: "Budget principal", ej: "EJ-9", ejRequired: true},
-		{name: "plain PDF, budget unknown: hold", rules: guided, msg: msg("Facture", ""),
-			doc: plain("", "EJ-5", "pas de SIRET"), outcome: Hold, reasonHas: "indéterminé"},
+		{name: "plain PDF, budget unknown: the budget is asked", rules: guided, msg: msg("Facture", ""),
+			doc: plain("", "EJ-5", "pas de SIRET"), outcome: Ask, reasonHas: "indéterminé"},
 		{name: "plain PDF, two EJ: hold", rules: guided,
 			msg: &parser.Message{Subject: "Facture", Engagements: []parser.Candidate{{Value: "EJ-9", Evidence: "body"}}},
 			doc: plain("20007189200067", "EJ-5", ""), outcome: Hold, reasonHas: "contradictoires"},
@@ -423,7 +423,7 @@ func TestDecideRegister(t *testing.T) {
 		{"register says another supplier", rules, msg("Facture", ""), invoiceDoc("20007189200067", "EJ-OTHER"), Hold, "", "autre fournisseur"},
 		{"register names a structure that is not ours", rules, msg("Facture", ""), invoiceDoc("20007189200067", "EJ-FOREIGN"), Hold, "", "aucun de nos budgets"},
 		{"no buyer SIRET: the register names the budget", rules, msg("Facture", ""), invoiceDoc("", "EJ-EAU"), Deposit, "Budget eau potable", ""},
-		{"no buyer SIRET, number unknown: still undetermined", rules, msg("Facture", ""), invoiceDoc("", "EJ-404"), Hold, "", "indéterminé"},
+		{"no buyer SIRET, number unknown: still undetermined, asked", rules, msg("Facture", ""), invoiceDoc("", "EJ-404"), Ask, "", "indéterminé"},
 		{"guide: the register names the budget", guided, msg("Facture", ""), plain("", "EJ-EAU"), Guide, "Budget eau potable", ""},
 		{"guide: number not in the register", guided, msg("Facture", ""), plain("20007189200067", "EJ-404"), Hold, "", "absent du registre"},
 		{"no number: asked, the register has nothing to say", rules, msg("Facture", ""), invoiceDoc("20007189200067", ""), Ask, "Budget principal", ""},
@@ -454,5 +454,103 @@ func TestDecideNotDownloaded(t *testing.T) {
 	}
 	if strings.Contains(d.Reason, "annexe-8.pdf") {
 		t.Errorf("reason names more than %d attachments: %q", maxNamedAttachments, d.Reason)
+	}
+}
+
+// TestBudgetAsked: when no budget can be told the supplier is asked, with
+// our budgets; an invoice naming another buyer tells which; the answer
+// naming a budget decides, but never over a buyer SIRET the invoice names.
+func TestBudgetAsked(t *testing.T) {
+	d := invoiceDoc("", "EJ-7")
+	dec := Decide(casq, Input{Message: msg("Facture", ""), Document: d})
+	if dec.Outcome != Ask || dec.Missing != MissingBudget || dec.OtherBuyerSIRET != "" {
+		t.Fatalf("no budget: %+v", dec)
+	}
+	dec = Decide(casq, Input{Message: msg("Facture", ""), Document: d, Budget: "20007189200026"})
+	if dec.Outcome != Deposit || dec.Budget != "Budget eau potable" {
+		t.Errorf("answered with the eau potable SIRET: %+v", dec)
+	}
+	other := invoiceDoc("52309874700042", "EJ-1")
+	other.Invoice.Buyer.Name = "Ville de Laon"
+	dec = Decide(casq, Input{Message: msg("Facture", ""), Document: other, Budget: "20007189200026"})
+	if dec.Outcome != Ask || dec.OtherBuyerSIRET != "52309874700042" || dec.OtherBuyer != "Ville de Laon" {
+		t.Errorf("another buyer: %+v; want a corrected invoice asked, naming the buyer", dec)
+	}
+	if dec := Decide(casq, Input{Message: msg("Facture", ""), Document: d, Prior: &Prior{Ref: "FAC-1", State: PriorAwaitingSupplier}}); dec.Outcome != Dup {
+		t.Errorf("sent again while the question is pending: %+v", dec)
+	}
+}
+
+// TestEngagementMandatoryAndPromise: the body's own rule asks the number
+// even when Chorus Pro's structure does not; the request says whether the
+// answer alone will get the invoice deposited.
+func TestEngagementMandatoryAndPromise(t *testing.T) {
+	optional := Rules{Budgets: []Budget{{Name: "Budget principal", SIRET: "20007189200067"}}}
+	d := invoiceDoc("20007189200067", "")
+	if dec := Decide(optional, Input{Message: msg("Facture", ""), Document: d}); dec.Outcome != Deposit {
+		t.Fatalf("engagement optional everywhere: %+v", dec)
+	}
+	mandatory := Rules{Budgets: []Budget{{Name: "Budget principal", SIRET: "20007189200067", EngagementMandatory: true, EngagementOrService: true}}}
+	d.Invoice.BuyerReference = "SERV01"
+	dec := Decide(mandatory, Input{Message: msg("Facture", ""), Document: d})
+	if dec.Outcome != Ask || dec.Missing != MissingEngagement || dec.AnswerDeposits {
+		t.Fatalf("the body's rule: %+v; want the number asked, by a corrected invoice (supplier not attached)", dec)
+	}
+	mandatory.PDFSuppliers = map[string]bool{d.Invoice.Seller.SIRET: true}
+	if dec := Decide(mandatory, Input{Message: msg("Facture", ""), Document: d}); dec.Outcome != Ask || dec.AnswerDeposits {
+		t.Errorf("attached supplier, amounts not all read: %+v; PDF mode impossible, a corrected invoice is needed", dec)
+	}
+	d.Invoice.TotalWithoutVAT, d.Invoice.TotalVAT = "100.00", "20.00"
+	if dec := Decide(mandatory, Input{Message: msg("Facture", ""), Document: d}); dec.Outcome != Ask || !dec.AnswerDeposits {
+		t.Errorf("attached supplier: %+v; want the answer alone to be enough", dec)
+	}
+}
+
+// TestDuplicateNeedsTheSameAmount: the same supplier and number with
+// another amount is not a duplicate.
+func TestDuplicateNeedsTheSameAmount(t *testing.T) {
+	d := invoiceDoc("20007189200067", "EJ-1")
+	d.Invoice.TotalWithVAT = "120.00"
+	p := &Prior{Ref: "FAC-2026-000001", State: "deposited", Amount: "120"}
+	if dec := Decide(casq, Input{Message: msg("Facture", ""), Document: d, Prior: p}); dec.Outcome != Dup || dec.PriorRef != p.Ref {
+		t.Errorf("same amount: %+v", dec)
+	}
+	p.Amount = "-120.00"
+	if dec := Decide(casq, Input{Message: msg("Facture", ""), Document: d, Prior: p}); dec.Outcome != Hold || !strings.Contains(dec.Reason, "autre montant") {
+		t.Errorf("another amount: %+v; want held", dec)
+	}
+}
+
+// TestDecideMessageWithoutInvoice: every document counts, an opened
+// archive is not itself a document, and a message without any is asked
+// for its attachment, held when it asks something, ignored only when it
+// asks and announces nothing.
+func TestDecideMessageWithoutInvoice(t *testing.T) {
+	zip := parser.Document{Name: "factures.zip", Format: parser.FormatZIP, Sniffed: "application/zip"}
+	scan := parser.Document{Name: "Facture 1.pdf", Format: "pdf", Sniffed: "application/pdf", Problem: parser.ProblemImage, Error: "no visible text (a scan or a blank page)"}
+	locked := parser.Document{Name: "Facture 2.pdf", Format: "pdf", Sniffed: "application/pdf", Problem: parser.ProblemPassword, Error: "unreadable PDF: pdf: please provide the correct password"}
+	dec := DecideMessage(&parser.Message{Subject: "Factures", Documents: []parser.Document{zip, scan, locked}})
+	if dec.Outcome != Ask || dec.Missing != MissingInvoice || strings.Contains(dec.SupplierReason, "factures.zip") ||
+		!strings.Contains(dec.SupplierReason, "« Facture 1.pdf » est une photo") || !strings.Contains(dec.SupplierReason, "« Facture 2.pdf » est protégé") {
+		t.Errorf("archive of two unreadable invoices: %+v", dec)
+	}
+	photo := parser.Document{Name: "IMG_2041.jpg", Sniffed: "image/jpeg", Size: 900 << 10, Format: "unsupported", Problem: parser.ProblemImage, Error: "image"}
+	if dec := DecideMessage(&parser.Message{Subject: "Facture", Documents: []parser.Document{photo}}); dec.Outcome != Ask || !strings.Contains(dec.SupplierReason, "photo") {
+		t.Errorf("photo: %+v", dec)
+	}
+	logo := parser.Document{Name: "logo.png", Sniffed: "image/png", Size: 6 << 10, Format: "unsupported", Problem: parser.ProblemImage, Error: "image"}
+	if dec := DecideMessage(&parser.Message{Subject: "Bonjour", BodyText: "Bien à vous", Documents: []parser.Document{logo}}); dec.Outcome != Ignore {
+		t.Errorf("a logo only: %+v", dec)
+	}
+	for _, body := range []string{"Bonjour,\nVeuillez trouver ci-joint notre facture n° 4521.\nCordialement", "Please find attached our invoice.", "Bonjour, je vous transmets la facture du mois."} {
+		if dec := DecideMessage(&parser.Message{Subject: "Facture", BodyText: body}); dec.Outcome != Ask || dec.Missing != MissingInvoice || !strings.Contains(dec.SupplierReason, "aucun fichier") {
+			t.Errorf("forgotten attachment %q: %+v", body, dec)
+		}
+	}
+	if dec := DecideMessage(&parser.Message{Subject: "Paiement", BodyText: "Bonjour, où en est le paiement de notre facture 2026-118 ?"}); dec.Outcome != Hold {
+		t.Errorf("a question: %+v", dec)
+	}
+	if dec := DecideMessage(&parser.Message{Subject: "Merci", BodyText: "Merci beaucoup, bonne journée.\n> Veuillez trouver ci-joint"}); dec.Outcome != Ignore {
+		t.Errorf("thanks, quoting an announcement: %+v", dec)
 	}
 }
