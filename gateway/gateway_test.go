@@ -2,105 +2,36 @@ package gateway_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"facteur/app"
 	"facteur/chorus/sandbox"
-	"facteur/config"
-	"facteur/demo"
+	"facteur/gateway"
 	"facteur/parser"
+	"facteur/register"
 	"facteur/samples"
 	"facteur/store"
 )
 
-// harness drives an App step by step: a watcher cycle ingests and files,
-// gateway steps do the rest.
-type harness struct {
-	t   *testing.T
-	env *demo.Env
-	app *app.App
-	ctx context.Context
-}
-
-func newHarness(t *testing.T, o demo.Options) *harness {
-	t.Helper()
-	env, err := demo.Start(t.TempDir(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(env.Close)
-	h := &harness{t: t, env: env, ctx: context.Background()}
-	h.restart()
-	return h
-}
-
-func (h *harness) restart() {
-	h.t.Helper()
-	if h.app != nil {
-		h.app.Close()
-	}
-	a, err := app.New(h.ctx, h.env.Config, app.Options{})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.app = a
-	h.t.Cleanup(func() { a.Close() })
-}
-
-func (h *harness) deliver(m samples.Mail) {
-	h.t.Helper()
-	if err := h.env.Deliver(m.Bytes()); err != nil {
-		h.t.Fatal(err)
-	}
-}
-
-// run ingests, then steps the gateway until it has nothing due, then files.
-func (h *harness) run() {
-	h.t.Helper()
-	w := h.app.Watchers()[0]
-	if _, err := w.Cycle(h.ctx); err != nil {
-		h.t.Fatal(err)
-	}
-	for i := 0; ; i++ {
-		worked, err := h.app.Gateway().Step(h.ctx)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		if !worked {
-			break
-		}
-		if i > 100 {
-			h.t.Fatal("gateway never settles")
-		}
-	}
-	if _, err := w.Cycle(h.ctx); err != nil {
-		h.t.Fatal(err)
-	}
-}
+// The two ways of routing.cannot_deposit: what Facteur may not deposit
+// itself is held for finance staff, or the supplier is told what to enter
+// on Chorus Pro (router.Rules.Guide).
+const (
+	cannotDepositHold  = "hold"
+	cannotDepositGuide = "guide"
+)
 
 // holdWhatCannotBeDeposited sets routing.cannot_deposit = "hold": the
 // invoices Facteur may not deposit go to finance staff, not back to the
 // supplier with instructions.
 func (h *harness) holdWhatCannotBeDeposited() {
 	h.t.Helper()
-	h.env.Config.Routing.CannotDeposit = config.CannotDepositHold
+	h.tune(func(o *gateway.Options) { o.Rules.Guide = false })
 	h.restart()
-}
-
-func (h *harness) onlyCase() store.Case {
-	h.t.Helper()
-	cases, err := h.app.Store().Cases(h.ctx, store.CaseFilter{})
-	if err != nil || len(cases) != 1 {
-		h.t.Fatalf("cases = %+v, %v; want one", cases, err)
-	}
-	return cases[0]
 }
 
 func invoiceMail(t *testing.T, number, buyer, buyerRef, ej, subject, body string) samples.Mail {
@@ -111,26 +42,16 @@ func invoiceMail(t *testing.T, number, buyer, buyerRef, ej, subject, body string
 		t.Fatal(err)
 	}
 	return samples.Mail{
-		From: s.Contact + " <" + s.Email + ">", To: demo.MailboxUser, Subject: subject, Body: body,
+		From: s.Contact + " <" + s.Email + ">", To: samples.CASQMailbox, Subject: subject, Body: body,
 		MessageID:   "test-" + number + "@" + "voirie-nord-travaux.example",
 		Attachments: []samples.Attachment{{Name: "Facture " + number + ".pdf", Data: pdf}},
 	}
 }
 
-// runDue runs the daemon repeatedly with a clock past every backoff, until
-// nothing is due: the searches and retries of a deposit in doubt.
-func (h *harness) runDue(rounds int) {
-	h.t.Helper()
-	for i := 0; i < rounds; i++ {
-		forceDue(h.t, h)
-		h.run()
-	}
-}
-
 func TestDepositInDoubtIsSearchedBeforeAnyRetry(t *testing.T) {
 	t.Run("answer lost after the deposit was recorded", func(t *testing.T) {
-		h := newHarness(t, demo.Options{})
-		h.env.Sandbox.Inject(sandbox.Fault{Path: "/cpro/factures/v1/deposer/flux", Kind: sandbox.FaultCommitDrop, Count: 1})
+		h := newHarness(t, sandbox.Options{})
+		h.sandbox.Inject(sandbox.Fault{Path: "/cpro/factures/v1/deposer/flux", Kind: sandbox.FaultCommitDrop, Count: 1})
 		h.deliver(invoiceMail(t, "T-DROP", samples.CASQBudgetPrincipal, "", "EJ-2026-1", "Facture T-DROP", ""))
 		h.run()
 		c := h.onlyCase()
@@ -138,7 +59,7 @@ func TestDepositInDoubtIsSearchedBeforeAnyRetry(t *testing.T) {
 			t.Fatalf("after the lost answer: case %s %q; want depositing, in doubt", c.State, c.LastError)
 		}
 		h.runDue(3)
-		deps := h.env.Sandbox.Deposits()
+		deps := h.sandbox.Deposits()
 		if len(deps) != 1 {
 			t.Fatalf("%d deposits, want exactly 1", len(deps))
 		}
@@ -146,27 +67,27 @@ func TestDepositInDoubtIsSearchedBeforeAnyRetry(t *testing.T) {
 		if c.State != store.CaseIntegrated || c.FlowNumber != deps[0].FlowNumber {
 			t.Fatalf("case %s flow %q; want integrated under flow %s", c.State, c.FlowNumber, deps[0].FlowNumber)
 		}
-		if n := len(h.env.SMTP.Messages()); n != 1 {
+		if n := len(h.smtp.Messages()); n != 1 {
 			t.Errorf("%d replies, want the one confirmation", n)
 		}
 	})
 	t.Run("request lost before reaching Chorus Pro", func(t *testing.T) {
-		h := newHarness(t, demo.Options{})
-		h.env.Sandbox.Inject(sandbox.Fault{Path: "/cpro/factures/v1/deposer/flux", Kind: sandbox.FaultDrop, Count: 1})
+		h := newHarness(t, sandbox.Options{})
+		h.sandbox.Inject(sandbox.Fault{Path: "/cpro/factures/v1/deposer/flux", Kind: sandbox.FaultDrop, Count: 1})
 		h.deliver(invoiceMail(t, "T-LOST", samples.CASQBudgetPrincipal, "", "EJ-2026-2", "Facture T-LOST", ""))
 		h.run()
 		if c := h.onlyCase(); c.State != store.CaseDepositing {
 			t.Fatalf("case %s; want depositing, in doubt", c.State)
 		}
 		h.runDue(8) // searched several times, not found, deposited again
-		if n := len(h.env.Sandbox.Deposits()); n != 1 {
+		if n := len(h.sandbox.Deposits()); n != 1 {
 			t.Fatalf("%d deposits, want exactly 1", n)
 		}
 		c := h.onlyCase()
 		if c.State != store.CaseIntegrated {
 			t.Fatalf("case %s %q; want integrated", c.State, c.Reason)
 		}
-		l, _ := h.app.Store().Ledger(h.ctx, store.EntityCase, c.ID)
+		l, _ := h.st.Ledger(h.ctx, store.EntityCase, c.ID)
 		var searched bool
 		for _, e := range l {
 			searched = searched || strings.Contains(e.Note, "introuvable sur Chorus Pro")
@@ -178,8 +99,8 @@ func TestDepositInDoubtIsSearchedBeforeAnyRetry(t *testing.T) {
 }
 
 func TestDepositRefusedBeforeProcessingIsRetried(t *testing.T) {
-	h := newHarness(t, demo.Options{})
-	h.env.Sandbox.FailNext("/cpro/factures/v1/deposer/flux", 429, 1)
+	h := newHarness(t, sandbox.Options{})
+	h.sandbox.FailNext("/cpro/factures/v1/deposer/flux", 429, 1)
 	h.deliver(invoiceMail(t, "T-429", samples.CASQBudgetPrincipal, "", "EJ-2026-2", "Facture T-429", ""))
 	h.run()
 	c := h.onlyCase()
@@ -198,38 +119,20 @@ func TestDepositRefusedBeforeProcessingIsRetried(t *testing.T) {
 	if c.State != store.CaseIntegrated || c.FlowNumber == "" {
 		t.Fatalf("case = %s flow=%q; want integrated", c.State, c.FlowNumber)
 	}
-	if n := len(h.env.Sandbox.Deposits()); n != 1 {
+	if n := len(h.sandbox.Deposits()); n != 1 {
 		t.Fatalf("%d deposits, want exactly 1", n)
 	}
-}
-
-// forceDue reopens the store with a clock past every backoff.
-func forceDue(t *testing.T, h *harness) {
-	t.Helper()
-	forceDueBy(t, h, 3*time.Hour)
-}
-
-// forceDueBy reopens the store with a clock ahead by d.
-func forceDueBy(t *testing.T, h *harness, d time.Duration) {
-	t.Helper()
-	h.app.Close()
-	a, err := app.New(h.ctx, h.env.Config, app.Options{Store: store.Options{Now: func() time.Time { return time.Now().Add(d) }}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.app = a
-	t.Cleanup(func() { a.Close() })
 }
 
 func TestStructureRulesCheckedBeforeDeposit(t *testing.T) {
 	structs := sandbox.CASQStructures()
 	structs[0].ServiceRequired = true
 	structs[0].Services = []string{"DST-VOIRIE"}
-	h := newHarness(t, demo.Options{Structures: structs})
+	h := newHarness(t, sandbox.Options{Structures: structs})
 	h.deliver(invoiceMail(t, "T-SRV", samples.CASQBudgetPrincipal, "", "EJ-2026-3", "Facture T-SRV", ""))
 	h.deliver(invoiceMail(t, "T-SRV2", samples.CASQBudgetPrincipal, "DST-VOIRIE", "EJ-2026-4", "Facture T-SRV2", ""))
 	h.run()
-	cases, _ := h.app.Store().Cases(h.ctx, store.CaseFilter{})
+	cases, _ := h.st.Cases(h.ctx, store.CaseFilter{})
 	states := map[string]store.Case{}
 	for _, c := range cases {
 		states[c.InvoiceNumber] = c
@@ -240,13 +143,13 @@ func TestStructureRulesCheckedBeforeDeposit(t *testing.T) {
 	if c := states["T-SRV2"]; c.State != store.CaseIntegrated {
 		t.Errorf("T-SRV2: %s %q; want integrated", c.State, c.Reason)
 	}
-	if n := len(h.env.Sandbox.Deposits()); n != 1 {
+	if n := len(h.sandbox.Deposits()); n != 1 {
 		t.Errorf("%d deposits, want 1 (the invalid one is never sent)", n)
 	}
 }
 
 func TestRejectedByChorusProIsAnswered(t *testing.T) {
-	h := newHarness(t, demo.Options{})
+	h := newHarness(t, sandbox.Options{})
 	// The same invoice already reached Chorus Pro by another channel:
 	// Chorus Pro refuses the duplicate.
 	m := invoiceMail(t, "T-DUP", samples.CASQBudgetPrincipal, "", "EJ-2026-5", "Facture T-DUP", "")
@@ -254,11 +157,11 @@ func TestRejectedByChorusProIsAnswered(t *testing.T) {
 	first.MessageID = "other-channel@voirie-nord-travaux.example"
 	h.deliver(first)
 	h.run()
-	if n := len(h.env.Sandbox.Deposits()); n != 1 {
+	if n := len(h.sandbox.Deposits()); n != 1 {
 		t.Fatalf("setup: %d deposits", n)
 	}
 	// Forget it locally, as if it had been deposited by hand on the portal.
-	st := h.app.Store()
+	st := h.st
 	c := h.onlyCase()
 	if err := st.Update(h.ctx, func(tx *store.Tx) error {
 		return tx.MoveCase(c.ID, store.CaseIntegrated, store.CaseHeld, "test", store.CaseFields{})
@@ -276,13 +179,14 @@ func TestRejectedByChorusProIsAnswered(t *testing.T) {
 	if len(cases) != 1 || cases[0].FlowNumber == "" || cases[0].Reason == "" {
 		t.Fatalf("rejected cases = %+v; want one, with Chorus Pro's reason", cases)
 	}
-	replies := h.env.SMTP.Messages()
+	replies := h.smtp.Messages()
 	last := string(replies[len(replies)-1].Data)
 	if !strings.Contains(last, "Subject: ") || len(replies) != 2 {
 		t.Fatalf("%d replies, want the confirmation then the rejection notice", len(replies))
 	}
-	if n := h.env.Count("Facteur/A-verifier"); n != 1 {
-		t.Errorf("%d messages in the review folder, want 1", n)
+	// Filed for review (the folder itself is imapwatch's).
+	if n := h.filed()[store.DispositionReview]; n != 1 || h.disposition(cases[0]) != store.DispositionReview {
+		t.Errorf("%d messages to file for review, the rejected one's disposition %q; want it alone", n, h.disposition(cases[0]))
 	}
 }
 
@@ -291,23 +195,20 @@ func TestRejectedByChorusProIsAnswered(t *testing.T) {
 // settle.
 func (h *harness) interruptedDeposit(number, ej string) {
 	h.t.Helper()
-	h.env.Sandbox.Inject(sandbox.Fault{Path: "/cpro/factures/v1/deposer/flux", Kind: sandbox.FaultCommitDrop, Count: 1})
+	h.sandbox.Inject(sandbox.Fault{Path: "/cpro/factures/v1/deposer/flux", Kind: sandbox.FaultCommitDrop, Count: 1})
 	h.deliver(invoiceMail(h.t, number, samples.CASQBudgetPrincipal, "", ej, "Facture "+number, ""))
 	h.run()
 	if c := h.onlyCase(); c.State != store.CaseDepositing {
 		h.t.Fatalf("case = %s", c.State)
 	}
-	h.restart()
-	if err := h.app.Gateway().Recover(h.ctx); err != nil {
-		h.t.Fatal(err)
-	}
+	h.restart() // a new gateway over the same store, which recovers first
 	h.runDue(2)
 }
 
 func TestInterruptedDepositIsSearchedAtRestart(t *testing.T) {
-	h := newHarness(t, demo.Options{})
+	h := newHarness(t, sandbox.Options{})
 	h.interruptedDeposit("T-CRASH", "EJ-2026-4")
-	deps := h.env.Sandbox.Deposits()
+	deps := h.sandbox.Deposits()
 	c := h.onlyCase()
 	if len(deps) != 1 || c.State != store.CaseIntegrated || c.FlowNumber != deps[0].FlowNumber {
 		t.Fatalf("%d deposits, case %s flow %q; want exactly one deposit and the case integrated under its flow", len(deps), c.State, c.FlowNumber)
@@ -319,11 +220,11 @@ func TestInterruptedDepositIsSearchedAtRestart(t *testing.T) {
 // account is attached to (UNCONFIRMED), a deposit in doubt for another
 // seller is found by the recipient-side search, and never deposited twice.
 func TestInterruptedDepositFoundFromTheRecipientSide(t *testing.T) {
-	h := newHarness(t, demo.Options{SupplierSearchAttachedOnly: true})
+	h := newHarness(t, sandbox.Options{SupplierSearchAttachedOnly: true})
 	h.interruptedDeposit("T-RECIP", "EJ-2026-5")
-	deps := h.env.Sandbox.Deposits()
+	deps := h.sandbox.Deposits()
 	c := h.onlyCase()
-	invs := h.env.Sandbox.Invoices()
+	invs := h.sandbox.Invoices()
 	if len(deps) != 1 || len(invs) != 1 || c.State != store.CaseIntegrated || c.InvoiceID == 0 {
 		t.Fatalf("%d deposits, %d invoices, case %s invoice id %d; want one deposit, the case integrated with its invoice id",
 			len(deps), len(invs), c.State, c.InvoiceID)
@@ -331,7 +232,7 @@ func TestInterruptedDepositFoundFromTheRecipientSide(t *testing.T) {
 }
 
 func TestSupplierAnswerWithEngagement(t *testing.T) {
-	for _, mode := range []string{config.CannotDepositHold, config.CannotDepositGuide} {
+	for _, mode := range []string{cannotDepositHold, cannotDepositGuide} {
 		t.Run(mode, func(t *testing.T) { testSupplierAnswerWithEngagement(t, mode) })
 	}
 }
@@ -341,8 +242,8 @@ func TestSupplierAnswerWithEngagement(t *testing.T) {
 // Factur-X lacks it, so Facteur cannot deposit it: held for finance staff,
 // or the supplier is told what to enter on Chorus Pro.
 func testSupplierAnswerWithEngagement(t *testing.T, mode string) {
-	h := newHarness(t, demo.Options{})
-	if mode == config.CannotDepositHold {
+	h := newHarness(t, sandbox.Options{})
+	if mode == cannotDepositHold {
 		h.holdWhatCannotBeDeposited()
 	}
 	h.deliver(invoiceMail(t, "T-ASK", samples.CASQBudgetPrincipal, "", "", "Facture T-ASK", "Bonjour, ci-joint notre facture."))
@@ -351,14 +252,14 @@ func testSupplierAnswerWithEngagement(t *testing.T, mode string) {
 	if c.State != store.CaseAwaitingSupplier {
 		t.Fatalf("case = %s %q", c.State, c.Reason)
 	}
-	replies := h.env.SMTP.Messages()
+	replies := h.smtp.Messages()
 	if len(replies) != 1 {
 		t.Fatalf("%d replies, want the request", len(replies))
 	}
-	items, _ := h.app.Store().OutboxOfCase(h.ctx, c.ID)
+	items, _ := h.st.OutboxOfCase(h.ctx, c.ID)
 	s := samples.DemoSuppliers()[1]
 	answer := samples.Mail{
-		From: s.Email, To: demo.MailboxUser, Subject: "RE: " + items[0].Subject,
+		From: s.Email, To: samples.CASQMailbox, Subject: "RE: " + items[0].Subject,
 		Body: "Bonjour,\n\nLe numéro d'engagement est EJ-2026-000777.\n\nCordialement\n\n" +
 			"Le 25/11/2026 à 10:02, Agglomération du Saint-Quentinois a écrit :\n" +
 			"> Il vous suffit de répondre à ce courriel en nous indiquant ce numéro, par exemple :\n" +
@@ -368,23 +269,23 @@ func testSupplierAnswerWithEngagement(t *testing.T, mode string) {
 	}
 	h.deliver(answer)
 	h.run()
-	c, _ = h.app.Store().Case(h.ctx, c.ID)
+	c, _ = h.st.Case(h.ctx, c.ID)
 	want, wantReplies := store.CaseHeld, 1
-	if mode == config.CannotDepositGuide {
+	if mode == cannotDepositGuide {
 		want, wantReplies = store.CaseGuided, 2
 	}
 	if c.State != want || c.Engagement != "EJ-2026-000777" || !strings.Contains(c.Reason, "EJ-2026-000777") {
 		t.Fatalf("after the answer: case = %s engagement=%q reason=%q; want %s", c.State, c.Engagement, c.Reason, want)
 	}
-	cases, err := h.app.Store().Cases(h.ctx, store.CaseFilter{})
+	cases, err := h.st.Cases(h.ctx, store.CaseFilter{})
 	if err != nil || len(cases) != 1 {
 		t.Fatalf("the answer opened %d cases (%v), want none new", len(cases)-1, err)
 	}
-	msgs := h.env.SMTP.Messages()
+	msgs := h.smtp.Messages()
 	if len(msgs) != wantReplies {
 		t.Fatalf("%d replies, want %d", len(msgs), wantReplies)
 	}
-	if mode == config.CannotDepositGuide {
+	if mode == cannotDepositGuide {
 		text := decodedText(t, msgs[1].Data)
 		for _, w := range []string{"à déposer sur Chorus Pro", "200 071 892 00067", "EJ-2026-000777", "https://chorus-pro.gouv.fr"} {
 			if !strings.Contains(text, w) {
@@ -395,43 +296,43 @@ func testSupplierAnswerWithEngagement(t *testing.T, mode string) {
 }
 
 func TestReplyRefusedPermanentlyHoldsTheCase(t *testing.T) {
-	h := newHarness(t, demo.Options{})
+	h := newHarness(t, sandbox.Options{})
 	s := samples.DemoSuppliers()[1]
-	h.env.SMTP.Reject(s.Email, 550)
+	h.smtp.Reject(s.Email, 550)
 	h.deliver(invoiceMail(t, "T-550", samples.CASQBudgetPrincipal, "", "", "Facture T-550", ""))
 	h.run()
 	c := h.onlyCase()
 	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "n'a pas pu être envoyée") {
 		t.Fatalf("case = %s %q; want held", c.State, c.Reason)
 	}
-	items, _ := h.app.Store().OutboxOfCase(h.ctx, c.ID)
+	items, _ := h.st.OutboxOfCase(h.ctx, c.ID)
 	if len(items) != 1 || items[0].State != store.OutboxFailed {
 		t.Fatalf("outbox = %+v", items)
 	}
 }
 
 func TestReplyRefusedTemporarilyIsRetried(t *testing.T) {
-	h := newHarness(t, demo.Options{})
+	h := newHarness(t, sandbox.Options{})
 	s := samples.DemoSuppliers()[1]
-	h.env.SMTP.Reject(s.Email, 451)
+	h.smtp.Reject(s.Email, 451)
 	h.deliver(invoiceMail(t, "T-451", samples.CASQBudgetPrincipal, "", "", "Facture T-451", ""))
 	h.run()
 	c := h.onlyCase()
-	items, _ := h.app.Store().OutboxOfCase(h.ctx, c.ID)
+	items, _ := h.st.OutboxOfCase(h.ctx, c.ID)
 	if c.State != store.CaseAwaitingSupplier || len(items) != 1 || items[0].State != store.OutboxQueued || items[0].Attempts != 1 {
 		t.Fatalf("case %s, outbox %+v; want awaiting with a queued reply and one failed attempt", c.State, items)
 	}
-	h.env.SMTP.Reject(s.Email, 0)
+	h.smtp.Reject(s.Email, 0)
 	forceDue(t, h)
 	h.run()
-	items, _ = h.app.Store().OutboxOfCase(h.ctx, c.ID)
-	if items[0].State != store.OutboxSent || len(h.env.SMTP.Messages()) != 1 {
-		t.Fatalf("after the retry: %+v, %d messages", items[0], len(h.env.SMTP.Messages()))
+	items, _ = h.st.OutboxOfCase(h.ctx, c.ID)
+	if items[0].State != store.OutboxSent || len(h.smtp.Messages()) != 1 {
+		t.Fatalf("after the retry: %+v, %d messages", items[0], len(h.smtp.Messages()))
 	}
 }
 
 func TestInvoiceFromBillingSystemIsDepositedNotAnswered(t *testing.T) {
-	h := newHarness(t, demo.Options{})
+	h := newHarness(t, sandbox.Options{})
 	m := invoiceMail(t, "T-AUTO", samples.CASQBudgetPrincipal, "", "EJ-2026-9", "Facture T-AUTO", "")
 	m.From = "noreply@voirie-nord-travaux.example"
 	m.Headers = [][2]string{{"Auto-Submitted", "auto-generated"}}
@@ -440,7 +341,7 @@ func TestInvoiceFromBillingSystemIsDepositedNotAnswered(t *testing.T) {
 	noEJ.Headers = [][2]string{{"Auto-Submitted", "auto-generated"}}
 	h.deliver(noEJ)
 	h.run()
-	cases, _ := h.app.Store().Cases(h.ctx, store.CaseFilter{})
+	cases, _ := h.st.Cases(h.ctx, store.CaseFilter{})
 	states := map[string]store.CaseState{}
 	for _, c := range cases {
 		states[c.InvoiceNumber] = c.State
@@ -451,7 +352,7 @@ func TestInvoiceFromBillingSystemIsDepositedNotAnswered(t *testing.T) {
 	if states["T-AUTO"] != store.CaseIntegrated || states["T-AUTO2"] != store.CaseHeld {
 		t.Fatalf("states = %v; want T-AUTO integrated, T-AUTO2 held (cannot ask an automatic sender)", states)
 	}
-	if n := len(h.env.SMTP.Messages()); n != 0 {
+	if n := len(h.smtp.Messages()); n != 0 {
 		t.Fatalf("%d replies to automatic mail, want 0", n)
 	}
 }
@@ -460,7 +361,7 @@ func TestInvoiceFromBillingSystemIsDepositedNotAnswered(t *testing.T) {
 // Chorus Pro calls fail transiently (errors, lost requests, answers lost
 // after the deposit was recorded): every invoice ends deposited exactly once.
 func TestExactlyOnceUnderTransientFaults(t *testing.T) {
-	h := newHarness(t, demo.Options{})
+	h := newHarness(t, sandbox.Options{})
 	const n = 12
 	for i := 0; i < n; i++ {
 		num := fmt.Sprintf("T-F%02d", i)
@@ -472,13 +373,13 @@ func TestExactlyOnceUnderTransientFaults(t *testing.T) {
 		{Path: "/cpro/factures/v1/deposer/flux", Kind: sandbox.FaultCommitDrop, Probability: 0.1},
 		{Kind: sandbox.FaultStatus, Status: 429, Probability: 0.1},
 	} {
-		if err := h.env.Sandbox.Inject(f); err != nil {
+		if err := h.sandbox.Inject(f); err != nil {
 			t.Fatal(err)
 		}
 	}
 	h.run()
 	for round := 0; round < 40; round++ {
-		cases, _ := h.app.Store().Cases(h.ctx, store.CaseFilter{})
+		cases, _ := h.st.Cases(h.ctx, store.CaseFilter{})
 		done := len(cases) == n
 		for _, c := range cases {
 			done = done && c.State == store.CaseIntegrated
@@ -488,15 +389,15 @@ func TestExactlyOnceUnderTransientFaults(t *testing.T) {
 		}
 		h.runDue(1)
 	}
-	h.env.Sandbox.ClearFaults()
-	if applied := h.env.Sandbox.FaultsApplied(); applied == 0 {
+	h.sandbox.ClearFaults()
+	if applied := h.sandbox.FaultsApplied(); applied == 0 {
 		t.Fatal("no fault was injected: the test proves nothing")
 	}
 	perNumber := map[string]int{}
-	for _, d := range h.env.Sandbox.Deposits() {
+	for _, d := range h.sandbox.Deposits() {
 		perNumber[d.InvoiceNumber]++
 	}
-	cases, _ := h.app.Store().Cases(h.ctx, store.CaseFilter{})
+	cases, _ := h.st.Cases(h.ctx, store.CaseFilter{})
 	if len(cases) != n {
 		t.Fatalf("%d cases, want %d", len(cases), n)
 	}
@@ -508,32 +409,29 @@ func TestExactlyOnceUnderTransientFaults(t *testing.T) {
 			t.Errorf("invoice %s deposited %d times", c.InvoiceNumber, perNumber[c.InvoiceNumber])
 		}
 	}
-	t.Logf("%d faults injected", h.env.Sandbox.FaultsApplied())
+	t.Logf("%d faults injected", h.sandbox.FaultsApplied())
 }
 
+// TestOversizeMessageIsHeldAndFiledForReview: a message bigger than the
+// mailbox's limit (64 KiB here) reaches the store as imapwatch ingests it,
+// its envelope with the row saying it was not downloaded; the gateway holds
+// it for finance staff and files it for review.
 func TestOversizeMessageIsHeldAndFiledForReview(t *testing.T) {
-	env, err := demo.Start(t.TempDir(), demo.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
-	env.Config.Mailboxes[0].MaxMessageSize = 64 << 10
-	h := &harness{t: t, env: env, ctx: context.Background()}
-	h.restart()
+	h := newHarness(t, sandbox.Options{})
 	m := invoiceMail(t, "T-BIG", samples.CASQBudgetPrincipal, "", "EJ-2026-8", "Facture T-BIG avec annexes", "")
 	m.Attachments = append(m.Attachments, samples.Attachment{Name: "annexe.bin", Data: bytes.Repeat([]byte("x"), 200<<10)})
-	h.deliver(m)
+	h.deliverNotDownloaded(m, 64<<10)
 	h.run()
 	c := h.onlyCase()
 	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "taille maximale") || !strings.Contains(c.Reason, "« annexe.bin »") ||
 		c.Subject != "Facture T-BIG avec annexes" {
 		t.Fatalf("case %s %q subject %q; want held with the size reason", c.State, c.Reason, c.Subject)
 	}
-	if n := len(env.Sandbox.Deposits()); n != 0 {
+	if n := len(h.sandbox.Deposits()); n != 0 {
 		t.Fatalf("%d deposits", n)
 	}
-	if n := env.Count("Facteur/A-verifier"); n != 1 {
-		t.Errorf("%d messages in the review folder, want the original", n)
+	if n := h.filed()[store.DispositionReview]; n != 1 || h.disposition(c) != store.DispositionReview {
+		t.Errorf("%d messages to file for review, the original's disposition %q; want the original", n, h.disposition(c))
 	}
 }
 
@@ -542,7 +440,7 @@ func TestOversizeMessageIsHeldAndFiledForReview(t *testing.T) {
 // an earlier version used as its marker gets the invoice deposited like
 // any other.
 func TestForgedNotDownloadedHeaderChangesNothing(t *testing.T) {
-	h := newHarness(t, demo.Options{})
+	h := newHarness(t, sandbox.Options{})
 	m := invoiceMail(t, "T-FORGE", samples.CASQBudgetPrincipal, "", "EJ-2026-9", "Facture T-FORGE", "")
 	m.Headers = [][2]string{{"X-Facteur-Oversize", "52428800"}}
 	h.deliver(m)
@@ -551,13 +449,13 @@ func TestForgedNotDownloadedHeaderChangesNothing(t *testing.T) {
 	if c.State != store.CaseDeposited && c.State != store.CaseIntegrated {
 		t.Fatalf("case %s %q; want deposited", c.State, c.Reason)
 	}
-	if n := len(h.env.Sandbox.Deposits()); n != 1 {
+	if n := len(h.sandbox.Deposits()); n != 1 {
 		t.Fatalf("%d deposits, want 1", n)
 	}
 }
 
 func TestNoReplyWhenDMARCFails(t *testing.T) {
-	h := newHarness(t, demo.Options{})
+	h := newHarness(t, sandbox.Options{})
 	m := invoiceMail(t, "T-SPOOF", samples.CASQBudgetPrincipal, "", "", "Facture T-SPOOF", "")
 	m.Headers = [][2]string{
 		{"Authentication-Results", "mx.casq.fr; spf=fail smtp.mailfrom=voirie-nord-travaux.example; dmarc=fail (p=none) header.from=voirie-nord-travaux.example"},
@@ -569,7 +467,7 @@ func TestNoReplyWhenDMARCFails(t *testing.T) {
 	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "dmarc=fail") {
 		t.Fatalf("case %s %q; want held: the request cannot be sent", c.State, c.Reason)
 	}
-	if n := len(h.env.SMTP.Messages()); n != 0 {
+	if n := len(h.smtp.Messages()); n != 0 {
 		t.Fatalf("%d replies to a message failing DMARC", n)
 	}
 }
@@ -578,11 +476,9 @@ func TestNoReplyWhenDMARCFails(t *testing.T) {
 // paid, rejected by the recipient (the supplier is told why), suspended
 // (in front of finance staff); every status change is in the ledger.
 func TestLifecycleFollowedToTheEnd(t *testing.T) {
-	var offset atomic.Int64
-	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	h := newHarness(t, demo.Options{SandboxNow: clock, LifecycleStep: time.Hour})
-	h.env.Sandbox.SetFate("T-REJ", sandbox.Fate{Status: "REJETEE", Comment: "Le service fait n'a pas été constaté."})
-	h.env.Sandbox.SetFate("T-SUS", sandbox.Fate{Status: "SUSPENDUE"})
+	h := newHarness(t, sandbox.Options{LifecycleStep: time.Hour})
+	h.sandbox.SetFate("T-REJ", sandbox.Fate{Status: "REJETEE", Comment: "Le service fait n'a pas été constaté."})
+	h.sandbox.SetFate("T-SUS", sandbox.Fate{Status: "SUSPENDUE"})
 	for _, num := range []string{"T-PAY", "T-REJ", "T-SUS"} {
 		h.deliver(invoiceMail(t, num, samples.CASQBudgetPrincipal, "", "EJ-2026-7"+num[2:], "Facture "+num, ""))
 	}
@@ -592,8 +488,9 @@ func TestLifecycleFollowedToTheEnd(t *testing.T) {
 			t.Fatalf("after the deposit: %s %s invoice id %d status %q", c.InvoiceNumber, c.State, c.InvoiceID, c.Lifecycle)
 		}
 	}
-	offset.Store(int64(12 * time.Hour)) // the sandbox's invoices move on
-	forceDueBy(t, h, 7*time.Hour)       // the next lifecycle poll is due
+	// 12 hours later: the sandbox's invoices have moved on (one status an
+	// hour), and the next lifecycle poll (6 hours after the deposit) is due.
+	h.clock.Advance(12 * time.Hour)
 	h.run()
 	got := map[string]store.Case{}
 	for _, c := range h.cases() {
@@ -609,13 +506,13 @@ func TestLifecycleFollowedToTheEnd(t *testing.T) {
 		t.Errorf("T-SUS: %s %q", c.State, c.Reason)
 	}
 	var rejection bool
-	for _, m := range h.env.SMTP.Messages() {
+	for _, m := range h.smtp.Messages() {
 		rejection = rejection || strings.Contains(string(m.Data), "T-REJ") && strings.Contains(string(m.Data), "refus")
 	}
 	if !rejection {
 		t.Errorf("the supplier of T-REJ was not told")
 	}
-	l, _ := h.app.Store().Ledger(h.ctx, store.EntityCase, got["T-PAY"].ID)
+	l, _ := h.st.Ledger(h.ctx, store.EntityCase, got["T-PAY"].ID)
 	var notes []string
 	for _, e := range l {
 		notes = append(notes, e.Note)
@@ -625,17 +522,8 @@ func TestLifecycleFollowedToTheEnd(t *testing.T) {
 	}
 }
 
-func (h *harness) cases() []store.Case {
-	h.t.Helper()
-	cases, err := h.app.Store().Cases(h.ctx, store.CaseFilter{})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return cases
-}
-
 func TestPlainPDFInvoiceIsHeldWithItsFields(t *testing.T) {
-	h := newHarness(t, demo.Options{})
+	h := newHarness(t, sandbox.Options{})
 	h.holdWhatCannotBeDeposited()
 	s := samples.DemoSuppliers()[0]
 	inv := s.Invoice("HSP-2026-0099", "2026-11-20", samples.CASQBudgetEauPotable, "", "EJ-2026-000099")
@@ -644,7 +532,7 @@ func TestPlainPDFInvoiceIsHeldWithItsFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, ttc := inv.Totals()
-	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "Facture HSP-2026-0099",
+	h.deliver(samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "Facture HSP-2026-0099",
 		Attachments: []samples.Attachment{{Name: "facture.pdf", Data: pdf}}})
 	h.run()
 	c := h.onlyCase()
@@ -654,7 +542,7 @@ func TestPlainPDFInvoiceIsHeldWithItsFields(t *testing.T) {
 	if c.InvoiceNumber != "HSP-2026-0099" || c.AmountWithVAT != ttc || c.SupplierSIRET != s.SIRET {
 		t.Errorf("fields read from the text: number %q amount %q (want %s) SIRET %q", c.InvoiceNumber, c.AmountWithVAT, ttc, c.SupplierSIRET)
 	}
-	if n := len(h.env.Sandbox.Deposits()); n != 0 {
+	if n := len(h.sandbox.Deposits()); n != 0 {
 		t.Errorf("%d deposits of a PDF read from its text", n)
 	}
 }
@@ -665,14 +553,14 @@ func TestPlainPDFInvoiceIsHeldWithItsFields(t *testing.T) {
 // invoice, the engagement number printed on it). The same invoice sent
 // again is a duplicate and gets no second reply.
 func TestPlainPDFInvoiceGuided(t *testing.T) {
-	h := newHarness(t, demo.Options{})
+	h := newHarness(t, sandbox.Options{})
 	s := samples.DemoSuppliers()[0]
 	inv := s.Invoice("HSP-2026-0100", "2026-11-20", samples.CASQBudgetEauPotable, "", "EJ-2026-000100")
 	pdf, err := samples.PlainPDF(inv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mail := samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "Facture HSP-2026-0100",
+	mail := samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "Facture HSP-2026-0100",
 		Attachments: []samples.Attachment{{Name: "facture.pdf", Data: pdf}}}
 	h.deliver(mail)
 	h.run()
@@ -680,7 +568,7 @@ func TestPlainPDFInvoiceGuided(t *testing.T) {
 	if c.State != store.CaseGuided || c.RecipientSIRET != samples.CASQBudgetEauPotable || c.Engagement != "EJ-2026-000100" {
 		t.Fatalf("case %s %q SIRET %s engagement %q; want guided to the eau potable budget with EJ-2026-000100", c.State, c.Reason, c.RecipientSIRET, c.Engagement)
 	}
-	msgs := h.env.SMTP.Messages()
+	msgs := h.smtp.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("%d replies, want the guide", len(msgs))
 	}
@@ -691,7 +579,7 @@ func TestPlainPDFInvoiceGuided(t *testing.T) {
 			t.Errorf("the guide reply lacks %q:\n%s", w, text)
 		}
 	}
-	if n := len(h.env.Sandbox.Deposits()) + len(h.env.Sandbox.Invoices()); n != 0 {
+	if n := len(h.sandbox.Deposits()) + len(h.sandbox.Invoices()); n != 0 {
 		t.Errorf("%d deposits of an invoice the supplier must deposit", n)
 	}
 	mail.MessageID = "again-hsp-2026-0100@example.org"
@@ -701,7 +589,7 @@ func TestPlainPDFInvoiceGuided(t *testing.T) {
 	if len(cases) != 2 || cases[0].ID == c.ID || cases[0].State != store.CaseDuplicate || !strings.Contains(cases[0].Reason, c.Ref) {
 		t.Fatalf("the same invoice again: %+v; want a duplicate of %s", cases, c.Ref)
 	}
-	if n := len(h.env.SMTP.Messages()); n != 1 {
+	if n := len(h.smtp.Messages()); n != 1 {
 		t.Errorf("%d replies, want still one", n)
 	}
 
@@ -711,7 +599,7 @@ func TestPlainPDFInvoiceGuided(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "Facture HSP-2026-0100 (Factur-X)",
+	h.deliver(samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "Facture HSP-2026-0100 (Factur-X)",
 		Attachments: []samples.Attachment{{Name: "facture.pdf", Data: fx}}})
 	h.run()
 	byState := map[store.CaseState]int{}
@@ -721,26 +609,26 @@ func TestPlainPDFInvoiceGuided(t *testing.T) {
 			t.Errorf("the guided case: %s %q", x.State, x.Reason)
 		}
 	}
-	if byState[store.CaseIntegrated] != 1 || len(h.env.Sandbox.Deposits()) != 1 {
-		t.Errorf("cases %v, %d deposits; want the Factur-X deposited", byState, len(h.env.Sandbox.Deposits()))
+	if byState[store.CaseIntegrated] != 1 || len(h.sandbox.Deposits()) != 1 {
+		t.Errorf("cases %v, %d deposits; want the Factur-X deposited", byState, len(h.sandbox.Deposits()))
 	}
 }
 
 func TestPreflightRefusalIsHeldWithoutACall(t *testing.T) {
-	h := newHarness(t, demo.Options{})
+	h := newHarness(t, sandbox.Options{})
 	// A CII invoice of 11 MiB (a long XML comment): over the size Chorus Pro
 	// accepts for a flow; the pre-flight checks refuse it before any call.
 	s := samples.DemoSuppliers()[1]
 	xml := samples.CII(s.Invoice("T-PRE", "2026-11-20", samples.CASQBudgetPrincipal, "", "EJ-2026-1"))
 	xml = append(xml, []byte("\n<!-- "+strings.Repeat("remplissage ", 11<<20/12)+"-->\n")...)
-	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "Facture T-PRE",
+	h.deliver(samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "Facture T-PRE",
 		Attachments: []samples.Attachment{{Name: "T-PRE.xml", ContentType: "application/xml", Data: xml}}})
 	h.run()
 	c := h.onlyCase()
 	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "Chorus Pro le refuserait") {
 		t.Fatalf("case %s %q; want held by the pre-flight checks", c.State, c.Reason)
 	}
-	if n := len(h.env.Sandbox.Deposits()); n != 0 {
+	if n := len(h.sandbox.Deposits()); n != 0 {
 		t.Fatalf("%d deposits", n)
 	}
 }
@@ -753,7 +641,7 @@ func TestPreflightRefusalIsHeldWithoutACall(t *testing.T) {
 // Chorus Pro.
 func TestPDFModeForAnAttachedSupplier(t *testing.T) {
 	s := samples.DemoSuppliers()[1]
-	h := newHarness(t, demo.Options{Suppliers: []sandbox.Supplier{{ID: 4242, SIRET: s.SIRET, Name: s.Name,
+	h := newHarness(t, sandbox.Options{Suppliers: []sandbox.Supplier{{ID: 4242, SIRET: s.SIRET, Name: s.Name,
 		BankDetails: map[int64]string{555001: "Compte courant"}}}})
 	h.deliver(invoiceMail(t, "T-PDF2", samples.CASQBudgetPrincipal, "", "", "Facture T-PDF2",
 		"Bonjour,\n\nNuméro d'engagement : EJ-2026-000888\n\nCordialement"))
@@ -761,14 +649,14 @@ func TestPDFModeForAnAttachedSupplier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "Facture T-PDF1",
+	h.deliver(samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "Facture T-PDF1",
 		Attachments: []samples.Attachment{{Name: "T-PDF1.pdf", Data: plain}}})
 	other := samples.DemoSuppliers()[0]
 	pdf, err := samples.FacturX(other.Invoice("T-PDF3", "2026-11-20", samples.CASQBudgetPrincipal, "", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.deliver(samples.Mail{From: other.Email, To: demo.MailboxUser, Subject: "Facture T-PDF3",
+	h.deliver(samples.Mail{From: other.Email, To: samples.CASQMailbox, Subject: "Facture T-PDF3",
 		Body:        "N° d'engagement : EJ-2026-000999",
 		Attachments: []samples.Attachment{{Name: "T-PDF3.pdf", Data: pdf}}})
 	h.run()
@@ -785,9 +673,9 @@ func TestPDFModeForAnAttachedSupplier(t *testing.T) {
 	if c := got["T-PDF3"]; c.State != store.CaseGuided || c.Engagement != "EJ-2026-000999" || !strings.Contains(c.Reason, "absent de la facture") {
 		t.Errorf("T-PDF3 (supplier not attached): %s %q engagement %q", c.State, c.Reason, c.Engagement)
 	}
-	invs := h.env.Sandbox.Invoices()
-	if len(invs) != 2 || len(h.env.Sandbox.Deposits()) != 0 {
-		t.Fatalf("%d invoices submitted, %d flows; want 2 submissions and no flow", len(invs), len(h.env.Sandbox.Deposits()))
+	invs := h.sandbox.Invoices()
+	if len(invs) != 2 || len(h.sandbox.Deposits()) != 0 {
+		t.Fatalf("%d invoices submitted, %d flows; want 2 submissions and no flow", len(invs), len(h.sandbox.Deposits()))
 	}
 	for _, inv := range invs {
 		want := map[string]string{"T-PDF1": "EJ-2026-000777", "T-PDF2": "EJ-2026-000888"}[inv.Number]
@@ -799,7 +687,7 @@ func TestPDFModeForAnAttachedSupplier(t *testing.T) {
 			t.Errorf("submitted with payment mode %q, bank details %d; want VIREMENT with 555001", inv.PaymentMode, inv.BankDetailsID)
 		}
 	}
-	if n := len(h.env.SMTP.Messages()); n != 3 {
+	if n := len(h.smtp.Messages()); n != 3 {
 		t.Errorf("%d replies, want the two confirmations and the guide", n)
 	}
 }
@@ -809,30 +697,30 @@ func TestPDFModeForAnAttachedSupplier(t *testing.T) {
 // (quoting the request); the invoice is deposited in PDF mode with it.
 func TestSupplierAnswerDepositedInPDFMode(t *testing.T) {
 	s := samples.DemoSuppliers()[1]
-	h := newHarness(t, demo.Options{Suppliers: []sandbox.Supplier{{ID: 4243, SIRET: s.SIRET, Name: s.Name}}})
+	h := newHarness(t, sandbox.Options{Suppliers: []sandbox.Supplier{{ID: 4243, SIRET: s.SIRET, Name: s.Name}}})
 	h.deliver(invoiceMail(t, "T-ANS", samples.CASQBudgetPrincipal, "", "", "Facture T-ANS", "Ci-joint notre facture."))
 	h.run()
 	c := h.onlyCase()
-	items, _ := h.app.Store().OutboxOfCase(h.ctx, c.ID)
+	items, _ := h.st.OutboxOfCase(h.ctx, c.ID)
 	if c.State != store.CaseAwaitingSupplier || len(items) != 1 {
 		t.Fatalf("case %s, %d replies", c.State, len(items))
 	}
 	h.deliver(samples.Mail{
-		From: s.Email, To: demo.MailboxUser, Subject: "RE: " + items[0].Subject,
+		From: s.Email, To: samples.CASQMailbox, Subject: "RE: " + items[0].Subject,
 		Body:      "Bonjour,\nN° d'engagement : EJ-2026-004444\nCordialement\n\n> Numéro d'engagement : 2026-000123\n",
 		MessageID: "answer-2@voirie-nord-travaux.example",
 		Headers:   [][2]string{{"In-Reply-To", "<" + items[0].HeaderMessageID + ">"}},
 	})
 	h.run()
-	c, _ = h.app.Store().Case(h.ctx, c.ID)
+	c, _ = h.st.Case(h.ctx, c.ID)
 	if c.State != store.CaseIntegrated || c.Engagement != "EJ-2026-004444" || c.Syntax != "DEPOT_PDF_API" {
 		t.Fatalf("after the answer: %s %q engagement %q syntax %s", c.State, c.Reason, c.Engagement, c.Syntax)
 	}
-	invs := h.env.Sandbox.Invoices()
+	invs := h.sandbox.Invoices()
 	if len(invs) != 1 || invs[0].Engagement != "EJ-2026-004444" || invs[0].Number != "T-ANS" {
 		t.Fatalf("submitted %+v", invs)
 	}
-	if n := len(h.env.SMTP.Messages()); n != 2 {
+	if n := len(h.smtp.Messages()); n != 2 {
 		t.Errorf("%d replies, want the request then the confirmation", n)
 	}
 }
@@ -861,7 +749,7 @@ func TestUnlistedFlowStates(t *testing.T) {
 			structures = append(structures, st)
 		}
 	}
-	h := newHarness(t, demo.Options{Structures: structures,
+	h := newHarness(t, sandbox.Options{Structures: structures,
 		FinalStates: map[string]string{"T-TRAITE": "IN_TRAITE_SE_CPP", "T-INCID": "IN_INCIDENTE"}})
 	h.deliver(invoiceMail(t, "T-TRAITE", samples.CASQBudgetPrincipal, "", "EJ-2026-31", "Facture T-TRAITE", ""))
 	h.deliver(invoiceMail(t, "T-INCID", samples.CASQBudgetEauPotable, "", "EJ-2026-32", "Facture T-INCID", ""))
@@ -874,7 +762,7 @@ func TestUnlistedFlowStates(t *testing.T) {
 		t.Errorf("T-TRAITE: %s %q flow state %q; want integrated", c.State, c.Reason, c.FlowState)
 	}
 	confirmed := false
-	for _, m := range h.env.SMTP.Messages() {
+	for _, m := range h.smtp.Messages() {
 		confirmed = confirmed || strings.Contains(decodedText(t, m.Data), "T-TRAITE déposée sur Chorus Pro")
 	}
 	if !confirmed {
@@ -886,11 +774,15 @@ func TestUnlistedFlowStates(t *testing.T) {
 }
 
 // TestDigest: at its scheduled time, finance staff get the digest of what
-// happened and of the cases that need a person; once a day only.
+// happened and of the cases that need a person; once a day only. The
+// schedule fires every second (digest.schedule = "@every 1s"), on the test
+// clock: only the test moves it.
 func TestDigest(t *testing.T) {
-	h := newHarness(t, demo.Options{})
-	h.env.Config.Digest.To = []string{"finances@casq.fr"}
-	h.env.Config.Digest.Schedule = "@every 1s"
+	h := newHarness(t, sandbox.Options{})
+	h.tune(func(o *gateway.Options) {
+		o.Digest.To = []string{"finances@casq.fr"}
+		o.Digest.Next = func(t time.Time) time.Time { return t.Add(time.Second) }
+	})
 	h.restart()
 	h.deliver(invoiceMail(t, "T-DIG1", samples.CASQBudgetPrincipal, "", "EJ-2026-71", "Facture T-DIG1", ""))
 	h.deliver(invoiceMail(t, "T-DIG2", samples.CASQBudgetPrincipal, "", "", "Facture T-DIG2", ""))
@@ -899,7 +791,7 @@ func TestDigest(t *testing.T) {
 	h.run()
 	digests := func() []string {
 		var out []string
-		for _, m := range h.env.SMTP.Messages() {
+		for _, m := range h.smtp.Messages() {
 			if text := decodedText(t, m.Data); strings.HasPrefix(text, "[Facteur] Point du ") {
 				if len(m.To) != 1 || m.To[0] != "finances@casq.fr" {
 					t.Errorf("digest sent to %v", m.To)
@@ -912,7 +804,12 @@ func TestDigest(t *testing.T) {
 	if n := len(digests()); n != 0 {
 		t.Fatalf("%d digests before the scheduled time", n)
 	}
-	time.Sleep(1100 * time.Millisecond)
+	h.clock.Advance(999 * time.Millisecond)
+	h.run()
+	if n := len(digests()); n != 0 {
+		t.Fatalf("%d digests just before the scheduled time", n)
+	}
+	h.clock.Advance(time.Millisecond)
 	h.run()
 	got := digests()
 	if len(got) != 1 {
@@ -932,7 +829,7 @@ func TestDigest(t *testing.T) {
 			t.Errorf("digest lacks %q:\n%s", want, got[0])
 		}
 	}
-	time.Sleep(1100 * time.Millisecond)
+	h.clock.Advance(1100 * time.Millisecond) // scheduled again, the same day
 	h.run()
 	if n := len(digests()); n != 1 {
 		t.Errorf("%d digests the same day, want 1", n)
@@ -943,7 +840,7 @@ func TestDigest(t *testing.T) {
 // from it holds the invoice; once the export lists it (the file is read
 // again when it changes), the case released by finance staff is deposited.
 func TestEngagementRegister(t *testing.T) {
-	h := newHarness(t, demo.Options{})
+	h := newHarness(t, sandbox.Options{})
 	path := filepath.Join(t.TempDir(), "engagements.csv")
 	s := samples.DemoSuppliers()[1]
 	write := func(content string, mod time.Time) {
@@ -954,8 +851,8 @@ func TestEngagementRegister(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write("N° d'engagement;SIRET budget;SIRET fournisseur\nEJ-2026-81;200 071 892 00067;"+s.SIRET+"\n", time.Now().Add(-time.Hour))
-	h.env.Config.Register.File = path
+	write("N° d'engagement;SIRET budget;SIRET fournisseur\nEJ-2026-81;200 071 892 00067;"+s.SIRET+"\n", h.clock.Now().Add(-time.Hour))
+	h.tune(func(o *gateway.Options) { o.Register = &register.File{Path: path} }) // register.file = path
 	h.restart()
 	h.deliver(invoiceMail(t, "T-REG1", samples.CASQBudgetPrincipal, "", "EJ-2026-81", "Facture T-REG1", ""))
 	h.deliver(invoiceMail(t, "T-REG2", samples.CASQBudgetPrincipal, "", "EJ-2026-82", "Facture T-REG2", ""))
@@ -972,18 +869,18 @@ func TestEngagementRegister(t *testing.T) {
 		t.Fatalf("T-REG2 (not in the register): %s %q", c.State, c.Reason)
 	}
 	write("N° d'engagement;SIRET budget;SIRET fournisseur\nEJ-2026-81;200 071 892 00067;"+s.SIRET+
-		"\nEJ-2026-82;200 071 892 00067;"+s.SIRET+"\n", time.Now())
+		"\nEJ-2026-82;200 071 892 00067;"+s.SIRET+"\n", h.clock.Now())
 	h.restart() // the file is looked at again at most once a minute: a new process reads it now
-	if err := h.app.Store().Update(h.ctx, func(tx *store.Tx) error {
+	if err := h.st.Update(h.ctx, func(tx *store.Tx) error {
 		return tx.MoveCase(c.ID, store.CaseHeld, store.CaseNew, "remis à l'examen", store.CaseFields{})
 	}); err != nil {
 		t.Fatal(err)
 	}
 	h.run()
-	if c, _ := h.app.Store().Case(h.ctx, c.ID); c.State != store.CaseIntegrated || c.Engagement != "EJ-2026-82" {
+	if c, _ := h.st.Case(h.ctx, c.ID); c.State != store.CaseIntegrated || c.Engagement != "EJ-2026-82" {
 		t.Errorf("T-REG2 after the register lists it: %s %q", c.State, c.Reason)
 	}
-	if n := len(h.env.Sandbox.Deposits()); n != 2 {
+	if n := len(h.sandbox.Deposits()); n != 2 {
 		t.Errorf("%d deposits, want 2", n)
 	}
 }
@@ -999,22 +896,17 @@ func TestFollowingStops(t *testing.T) {
 			structs[i].PaymentNotReported = true
 		}
 	}
-	h := newHarness(t, demo.Options{Structures: structs})
+	h := newHarness(t, sandbox.Options{Structures: structs})
 	h.deliver(invoiceMail(t, "T-FOL1", samples.CASQBudgetPrincipal, "", "EJ-2026-91", "Facture T-FOL1", ""))
 	h.deliver(invoiceMail(t, "T-FOL2", samples.CASQBudgetEauPotable, "", "EJ-2026-92", "Facture T-FOL2", ""))
 	h.run()
-	later := func(d time.Duration) {
-		h.app.Close()
-		a, err := app.New(h.ctx, h.env.Config, app.Options{Now: func() time.Time { return time.Now().Add(d) }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.app = a
-		t.Cleanup(func() { a.Close() })
+	deposited := h.clock.Now()
+	later := func(d time.Duration) { // d after the deposit
+		h.clock.Advance(deposited.Add(d).Sub(h.clock.Now()))
 		h.run()
 	}
 	notes := func(c store.Case) string {
-		l, _ := h.app.Store().Ledger(h.ctx, store.EntityCase, c.ID)
+		l, _ := h.st.Ledger(h.ctx, store.EntityCase, c.ID)
 		var s []string
 		for _, e := range l {
 			s = append(s, e.Note)
@@ -1034,7 +926,7 @@ func TestFollowingStops(t *testing.T) {
 			t.Errorf("after 400 days: %s still followed: %s", c.InvoiceNumber, notes(c))
 		}
 	}
-	due, err := h.app.Store().DueCases(h.ctx, 10, store.CaseIntegrated)
+	due, err := h.st.DueCases(h.ctx, 10, store.CaseIntegrated)
 	if err != nil || len(due) != 0 {
 		t.Errorf("due integrated cases: %d %v", len(due), err)
 	}
@@ -1045,16 +937,16 @@ func TestFollowingStops(t *testing.T) {
 // e-mail (answering the request) is deposited and closes the request. An
 // answer that gives nothing usable goes to a person.
 func TestUnreadableInvoiceAskedAgain(t *testing.T) {
-	h := newHarness(t, demo.Options{})
+	h := newHarness(t, sandbox.Options{})
 	s := samples.DemoSuppliers()[1]
-	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "Facture T-BAD",
+	h.deliver(samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "Facture T-BAD",
 		Attachments: []samples.Attachment{{Name: "facture T-BAD.pdf", Data: []byte("%PDF-1.7\n1 0 obj garbage")}}})
 	h.run()
 	c := h.onlyCase()
 	if c.State != store.CaseAwaitingSupplier || !strings.Contains(c.Reason, "illisible") {
 		t.Fatalf("case %s %q", c.State, c.Reason)
 	}
-	msgs := h.env.SMTP.Messages()
+	msgs := h.smtp.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("%d replies", len(msgs))
 	}
@@ -1064,7 +956,7 @@ func TestUnreadableInvoiceAskedAgain(t *testing.T) {
 			t.Errorf("request lacks %q:\n%s", w, text)
 		}
 	}
-	items, _ := h.app.Store().OutboxOfCase(h.ctx, c.ID)
+	items, _ := h.st.OutboxOfCase(h.ctx, c.ID)
 	answer := invoiceMail(t, "T-BAD", samples.CASQBudgetPrincipal, "", "EJ-2026-0088", "RE: "+items[0].Subject, "Voici la facture corrigée.")
 	answer.Headers = [][2]string{{"In-Reply-To", "<" + items[0].HeaderMessageID + ">"}}
 	h.deliver(answer)
@@ -1083,7 +975,7 @@ func TestUnreadableInvoiceAskedAgain(t *testing.T) {
 	}
 
 	// Another damaged file, answered by words only: a person reads them.
-	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "Facture T-BAD2",
+	h.deliver(samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "Facture T-BAD2",
 		Attachments: []samples.Attachment{{Name: "scan.docx", Data: []byte("PK\x03\x04 not really")}}})
 	h.run()
 	var req store.Case
@@ -1092,15 +984,15 @@ func TestUnreadableInvoiceAskedAgain(t *testing.T) {
 			req = x
 		}
 	}
-	items, _ = h.app.Store().OutboxOfCase(h.ctx, req.ID)
+	items, _ = h.st.OutboxOfCase(h.ctx, req.ID)
 	if req.ID == 0 || len(items) != 1 {
 		t.Fatalf("no request for scan.docx: %+v", h.cases())
 	}
-	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "RE: " + items[0].Subject,
+	h.deliver(samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "RE: " + items[0].Subject,
 		Body:    "Bonjour, je n'ai pas d'autre format, comment faire ?",
 		Headers: [][2]string{{"In-Reply-To", "<" + items[0].HeaderMessageID + ">"}}})
 	h.run()
-	if x, _ := h.app.Store().Case(h.ctx, req.ID); x.State != store.CaseHeld || !strings.Contains(x.Reason, "réponse à lire") {
+	if x, _ := h.st.Case(h.ctx, req.ID); x.State != store.CaseHeld || !strings.Contains(x.Reason, "réponse à lire") {
 		t.Errorf("after a words-only answer: %s %q", x.State, x.Reason)
 	}
 
@@ -1112,8 +1004,8 @@ func TestUnreadableInvoiceAskedAgain(t *testing.T) {
 			done = x
 		}
 	}
-	conf, _ := h.app.Store().OutboxOfCase(h.ctx, done.ID)
-	h.deliver(samples.Mail{From: s.Email, To: demo.MailboxUser, Subject: "RE: " + conf[0].Subject,
+	conf, _ := h.st.OutboxOfCase(h.ctx, done.ID)
+	h.deliver(samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "RE: " + conf[0].Subject,
 		Body:    "Bonjour, quand serons-nous payés ?",
 		Headers: [][2]string{{"In-Reply-To", "<" + conf[0].HeaderMessageID + ">"}}})
 	h.run()
@@ -1127,7 +1019,7 @@ func TestUnreadableInvoiceAskedAgain(t *testing.T) {
 // (a non-ASCII domain) is not asked anything: the case is held for a
 // person, and the other messages go on.
 func TestUnanswerableSender(t *testing.T) {
-	h := newHarness(t, demo.Options{})
+	h := newHarness(t, sandbox.Options{})
 	m := invoiceMail(t, "T-IDN", samples.CASQBudgetPrincipal, "", "", "Facture T-IDN", "")
 	m.From = "Jean <jean@société.fr>"
 	h.deliver(m)
