@@ -115,6 +115,42 @@ type Gateway struct {
 		list []chorus.SupplierStructure
 		at   time.Time
 	}
+
+	// beat is what Run is doing, for Heartbeat.
+	beat heartbeat
+}
+
+// heartbeat records what a Run loop is doing: since when its pass in
+// progress runs, or that it waits for work. It uses the real clock, not
+// Options.Now: it is about the process, not about the work's dates.
+type heartbeat struct {
+	mu      sync.Mutex
+	running bool
+	busy    time.Time // start of the pass in progress; zero while waiting
+}
+
+func (h *heartbeat) set(running bool, busy time.Time) {
+	h.mu.Lock()
+	h.running, h.busy = running, busy
+	h.mu.Unlock()
+}
+
+// Heartbeat reports when Run was last seen making progress: the present
+// while it waits for work, else the time the pass in progress began (when
+// the previous one finished). A pass that does not end (a store, Chorus
+// Pro or SMTP call that hangs) leaves it in the past: the systemd watchdog
+// (package app) stops its pings when it is too old. Zero when Run is not
+// running.
+func (g *Gateway) Heartbeat() time.Time {
+	g.beat.mu.Lock()
+	defer g.beat.mu.Unlock()
+	switch {
+	case !g.beat.running:
+		return time.Time{}
+	case g.beat.busy.IsZero():
+		return time.Now()
+	}
+	return g.beat.busy
 }
 
 // New returns a gateway.
@@ -163,6 +199,8 @@ func (g *Gateway) Recover(ctx context.Context) error {
 // Run works until ctx is cancelled: it steps whenever woken, and at least
 // every poll interval (due retries are found that way).
 func (g *Gateway) Run(ctx context.Context, poll time.Duration) error {
+	g.beat.set(true, time.Now())
+	defer g.beat.set(false, time.Time{})
 	if err := g.Recover(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -173,6 +211,7 @@ func (g *Gateway) Run(ctx context.Context, poll time.Duration) error {
 	defer t.Stop()
 	for {
 		for {
+			g.beat.set(true, time.Now())
 			worked, err := g.Step(ctx)
 			if err != nil {
 				if ctx.Err() != nil {
@@ -185,6 +224,7 @@ func (g *Gateway) Run(ctx context.Context, poll time.Duration) error {
 				break
 			}
 		}
+		g.beat.set(true, time.Time{})
 		select {
 		case <-ctx.Done():
 			return nil

@@ -203,6 +203,85 @@ type Watcher struct {
 	noStructure []uidRange // where BODYSTRUCTURE could not be read
 	lastOK      time.Time  // end of the last successful cycle
 	lastErr     error      // error of the last cycle, nil after a success
+
+	beat heartbeat // what Run is doing, for Heartbeat
+}
+
+// heartbeat records what Run is doing: a cycle, busy since it began or since
+// its latest answer from the store, or a wait that should end by a time.
+type heartbeat struct {
+	mu        sync.Mutex
+	running   bool
+	since     time.Time // in a cycle: its start or its latest store answer
+	waitUntil time.Time // waiting: when the wait ends at the latest; zero in a cycle
+}
+
+func (h *heartbeat) set(running bool, since, waitUntil time.Time) {
+	h.mu.Lock()
+	h.running, h.since, h.waitUntil = running, since, waitUntil
+	h.mu.Unlock()
+}
+
+// progress records that the cycle in progress got an answer from the store.
+func (h *heartbeat) progress() {
+	h.mu.Lock()
+	if h.running && h.waitUntil.IsZero() {
+		h.since = time.Now()
+	}
+	h.mu.Unlock()
+}
+
+// waitSlack is what a wait of Run may last beyond its due end before
+// Heartbeat stops taking it as normal.
+const waitSlack = time.Minute
+
+// Heartbeat reports when Run was last seen making progress. While it waits
+// as it should (in IDLE, for the schedule, in the backoff after a failure),
+// that is the present; a wait lasting beyond its due end (the next time of
+// the schedule, plus the liveness timeouts of ending IDLE, plus a minute)
+// counts only until then. In a cycle, it is the cycle's start or its latest
+// answer from the store (each group ingested, the checkpoint saved, a
+// message filed), so that a long first cycle over a big folder is not taken
+// for a stuck one. A cycle blocked (an IMAP server that stopped answering
+// with the connection open, a store that does not return) leaves it in the
+// past: the systemd watchdog (package app) stops its pings when it is too
+// old. Zero when Run is not running.
+func (w *Watcher) Heartbeat() time.Time {
+	h := &w.beat
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case !h.running:
+		return time.Time{}
+	case h.waitUntil.IsZero():
+		return h.since
+	}
+	if now := time.Now(); now.Before(h.waitUntil) {
+		return now
+	}
+	return h.waitUntil
+}
+
+// progressStore is the store as cycles use it: each answer counts as
+// progress of the cycle for Heartbeat.
+type progressStore struct {
+	Store
+	beat *heartbeat
+}
+
+func (p progressStore) IngestBatch(ctx context.Context, ins []store.Incoming) ([]store.Ingested, error) {
+	defer p.beat.progress()
+	return p.Store.IngestBatch(ctx, ins)
+}
+
+func (p progressStore) SaveCheckpoint(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error {
+	defer p.beat.progress()
+	return p.Store.SaveCheckpoint(ctx, mailbox, uidValidity, lastUID)
+}
+
+func (p progressStore) MarkFiled(ctx context.Context, messageID int64) error {
+	defer p.beat.progress()
+	return p.Store.MarkFiled(ctx, messageID)
 }
 
 // New checks opts, applies defaults and returns a Watcher. It does no I/O.
@@ -274,12 +353,12 @@ func New(opts Options, st Store) (*Watcher, error) {
 	}
 	w := &Watcher{
 		opts:     opts,
-		st:       st,
 		log:      logger.With("mailbox", opts.Name),
 		schedule: sched,
 		sem:      make(chan struct{}, 1),
 		trigger:  make(chan struct{}, 1),
 	}
+	w.st = progressStore{Store: st, beat: &w.beat}
 	if opts.Auth == AuthXOAUTH2 {
 		w.tokens = newTokenSource(opts.OAuth2, w.log)
 	}
@@ -478,9 +557,11 @@ func (w *Watcher) Trigger() {
 func (w *Watcher) Run(ctx context.Context) error {
 	w.log.Info("imap watcher started", "addr", w.opts.Addr, "folder", w.opts.Folder, "schedule", w.opts.Schedule,
 		"idle", !w.opts.DisableIdle)
+	defer w.beat.set(false, time.Time{}, time.Time{})
 	var out outage
 	for ctx.Err() == nil {
 		start := time.Now()
+		w.beat.set(true, start, time.Time{})
 		stats, err := w.Cycle(ctx)
 		switch {
 		case ctx.Err() != nil:
@@ -491,6 +572,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 			return nil
 		case err != nil:
 			delay := out.failed(w, err, stats)
+			w.beat.set(true, time.Time{}, time.Now().Add(delay+waitSlack))
 			t := time.NewTimer(delay)
 			select {
 			case <-ctx.Done():
@@ -507,6 +589,11 @@ func (w *Watcher) Run(ctx context.Context) error {
 		default:
 			w.log.Debug("imap cycle done, nothing to do", "duration", time.Since(start).Round(time.Millisecond))
 		}
+		// IDLE, or the timer, ends at the schedule's next time at the
+		// latest; ending IDLE takes at most two LivenessTimeouts (the
+		// acknowledgement of the last IDLE, then that of DONE).
+		due := w.schedule.Next(time.Now()).Add(2*w.opts.LivenessTimeout + waitSlack)
+		w.beat.set(true, time.Time{}, due)
 		if err := w.wait(ctx); err != nil && ctx.Err() == nil {
 			// The next cycle reconnects at once; the backoff applies only
 			// if that fails too.
