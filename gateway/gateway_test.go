@@ -786,8 +786,8 @@ func TestDigest(t *testing.T) {
 	h.restart()
 	h.deliver(invoiceMail(t, "T-DIG1", samples.CASQBudgetPrincipal, "", "EJ-2026-71", "Facture T-DIG1", ""))
 	h.deliver(invoiceMail(t, "T-DIG2", samples.CASQBudgetPrincipal, "", "", "Facture T-DIG2", ""))
-	// Its buyer is none of our budgets (no valid SIRET, no keyword): held.
-	h.deliver(invoiceMail(t, "T-DIG3", "21800001800011", "", "EJ-2026-73", "Facture T-DIG3", ""))
+	// Two engagement numbers that disagree (the file's, the message's): held.
+	h.deliver(invoiceMail(t, "T-DIG3", samples.CASQBudgetPrincipal, "", "EJ-2026-73", "Facture T-DIG3", "Numéro d'engagement : EJ-2026-99"))
 	h.run()
 	digests := func() []string {
 		var out []string
@@ -824,7 +824,7 @@ func TestDigest(t *testing.T) {
 	text := strings.Join(strings.Fields(got[0]), " ")
 	// (strings.Fields also splits at the no-break spaces.)
 	for _, want := range []string{"1 dossier à examiner", "Messages reçus : 3", "Factures déposées sur Chorus Pro : 1",
-		"Demandes envoyées aux fournisseurs : 1", "Dossiers à examiner (1)", held.Ref, "indéterminé"} {
+		"Demandes envoyées aux fournisseurs : 1", "Dossiers à examiner (1)", held.Ref, "contradictoires"} {
 		if held.Ref == "" || !strings.Contains(text, want) {
 			t.Errorf("digest lacks %q:\n%s", want, got[0])
 		}

@@ -538,10 +538,10 @@ func TestComposeNewKinds(t *testing.T) {
 				"Budget circuit automobile\u00a0: 200 071 892 00059", "nous reprendrons alors l'examen"},
 			[]string{"nous la déposerons"}},
 		{"other buyer", func(r *Reply) {
-			r.Kind, r.Budgets, r.OtherBuyer, r.OtherBuyerSIRET = KindNeedBudget, budgets, "Ville de Laon", "21020408100011"
+			r.Kind, r.Budgets, r.OtherBuyer, r.OtherBuyerSIRET = KindNeedBudget, budgets, "Ville de Laon", "21002001800011"
 		},
 			"[FAC-2026-000123] Facture FA-2026-0042 adressée à un autre destinataire",
-			[]string{"adressée à «\u00a0Ville de Laon\u00a0» (SIRET 210 204 081 00011)", "une facture rectifiée qui porte le SIRET du budget concerné",
+			[]string{"adressée à «\u00a0Ville de Laon\u00a0» (SIRET 210 020 018 00011)", "une facture rectifiée qui porte le SIRET du budget concerné",
 				"Budget principal\u00a0: 200 071 892 00067"}, nil},
 		{"already received", func(r *Reply) {
 			r.Kind, r.PriorRef, r.PriorReceived, r.PriorStatus = KindAlreadyReceived, "FAC-2026-000100", "2026-11-03", "intégrée par le destinataire"

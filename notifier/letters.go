@@ -270,8 +270,9 @@ func newLetter(r Reply) (*letter, error) {
 		}
 		l.Before = append(l.Before,
 			para("Nous vous remercions de nous adresser votre facture en pièce jointe, au format PDF "+
-				"(de préférence au format Factur-X), en répondant simplement à ce courriel. "+
-				"Nous la déposerons alors sur Chorus Pro."),
+				"(de préférence au format Factur-X), en répondant simplement à ce courriel : "+
+				"nous reprendrons alors l'examen de votre facture. Une photo ou une image numérisée "+
+				"ne peut pas être déposée sur Chorus Pro."),
 		)
 		l.Recap = v.recapRows("ref", "subject", "supplier", "number", "date")
 

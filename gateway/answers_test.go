@@ -1,0 +1,141 @@
+package gateway_test
+
+import (
+	"strings"
+	"testing"
+
+	"facteur/chorus/sandbox"
+	"facteur/samples"
+	"facteur/store"
+)
+
+// lastText is the decoded text of the newest reply sent.
+func (h *harness) lastText() string {
+	h.t.Helper()
+	msgs := h.smtp.Messages()
+	if len(msgs) == 0 {
+		h.t.Fatal("no reply sent")
+	}
+	return decodedText(h.t, msgs[len(msgs)-1].Data)
+}
+
+func wantAll(t *testing.T, what, text string, want ...string) {
+	t.Helper()
+	flat := strings.Join(strings.Fields(text), " ") // (Fields splits at no-break spaces too)
+	for _, w := range want {
+		if !strings.Contains(flat, strings.Join(strings.Fields(w), " ")) {
+			t.Errorf("%s lacks %q:\n%s", what, w, text)
+		}
+	}
+}
+
+// TestBudgetAskedAndAnswered: an invoice naming none of our budgets gets
+// the supplier asked which one, with the four budgets and their SIRETs;
+// the answer naming one decides the case again.
+func TestBudgetAskedAndAnswered(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	s := samples.DemoSuppliers()[0]
+	pdf, err := samples.PlainPDF(s.Invoice("HSP-2026-0200", "2026-11-20", "", "", "EJ-2026-000200"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.deliver(samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "Facture HSP-2026-0200",
+		Attachments: []samples.Attachment{{Name: "facture.pdf", Data: pdf}}})
+	h.run()
+	c := h.onlyCase()
+	if c.State != store.CaseAwaitingSupplier {
+		t.Fatalf("case %s %q; want the budget asked", c.State, c.Reason)
+	}
+	wantAll(t, "the question", h.lastText(), "Budget destinataire à préciser", "Budget principal\u00a0: 200 071 892 00067",
+		"Budget eau potable\u00a0: 200 071 892 00026", "Budget assainissement\u00a0: 200 071 892 00034",
+		"Budget circuit automobile\u00a0: 200 071 892 00059")
+	items, _ := h.st.OutboxOfCase(h.ctx, c.ID)
+	h.deliver(samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "RE: " + items[0].Subject,
+		Body: "Bonjour,\n\nElle est pour le budget eau potable.\n\nCordialement\n\n> Budget principal : 200 071 892 00067\n",
+		Headers: [][2]string{{"In-Reply-To", "<" + items[0].HeaderMessageID + ">"}}})
+	h.run()
+	c, _ = h.st.Case(h.ctx, c.ID)
+	if c.State != store.CaseGuided || c.RecipientSIRET != samples.CASQBudgetEauPotable {
+		t.Fatalf("after the answer: %s %q SIRET %s; want the guide to the eau potable budget", c.State, c.Reason, c.RecipientSIRET)
+	}
+	wantAll(t, "the guide", h.lastText(), "à déposer sur Chorus Pro", "200 071 892 00026", "EJ-2026-000200")
+}
+
+// TestInvoiceForAnotherBuyer: the supplier is told which buyer the invoice
+// names, and asked for a corrected one.
+func TestInvoiceForAnotherBuyer(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	h.deliver(invoiceMail(t, "T-AUTRE", "21002001800011", "", "EJ-2026-31", "Facture T-AUTRE", ""))
+	h.run()
+	if c := h.onlyCase(); c.State != store.CaseAwaitingSupplier || !strings.Contains(c.Reason, "n'est aucun de nos budgets") {
+		t.Fatalf("case %s %q", c.State, c.Reason)
+	}
+	wantAll(t, "the reply", h.lastText(), "adressée à un autre destinataire", "210 020 018 00011", "facture rectifiée",
+		"Budget principal\u00a0: 200 071 892 00067")
+	if n := len(h.sandbox.Deposits()); n != 0 {
+		t.Errorf("%d deposits", n)
+	}
+}
+
+// TestResentInvoiceIsAnswered: an invoice sent again once deposited gets
+// one answer: when it was received, under which case, where it stands.
+func TestResentInvoiceIsAnswered(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	h.deliver(invoiceMail(t, "T-BIS", samples.CASQBudgetPrincipal, "", "EJ-2026-41", "Facture T-BIS", ""))
+	h.run()
+	first := h.onlyCase()
+	if first.FlowNumber == "" {
+		t.Fatalf("first case %s %q: not deposited", first.State, first.Reason)
+	}
+	again := invoiceMail(t, "T-BIS", samples.CASQBudgetPrincipal, "", "EJ-2026-41", "TR: Facture T-BIS", "Relance : merci de traiter notre facture.")
+	again.MessageID = "again-T-BIS@voirie-nord-travaux.example"
+	h.deliver(again)
+	h.run()
+	if n := len(h.sandbox.Deposits()); n != 1 {
+		t.Fatalf("%d deposits, want 1", n)
+	}
+	dup := h.cases()[0]
+	if dup.State != store.CaseDuplicate {
+		t.Fatalf("second case %s %q", dup.State, dup.Reason)
+	}
+	wantAll(t, "the answer", h.lastText(), "déjà reçue", first.Ref, first.FlowNumber, "aucune autre démarche")
+	if n := len(h.smtp.Messages()); n != 2 {
+		t.Errorf("%d replies, want the confirmation and one answer", n)
+	}
+}
+
+// TestForgottenAttachment: "veuillez trouver ci-joint", nothing attached:
+// the supplier is told and asked to send the invoice again.
+func TestForgottenAttachment(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	s := samples.DemoSuppliers()[1]
+	h.deliver(samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "Facture novembre",
+		Body: "Bonjour,\n\nVeuillez trouver ci-joint notre facture de novembre.\n\nCordialement"})
+	h.run()
+	c := h.onlyCase()
+	if c.State != store.CaseAwaitingSupplier {
+		t.Fatalf("case %s %q; want the invoice asked", c.State, c.Reason)
+	}
+	wantAll(t, "the reply", h.lastText(), "aucun fichier n'y était joint", "au format PDF")
+}
+
+// TestRequestPromisesOnlyWhatWillHappen: a Factur-X without engagement
+// number from a supplier the technical account is not attached to gets a
+// request for a corrected invoice, not for the number alone (which Facteur
+// could not use); for an attached supplier the number alone is enough.
+func TestRequestPromisesOnlyWhatWillHappen(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	h.deliver(invoiceMail(t, "T-PROM1", samples.CASQBudgetPrincipal, "", "", "Facture T-PROM1", ""))
+	h.run()
+	text := h.lastText()
+	wantAll(t, "the request", text, "facture rectifiée qui porte ce numéro", "Dès réception de la facture rectifiée")
+	if strings.Contains(strings.Join(strings.Fields(text), " "), "Il vous suffit de répondre") {
+		t.Errorf("the request promises a deposit on an answer Facteur cannot use:\n%s", text)
+	}
+
+	s := samples.DemoSuppliers()[1]
+	h2 := newHarness(t, sandbox.Options{Suppliers: []sandbox.Supplier{{ID: 4244, SIRET: s.SIRET, Name: s.Name}}})
+	h2.deliver(invoiceMail(t, "T-PROM2", samples.CASQBudgetPrincipal, "", "", "Facture T-PROM2", ""))
+	h2.run()
+	wantAll(t, "the request to an attached supplier", h2.lastText(), "Il vous suffit de répondre", "nous déposerons votre facture")
+}
