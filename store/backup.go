@@ -48,6 +48,19 @@ type BackupInfo struct {
 	SpoolFiles    int       `json:"spool_files"`
 	SpoolBytes    int64     `json:"spool_bytes"`
 	DatabaseBytes int64     `json:"database_bytes"`
+	// Work in flight at the instant of the copy: messages not settled,
+	// cases not yet deposited (new, routed, depositing), replies not sent.
+	// A store restored from the copy carries it on; if the daemon that
+	// was copied went on after the copy, some of it may have been done
+	// already (see the README, "Backup and restore").
+	PendingMessages int `json:"pending_messages"`
+	PendingCases    int `json:"pending_cases"`
+	QueuedReplies   int `json:"queued_replies"`
+}
+
+// InFlight reports whether work was in flight at the instant of the copy.
+func (b BackupInfo) InFlight() bool {
+	return b.PendingMessages+b.PendingCases+b.QueuedReplies > 0
 }
 
 // ErrInUse is the error (errors.Is) of a restore into a data directory a
@@ -321,8 +334,11 @@ func describeDatabase(ctx context.Context, path string) (BackupInfo, error) {
 		return info, err
 	}
 	err = db.QueryRowContext(ctx, `SELECT (SELECT user_version FROM pragma_user_version), (SELECT COUNT(*) FROM messages),
-	(SELECT COUNT(*) FROM cases), (SELECT COUNT(DISTINCT spool_name) FROM messages`+where+`)`).
-		Scan(&info.SchemaVersion, &info.Messages, &info.Cases, &info.SpoolFiles)
+	(SELECT COUNT(*) FROM cases), (SELECT COUNT(DISTINCT spool_name) FROM messages`+where+`),
+	(SELECT COUNT(*) FROM messages WHERE state IN (?, ?)), (SELECT COUNT(*) FROM cases WHERE state IN (?, ?, ?)),
+	(SELECT COUNT(*) FROM outbox WHERE state = ?)`,
+		MessageReceived, MessageParsed, CaseNew, CaseRouted, CaseDepositing, OutboxQueued).
+		Scan(&info.SchemaVersion, &info.Messages, &info.Cases, &info.SpoolFiles, &info.PendingMessages, &info.PendingCases, &info.QueuedReplies)
 	return info, err
 }
 

@@ -1,14 +1,19 @@
 // Command facteur turns the invoices suppliers e-mail to a public body into
 // invoices deposited on Chorus Pro, and answers each supplier.
 //
-// Usage:
+// Usage (facteur --help, facteur COMMAND --help, man facteur):
 //
-//	facteur run --config FILE        the daemon
-//	facteur demo                     the whole flow on embedded defaults
-//	facteur check-config FILE        exit 0, or 2 listing every problem
+//	facteur run [--config FILE]          the daemon
+//	facteur demo                         the whole flow on embedded defaults
+//	facteur check-config [FILE]          exit 0, or 2 listing every problem
 //	facteur inspect [--config FILE] PATH...
-//	facteur cases [--config FILE] [list|show REF]
-//	facteur sandbox [--listen ADDR]  the Chorus Pro sandbox alone
+//	facteur cases [--config FILE] list|show|release|reject|retry ...
+//	facteur sandbox [--listen ADDR]      the Chorus Pro sandbox alone
+//	facteur backup|restore [--config FILE] DIR
+//	facteur version                      also facteur --version
+//
+// The commands and their help are the table of commands.go, parsed and
+// printed by cli.go; --config is /etc/facteur/facteur.toml by default.
 package main
 
 import (
@@ -20,7 +25,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -31,61 +35,20 @@ import (
 	"facteur/register"
 )
 
-const usage = `usage: facteur COMMAND [ARGS]
-
-commands:
-  run --config FILE           run the daemon
-  demo [-v]                   run the whole flow on embedded defaults and print what happened
-  check-config FILE           check a configuration file (exit 0, or 2 listing every problem)
-  inspect [--config FILE] PATH...
-                              parse .eml, .pdf, .xml files; one JSON object per line
-  cases [--config FILE] [list [--state S]|show REF]
-                              what finance staff ask: the cases and their states
-  sandbox [--listen ADDR]     run the Chorus Pro sandbox alone on a loopback port
-`
-
 func main() {
-	// The version sent in the User-Agent of Chorus Pro calls: the module
-	// version when built from a tagged release, else the VCS revision.
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if v := bi.Main.Version; v != "" && v != "(devel)" {
-			chorus.Version = v
-		} else {
-			for _, s := range bi.Settings {
-				if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-					chorus.Version = "dev-" + s.Value[:12]
-				}
-			}
-		}
-	}
+	// The version sent in the User-Agent of Chorus Pro calls.
+	chorus.Version = buildVersion()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
+	if len(args) > 0 {
+		switch cmd, rest := args[0], args[1:]; cmd {
+		case "backup", "restore":
+			return cmdBackup(cmd == "restore", rest, stdout, stderr)
+		}
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "run":
-		return cmdRun(rest, stderr)
-	case "demo":
-		return cmdDemo(rest, stdout, stderr)
-	case "check-config":
-		return cmdCheckConfig(rest, stdout, stderr)
-	case "cases":
-		return cmdCases(rest, stdout, stderr)
-	case "sandbox":
-		return cmdSandbox(rest, stdout, stderr)
-	case "inspect":
-		return cmdInspect(rest, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
-	}
-	fmt.Fprintf(stderr, "facteur: unknown command %q\n\n%s", cmd, usage)
-	return 2
+	return root.execute(args, nil, stdout, stderr)
 }
 
 // newLogger logs to stderr without timestamps: journald adds them.
@@ -153,57 +116,52 @@ func cmdRun(args []string, stderr io.Writer) int {
 	return 0
 }
 
-func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dump := fs.Bool("dump", false, "print the effective configuration (defaults applied, secrets redacted)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	args = fs.Args()
-	if len(args) != 1 {
-		fmt.Fprintln(stderr, "usage: facteur check-config [--dump] FILE")
-		return 2
-	}
-	cfg, err := config.Load(args[0])
-	if err != nil {
-		var ps config.Problems
-		if errors.As(err, &ps) {
-			fmt.Fprintf(stdout, "%s: %d problem(s):\n", args[0], len(ps))
-			for _, p := range ps {
-				fmt.Fprintf(stdout, "  %s\n", p.String())
-			}
-			return 2
+// checkConfig prints every problem of the configuration file at path, and
+// what is worth a look; 0 when it is right, 2 otherwise.
+func checkConfig(path string, dump bool, stdout io.Writer) int {
+	cfg, ps, warnings := config.Check(path)
+	var notes []string
+	if cfg != nil && cfg.Register.File != "" && !hasKey(ps, "register.file") {
+		reg, err := (&register.File{Path: cfg.Register.File}).Current(time.Now())
+		if err != nil {
+			ps = append(ps, config.Problem{Key: "register.file", Message: err.Error()})
+		} else {
+			notes = append(notes, fmt.Sprintf("engagement register: %d engagement(s)", reg.Len()))
 		}
-		fmt.Fprintf(stdout, "%s: %v\n", args[0], err)
-		return 2
 	}
-	if ps := cfg.CheckSecrets(); len(ps) > 0 {
-		fmt.Fprintf(stdout, "%s: %d problem(s):\n", args[0], len(ps))
+	if len(ps) > 0 {
+		fmt.Fprintf(stdout, "%s: %d problem(s):\n", path, len(ps))
 		for _, p := range ps {
 			fmt.Fprintf(stdout, "  %s\n", p.String())
 		}
-		return 2
 	}
-	if f := cfg.Register.File; f != "" {
-		reg, err := (&register.File{Path: f}).Current(time.Now())
-		if err != nil {
-			fmt.Fprintf(stdout, "%s: 1 problem(s):\n  register.file: %v\n", args[0], err)
-			return 2
-		}
-		fmt.Fprintf(stdout, "engagement register: %d engagement(s)\n", reg.Len())
-	}
-	for _, w := range cfg.Warnings() {
+	for _, w := range warnings {
 		fmt.Fprintf(stdout, "warning: %s\n", w)
+	}
+	if len(ps) > 0 {
+		return 2
 	}
 	if w := app.PasswordWarning(cfg, time.Now()); w != "" {
 		fmt.Fprintf(stdout, "warning: %s\n", w)
 	}
-	fmt.Fprintf(stdout, "%s: OK (%d mailbox(es), %d budget(s))\n", args[0], len(cfg.Mailboxes), len(cfg.Budgets))
-	if *dump {
+	for _, n := range notes {
+		fmt.Fprintln(stdout, n)
+	}
+	fmt.Fprintf(stdout, "%s: OK (%d mailbox(es), %d budget(s))\n", path, len(cfg.Mailboxes), len(cfg.Budgets))
+	if dump {
 		fmt.Fprintf(stdout, "\n%s\n", cfg.Redacted())
 	}
 	return 0
+}
+
+// hasKey reports whether one of ps is about key or a key inside it.
+func hasKey(ps config.Problems, key string) bool {
+	for _, p := range ps {
+		if p.Key == key || strings.HasPrefix(p.Key, key+".") {
+			return true
+		}
+	}
+	return false
 }
 
 func oneLine(s string, n int) string {
