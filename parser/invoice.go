@@ -130,6 +130,8 @@ func readCII(root *node, ns nsSet) (*Invoice, string) {
 	inv.Buyer = ciiParty(agr.child(ns, "BuyerTradeParty"), ns)
 
 	inv.Currency = set.child(ns, "InvoiceCurrencyCode").value()
+	// BT-25: the invoice a credit note corrects.
+	inv.PrecedingInvoice = set.child(ns, "InvoiceReferencedDocument").child(ns, "IssuerAssignedID").value()
 	sum := set.child(ns, "SpecifiedTradeSettlementHeaderMonetarySummation", "SpecifiedTradeSettlementMonetarySummation")
 	inv.TotalWithoutVAT = sum.child(ns, "TaxBasisTotalAmount").value()
 	inv.TotalVAT = amountInCurrency(sum.children(ns, "TaxTotalAmount"), inv.Currency)
@@ -192,6 +194,7 @@ func readUBL(root *node) (*Invoice, string) {
 	inv.Currency = root.child(ns, "DocumentCurrencyCode").value()
 	inv.BuyerReference = root.child(ns, "BuyerReference").value()
 	inv.OrderReference = root.path(ns, "OrderReference", "ID").value()
+	inv.PrecedingInvoice = root.path(ns, "BillingReference", "InvoiceDocumentReference").child(ns, "ID").value() // BT-25
 	inv.Seller = ublParty(root.path(ns, "AccountingSupplierParty", "Party"))
 	inv.Buyer = ublParty(root.path(ns, "AccountingCustomerParty", "Party"))
 

@@ -193,6 +193,9 @@ type Invoice struct {
 
 	BuyerReference string `json:"buyer_reference"` // BT-10 (service code)
 	OrderReference string `json:"order_reference"` // BT-13 (engagement / purchase order)
+	// PrecedingInvoice is the invoice a credit note corrects (BT-25), as
+	// read; never the credit note's own number.
+	PrecedingInvoice string `json:"preceding_invoice,omitempty"`
 
 	TotalWithoutVAT string `json:"total_without_vat"` // BT-109
 	TotalVAT        string `json:"total_vat"`         // BT-110, in the invoice currency

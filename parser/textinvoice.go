@@ -52,6 +52,21 @@ var (
 		// "Numéro : F-2025/0093" under the title, at the lowest priority.
 		re(`(?i)^\s*(?:num[ée]ro|n[°º])\s*:`),
 	}
+	// creditNumberLabels name a credit note's own number.
+	creditNumberLabels = []*regexp.Regexp{
+		re(`(?i)\bavoir\s*(?:n[°ºo]\.?|num[ée]ro|#)\s*:?`),
+		re(`(?i)\bcredit\s+note\s*(?:number|no\.?|n[°o]|#)?\s*:?`),
+		re(`(?i)\bgutschrift(?:s-?\s*(?:nummer|nr\.?)|\s*(?:nr\.?|nummer|#))\s*:?`),
+	}
+	// precedingLabels name the invoice a credit note corrects (BT-25):
+	// "Avoir sur facture FA-…", "Facture d'origine : …", "Corrects invoice …".
+	precedingLabels = []*regexp.Regexp{
+		re(`(?i)\b(?:avoir\s+)?(?:sur|relatif\s+[àa]\s+la|annulant\s+la|rectifiant\s+la|en\s+r[ée]f[ée]rence\s+[àa]\s+la|corrigeant\s+la)\s+facture\s*(?:n[°ºo]\.?|num[ée]ro)?\s*:?`),
+		re(`(?i)\bfacture\s+(?:d'origine|initiale|corrig[ée]e|annul[ée]e|concern[ée]e)\s*(?:n[°ºo]\.?)?\s*:?`),
+		re(`(?i)\b(?:corrects|cancels|refers\s+to|against)\s+invoice\s*(?:no\.?|number|#)?\s*:?`),
+		re(`(?i)\b(?:original|preceding)\s+invoice\s*(?:no\.?|number|#)?\s*:?`),
+		re(`(?i)\bzur\s+rechnung\s*(?:nr\.?)?\s*:?`),
+	}
 	dateLabels = []*regexp.Regexp{
 		re(`(?i)date\s+(?:de\s+(?:la\s+)?)?factur(?:e|ation)\s*:?`),
 		re(`(?i)date\s+d'[ée]mission\s*:?`),
@@ -596,10 +611,19 @@ func invoiceFromText(text string, maxLines int) textResult {
 	}
 	inv := &Invoice{Type: "invoice"}
 
-	if v := labelled(lines, numberLabels, parseNumber, nil); len(v) > 0 {
+	res.kind = textKind(lines)
+	labels := numberLabels
+	if res.kind == KindCreditNote {
+		// A credit note's own number first: its "facture" labels are
+		// mostly the invoice it corrects.
+		labels = append(append([]*regexp.Regexp(nil), creditNumberLabels...), numberLabels...)
+	}
+	if v := labelled(lines, labels, parseNumber, correctedReference); len(v) > 0 {
 		inv.Number = v[0]
 	}
-	res.kind = textKind(lines)
+	if v := labelled(lines, precedingLabels, parseNumber, nil); len(v) > 0 && v[0] != inv.Number {
+		inv.PrecedingInvoice = v[0]
+	}
 	parseDateFn := parseDateAfter
 	if englishTitle(lines) {
 		parseDateFn = func(rest string) (string, bool) { return parseDateOrder(rest, true) }
@@ -1187,4 +1211,23 @@ func negate(v string) string {
 		return v[1:]
 	}
 	return "-" + v
+}
+
+// correctedReference skips a "facture" label that introduces the invoice a
+// credit note corrects ("Avoir sur facture FA-…", "facture d'origine"):
+// that is the preceding invoice (BT-25), never the document's own number.
+func correctedReference(lines []string, i, at int) bool {
+	before := strings.ToLower(lines[i][:at])
+	after := strings.ToLower(lines[i][at:])
+	for _, w := range []string{"sur ", "relatif à la ", "relatif a la ", "annulant la ", "rectifiant la ", "référence à la ", "corrigeant la "} {
+		if strings.HasSuffix(strings.TrimRight(before, " "), strings.TrimSpace(w)) {
+			return true
+		}
+	}
+	for _, w := range []string{"facture d'origine", "facture initiale", "facture corrig", "facture annul", "facture concern"} {
+		if strings.HasPrefix(after, w) {
+			return true
+		}
+	}
+	return false
 }

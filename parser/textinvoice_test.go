@@ -263,3 +263,31 @@ func TestTextVATVariants(t *testing.T) {
 		}
 	}
 }
+
+// TestCreditNoteOwnNumber: a credit note is read with its own number, the
+// invoice it corrects kept as the preceding invoice (BT-25), whatever the
+// order of the lines and the wording.
+func TestCreditNoteOwnNumber(t *testing.T) {
+	for _, tc := range []struct{ name, text, number, preceding string }{
+		{"title then reference", "AVOIR N° AV-2026-0012\nDate : 12/11/2026\nAvoir sur facture FA-2026-0042 du 02/11/2026\nTotal HT 100,00\nTVA 20,00\nTotal TTC 120,00",
+			"AV-2026-0012", "FA-2026-0042"},
+		{"reference first", "AVOIR\nFacture d'origine : FA-2026-0042\nAvoir n° : AV-2026-0013\nDate : 12/11/2026\nTotal HT 100,00\nTVA 20,00\nTotal TTC 120,00",
+			"AV-2026-0013", "FA-2026-0042"},
+		{"english", "CREDIT NOTE\nCredit note number: CN-2026-7\nCorrects invoice: INV-2026-31\nDate: 2026-11-12\nTotal net 100.00\nVAT 20.00\nTotal 120.00",
+			"CN-2026-7", "INV-2026-31"},
+	} {
+		res := invoiceFromText(tc.text, 0)
+		if res.invoice == nil {
+			t.Errorf("%s: nothing read", tc.name)
+			continue
+		}
+		if res.invoice.Number != tc.number || res.invoice.PrecedingInvoice != tc.preceding {
+			t.Errorf("%s: number %q preceding %q, want %q %q", tc.name, res.invoice.Number, res.invoice.PrecedingInvoice, tc.number, tc.preceding)
+		}
+	}
+	// An invoice mentioning an earlier one keeps its own number.
+	res := invoiceFromText("FACTURE N° FA-2026-0050\nDate : 12/11/2026\nSolde de la facture FA-2026-0042\nTotal HT 100,00\nTVA 20,00\nTotal TTC 120,00", 0)
+	if res.invoice == nil || res.invoice.Number != "FA-2026-0050" {
+		t.Errorf("invoice: %+v", res.invoice)
+	}
+}

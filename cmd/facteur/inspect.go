@@ -49,19 +49,21 @@ type inspectDoc struct {
 }
 
 type inspectInv struct {
-	Number          *string      `json:"number"`
-	Type            *string      `json:"type"`
-	IssueDate       *string      `json:"issue_date"`
-	Currency        *string      `json:"currency"`
-	Seller          inspectParty `json:"seller"`
-	Buyer           inspectParty `json:"buyer"`
-	BuyerReference  *string      `json:"buyer_reference"`
-	OrderReference  *string      `json:"order_reference"`
-	TotalWithoutVAT *string      `json:"total_without_vat"`
-	TotalVAT        *string      `json:"total_vat"`
-	TotalWithVAT    *string      `json:"total_with_vat"`
-	AmountDue       *string      `json:"amount_due"`
-	IBAN            *string      `json:"iban"`
+	Number         *string      `json:"number"`
+	Type           *string      `json:"type"`
+	IssueDate      *string      `json:"issue_date"`
+	Currency       *string      `json:"currency"`
+	Seller         inspectParty `json:"seller"`
+	Buyer          inspectParty `json:"buyer"`
+	BuyerReference *string      `json:"buyer_reference"`
+	OrderReference *string      `json:"order_reference"`
+	// PrecedingInvoice is the invoice a credit note corrects (BT-25).
+	PrecedingInvoice *string `json:"preceding_invoice"`
+	TotalWithoutVAT  *string `json:"total_without_vat"`
+	TotalVAT         *string `json:"total_vat"`
+	TotalWithVAT     *string `json:"total_with_vat"`
+	AmountDue        *string `json:"amount_due"`
+	IBAN             *string `json:"iban"`
 }
 
 type inspectParty struct {
@@ -197,7 +199,7 @@ func inspectFile(ctx context.Context, path string, opts parser.Options, g *gatew
 			out.Invoice = &inspectInv{
 				Number: str(inv.Number), Type: str(inv.Type), IssueDate: str(inv.IssueDate), Currency: str(inv.Currency),
 				Seller: party(inv.Seller), Buyer: party(inv.Buyer),
-				BuyerReference: str(inv.BuyerReference), OrderReference: str(inv.OrderReference),
+				BuyerReference: str(inv.BuyerReference), OrderReference: str(inv.OrderReference), PrecedingInvoice: str(inv.PrecedingInvoice),
 				TotalWithoutVAT: str(inv.TotalWithoutVAT), TotalVAT: str(inv.TotalVAT),
 				TotalWithVAT: str(inv.TotalWithVAT), AmountDue: str(inv.AmountDue), IBAN: str(inv.IBAN),
 			}
