@@ -51,7 +51,7 @@ func CII(inv Invoice) []byte {
 
 	w.open("rsm:ExchangedDocument")
 	w.leaf("ram:ID", inv.Number)
-	w.leaf("ram:TypeCode", "380")
+	w.leaf("ram:TypeCode", inv.typeCode())
 	w.open("ram:IssueDateTime")
 	w.leaf("udt:DateTimeString", compactDate(inv.IssueDate), "format", "102")
 	w.close("ram:IssueDateTime")
@@ -144,6 +144,11 @@ func CII(inv Invoice) []byte {
 	w.leaf("ram:GrandTotalAmount", formatCents(c.net+c.vat))
 	w.leaf("ram:DuePayableAmount", formatCents(c.net+c.vat))
 	w.close("ram:SpecifiedTradeSettlementHeaderMonetarySummation")
+	if inv.CorrectedInvoice != "" {
+		w.open("ram:InvoiceReferencedDocument") // BT-25
+		w.leaf("ram:IssuerAssignedID", inv.CorrectedInvoice)
+		w.close("ram:InvoiceReferencedDocument")
+	}
 	w.close("ram:ApplicableHeaderTradeSettlement")
 
 	w.close("rsm:SupplyChainTradeTransaction")

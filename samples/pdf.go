@@ -37,7 +37,11 @@ func renderPDF(inv Invoice) ([]byte, error) {
 		pdf.SetCreationDate(d)
 		pdf.SetModificationDate(d)
 	}
-	pdf.SetTitle("Facture "+inv.Number, true)
+	title, numberLabel, dateLabel := "FACTURE", "Facture n°", "Date de facture"
+	if inv.CorrectedInvoice != "" {
+		title, numberLabel, dateLabel = "AVOIR", "Avoir n°", "Date de l'avoir"
+	}
+	pdf.SetTitle(strings.ToUpper(title[:1])+strings.ToLower(title[1:])+" "+inv.Number, true)
 	pdf.SetAuthor(inv.SellerName, true)
 	pdf.SetCreator("Facteur (exemples de factures)", true)
 	pdf.SetLang("fr-FR")
@@ -68,11 +72,14 @@ func renderPDF(inv Invoice) ([]byte, error) {
 
 	// Title and references, top right.
 	rx := pageWidth - pageMargin - 75
-	text("B", 24, rx, pageMargin, 75, "R", "FACTURE")
+	text("B", 24, rx, pageMargin, 75, "R", title)
 	ry := pageMargin + 14
 	refs := [][2]string{
-		{"Facture n°", inv.Number},
-		{"Date de facture", frenchDate(inv.IssueDate)},
+		{numberLabel, inv.Number},
+		{dateLabel, frenchDate(inv.IssueDate)},
+	}
+	if inv.CorrectedInvoice != "" {
+		refs = append(refs, [2]string{"Avoir sur facture", inv.CorrectedInvoice})
 	}
 	if due := inv.dueDate(); due != "" {
 		refs = append(refs, [2]string{"Date d'échéance", frenchDate(due)})

@@ -46,6 +46,10 @@ type Invoice struct {
 	BuyerReference string // BT-10, the Chorus Pro service code; "" when absent
 	OrderReference string // BT-13, the engagement number; "" when absent
 
+	// CorrectedInvoice, when set, makes the document a credit note (type
+	// 381, "AVOIR" on the page) correcting that invoice (BT-25).
+	CorrectedInvoice string
+
 	Lines []Line
 }
 
@@ -259,3 +263,12 @@ func splitAddress(s string) address {
 func compactDate(s string) string { return strings.ReplaceAll(s, "-", "") }
 
 func itoa(i int) string { return fmt.Sprint(i) }
+
+// typeCode is the document's UNTDID 1001 type: 381 for a credit note,
+// else 380 (commercial invoice).
+func (inv Invoice) typeCode() string {
+	if inv.CorrectedInvoice != "" {
+		return "381"
+	}
+	return "380"
+}
