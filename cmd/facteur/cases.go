@@ -6,10 +6,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
+	"golang.org/x/text/unicode/norm"
+
+	"facteur/config"
 	"facteur/gateway"
 	"facteur/notifier"
 	"facteur/parser"
@@ -70,61 +77,300 @@ func documentLabel(d store.DocumentInfo) string {
 	return "« " + d.Name + " » (" + kind + ")"
 }
 
-func cmdCases(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("cases", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", "/etc/facteur/facteur.toml", "configuration file (TOML)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	cfg, ok := loadConfig(*path, stderr)
-	if !ok {
-		return 2
-	}
-	ctx := context.Background()
-	st, err := store.Open(ctx, cfg.Instance.DataDir, store.Options{})
-	if err != nil {
-		fmt.Fprintf(stderr, "facteur cases: %v\n", err)
-		return 1
-	}
-	defer st.Close()
+// casesCommand is what finance staff use; it speaks French, its help and
+// its errors alike.
+var casesCommand = &command{
+	name:     "cases",
+	lang:     french,
+	synopsis: "[--config FICHIER] COMMANDE [OPTIONS]",
+	summary:  "what finance staff ask, in French: list, show, release, reject, retry",
+	text: `Les dossiers de Facteur, pour les services financiers : un dossier par facture reçue
+par courriel, avec son état et, quand il attend une personne, le motif. Un dossier se
+désigne par son numéro, par exemple FAC-2026-000123. Sans COMMANDE : list.
 
-	rest := fs.Args()
-	sub := "list"
-	if len(rest) > 0 {
-		sub, rest = rest[0], rest[1:]
-	}
-	switch sub {
-	case "list":
-		lf := flag.NewFlagSet("cases list", flag.ContinueOnError)
-		lf.SetOutput(stderr)
-		state := lf.String("state", "", "only the cases in this state (e.g. held, awaiting_supplier)")
-		limit := lf.Int("limit", 200, "at most this many cases, newest first")
-		search := lf.String("search", "", "only the cases mentioning this text (supplier, SIRET, invoice or engagement number, reference...)")
-		if err := lf.Parse(rest); err != nil {
+Chaque action (release, reject, retry) est enregistrée dans l'historique du dossier avec le
+nom de la personne qui l'a faite ; Facteur la prend en compte à son passage suivant, en
+général dans la minute. Les options peuvent suivre la commande : facteur cases list
+--config FICHIER. Code de sortie : 0 si la commande a abouti, 1 si elle a échoué (dossier
+inconnu, action impossible dans l'état du dossier), 2 si elle est mal écrite.`,
+	defaultSub: "list",
+	setup: func(c *command, fs *flag.FlagSet) runner {
+		configFlag(fs, french)
+		return nil
+	},
+	subs: []*command{casesList, casesShow, casesRelease, casesReject, casesRetry},
+}
+
+var casesList = &command{
+	name:     "list",
+	lang:     french,
+	synopsis: "[--state ÉTAT]... [--search TEXTE] [--limit N]",
+	summary:  "les dossiers, du plus récent au plus ancien",
+	text: `Liste les dossiers, du plus récent au plus ancien : numéro, date de réception,
+fournisseur, numéro de facture, montant TTC, budget, état, et le motif ou le numéro du flux
+Chorus Pro. --state s'écrit avec le nom de l'état ou son libellé, sans souci des
+majuscules ni des accents (--state held, --state "à examiner") ; répétée, elle liste les
+dossiers de chacun de ces états. Les états :
+
+` + stateTable(),
+	setup: func(c *command, fs *flag.FlagSet) runner {
+		path := configFlag(fs, french)
+		var states multiFlag
+		fs.Var(&states, "state", "seulement les dossiers dans cet `ÉTAT` (nom ou libellé) ; répétable")
+		search := fs.String("search", "", "seulement les dossiers qui mentionnent ce `TEXTE` : nom, SIRET ou adresse du fournisseur, numéro de facture ou d'engagement, numéro de dossier (majuscules, accents et espaces ignorés)")
+		limit := fs.Int("limit", 200, "au plus `N` dossiers")
+		return func(args []string, stdout, stderr io.Writer) int {
+			if len(args) > 0 {
+				return c.usageError(stderr, fmt.Sprintf("argument inattendu « %s »", args[0]))
+			}
+			if *limit < 1 {
+				return c.usageError(stderr, "--limit doit être un nombre de dossiers, au moins 1")
+			}
+			f := store.CaseFilter{Limit: *limit, Search: *search}
+			for _, v := range states.values {
+				s, ok := parseState(v)
+				if !ok {
+					return c.usageError(stderr, fmt.Sprintf("état inconnu « %s ». Les états, par leur nom ou leur libellé :\n%s", v, stateTable()))
+				}
+				f.States = append(f.States, s)
+			}
+			ctx := context.Background()
+			st, code := openCases(ctx, c, *path, stderr)
+			if st == nil {
+				return code
+			}
+			defer st.Close()
+			cases, err := st.Cases(ctx, f)
+			if err != nil {
+				return casesFailure(c, stderr, "les dossiers n'ont pas pu être lus", err)
+			}
+			return printCases(stdout, cases)
+		}
+	},
+}
+
+var casesShow = &command{
+	name:     "show",
+	lang:     french,
+	synopsis: "DOSSIER",
+	summary:  "un dossier en détail : facture, pièces jointes, réponses, historique",
+	text: `Affiche un dossier en détail : son état et son motif, le message reçu, le fournisseur,
+la facture, le budget, le numéro d'engagement, le dépôt sur Chorus Pro, les pièces jointes
+(et pourquoi l'une d'elles n'a pas pu être lue), les réponses envoyées et l'historique de
+ses états.`,
+	setup: func(c *command, fs *flag.FlagSet) runner {
+		path := configFlag(fs, french)
+		return func(args []string, stdout, stderr io.Writer) int {
+			ref, ok := oneRef(c, args, stderr)
+			if !ok {
+				return 2
+			}
+			ctx := context.Background()
+			st, code := openCases(ctx, c, *path, stderr)
+			if st == nil {
+				return code
+			}
+			defer st.Close()
+			return showCase(ctx, stdout, stderr, st, ref)
+		}
+	},
+}
+
+var casesRelease = &command{
+	name:     "release",
+	lang:     french,
+	synopsis: "DOSSIER [--flow NUMÉRO]",
+	summary:  "remettre un dossier à l'examen, ou reprendre le suivi d'une facture déposée",
+	text: `Remet à l'examen un dossier « à examiner », « refusée par Chorus Pro », « ignorée »
+ou « à déposer par le fournisseur », une fois la cause levée (configuration corrigée,
+registre des engagements à jour, ou Chorus Pro montre qu'un dépôt incertain n'a pas eu
+lieu) : Facteur le décide à nouveau.
+
+Avec --flow : la facture a été trouvée déposée sur Chorus Pro sous ce numéro de flux ;
+Facteur ne la dépose pas une seconde fois et reprend son suivi.`,
+	setup: func(c *command, fs *flag.FlagSet) runner {
+		path := configFlag(fs, french)
+		flow := fs.String("flow", "", "la facture a été trouvée déposée sur Chorus Pro sous ce `NUMÉRO` de flux")
+		return actionRunner(c, path, "release", flow, new(string))
+	},
+}
+
+var casesReject = &command{
+	name:     "reject",
+	lang:     french,
+	synopsis: "DOSSIER --reason MOTIF",
+	summary:  "écarter un dossier : sa facture ne sera pas déposée",
+	text: `Écarte un dossier : Facteur ne déposera pas cette facture et n'en parlera plus. Le motif
+est obligatoire ; il figure dans l'historique du dossier.`,
+	setup: func(c *command, fs *flag.FlagSet) runner {
+		path := configFlag(fs, french)
+		reason := fs.String("reason", "", "pourquoi le dossier est écarté (obligatoire) : `MOTIF`, entre guillemets")
+		return actionRunner(c, path, "reject", new(string), reason)
+	},
+}
+
+var casesRetry = &command{
+	name:     "retry",
+	lang:     french,
+	synopsis: "DOSSIER",
+	summary:  "renvoyer les réponses qui n'ont pas pu être envoyées",
+	text:     `Remet en file d'envoi les réponses de ce dossier dont l'envoi a échoué ; Facteur les envoie à son passage suivant.`,
+	setup: func(c *command, fs *flag.FlagSet) runner {
+		path := configFlag(fs, french)
+		return actionRunner(c, path, "retry", new(string), new(string))
+	},
+}
+
+// actionRunner runs release, reject or retry on the case named in args.
+func actionRunner(c *command, path *string, action string, flow, reason *string) runner {
+	return func(args []string, stdout, stderr io.Writer) int {
+		ref, ok := oneRef(c, args, stderr)
+		if !ok {
 			return 2
 		}
-		f := store.CaseFilter{Limit: *limit, Search: *search}
-		if *state != "" {
-			f.States = []store.CaseState{store.CaseState(*state)}
+		ctx := context.Background()
+		st, code := openCases(ctx, c, *path, stderr)
+		if st == nil {
+			return code
 		}
-		cases, err := st.Cases(ctx, f)
-		if err != nil {
-			fmt.Fprintf(stderr, "facteur cases: %v\n", err)
-			return 1
-		}
-		return printCases(stdout, cases)
-	case "show":
-		if len(rest) != 1 {
-			fmt.Fprintln(stderr, "usage: facteur cases show REF")
-			return 2
-		}
-		return showCase(ctx, stdout, stderr, st, rest[0])
-	case "release", "reject", "retry":
-		return actOnCase(ctx, sub, rest, stdout, stderr, st)
+		defer st.Close()
+		return actOnCase(ctx, action, ref, *flow, *reason, stdout, stderr, st)
 	}
-	fmt.Fprintf(stderr, "facteur cases: unknown subcommand %q (list, show, release, reject, retry)\n", sub)
-	return 2
+}
+
+// oneRef returns the one argument of a command on a case: its reference.
+func oneRef(c *command, args []string, stderr io.Writer) (string, bool) {
+	switch len(args) {
+	case 1:
+		return args[0], true
+	case 0:
+		c.usageError(stderr, "indiquez le numéro du dossier, par exemple FAC-2026-000123")
+	default:
+		c.usageError(stderr, fmt.Sprintf("un seul numéro de dossier, pas %d (%s)", len(args), strings.Join(args, " ")))
+	}
+	return "", false
+}
+
+// caseStates are the states of a case, in the order of their life.
+var caseStates = []store.CaseState{
+	store.CaseNew, store.CaseRouted, store.CaseDepositing, store.CaseDeposited, store.CaseIntegrated,
+	store.CasePaid, store.CaseRejected, store.CaseAwaitingSupplier, store.CaseGuided, store.CaseHeld,
+	store.CaseIgnored, store.CaseDuplicate,
+}
+
+// stateTable lists the states, their names and labels, for the help and
+// the refusal of an unknown one.
+func stateTable() string {
+	var b strings.Builder
+	for _, s := range caseStates {
+		fmt.Fprintf(&b, "  %-19s %s\n", s, stateLabel(s))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// parseState reads the state a finance clerk names: its name (held) or
+// its label (« à examiner »), whatever the case, accents, spaces and
+// punctuation.
+func parseState(v string) (store.CaseState, bool) {
+	want := foldState(v)
+	if want == "" {
+		return "", false
+	}
+	for _, s := range caseStates {
+		if foldState(string(s)) == want || foldState(stateLabel(s)) == want {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// foldState lowers v, drops its accents and keeps its letters and digits,
+// one space between words: "Déposée, en traitement" → "deposee en traitement".
+func foldState(v string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range norm.NFD.String(v) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			space = true
+		}
+	}
+	return b.String()
+}
+
+// openCases opens the store of the configuration at path for a cases
+// command, or says in French why it cannot: nil then, with the exit status.
+// It never creates a database: the daemon does.
+func openCases(ctx context.Context, c *command, path string, stderr io.Writer) (*store.Store, int) {
+	if code, ok := configGiven(c, path, stderr); !ok {
+		return nil, code
+	}
+	if _, err := os.ReadFile(path); err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, casesFailure(c, stderr, fmt.Sprintf("accès refusé au fichier de configuration %s. %s", path, asServiceUser), nil)
+		}
+		return nil, casesFailure(c, stderr, fmt.Sprintf("le fichier de configuration %s ne peut pas être lu", path), err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s : le fichier de configuration %s est incorrect ; le service informatique peut le vérifier avec « facteur check-config %s ».\n", c.path(), path, path)
+		var ps config.Problems
+		if errors.As(err, &ps) {
+			fmt.Fprintln(stderr, "Détail pour le service informatique :")
+			for _, p := range ps {
+				fmt.Fprintf(stderr, "  %s\n", p)
+			}
+		}
+		return nil, 2
+	}
+	dir := cfg.Instance.DataDir
+	if _, err := os.Stat(filepath.Join(dir, store.DatabaseFile)); err != nil {
+		switch {
+		case errors.Is(err, fs.ErrPermission):
+			return nil, casesFailure(c, stderr, fmt.Sprintf("accès refusé aux données de Facteur (%s). %s", dir, asServiceUser), nil)
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, casesFailure(c, stderr, fmt.Sprintf("aucune base de données dans %s : Facteur n'y a encore rien enregistré "+
+				"(le service a-t-il démarré ?), ou instance.data_dir ne désigne pas le bon répertoire", dir), nil)
+		}
+		return nil, casesFailure(c, stderr, fmt.Sprintf("les données de Facteur (%s) ne peuvent pas être lues", dir), err)
+	}
+	st, err := store.Open(ctx, dir, store.Options{})
+	switch {
+	case err == nil:
+		return st, 0
+	case errors.Is(err, store.ErrNewerSchema):
+		return nil, casesFailure(c, stderr, fmt.Sprintf("la base de données de %s a été écrite par une version plus récente de Facteur "+
+			"que cette commande (facteur --version) ; utilisez la commande de la version installée avec le service", dir), nil)
+	case errors.Is(err, fs.ErrPermission):
+		return nil, casesFailure(c, stderr, fmt.Sprintf("accès refusé aux données de Facteur (%s). %s", dir, asServiceUser), nil)
+	}
+	return nil, casesFailure(c, stderr, fmt.Sprintf("les données de Facteur (%s) ne peuvent pas être ouvertes", dir), err)
+}
+
+// asServiceUser says how to run a command with the service's rights.
+const asServiceUser = "Lancez la commande avec les droits du service : sudo -u facteur facteur cases …"
+
+// casesFailure prints what failed, in French, and the technical detail
+// for the IT department when there is one; the exit status is 1.
+func casesFailure(c *command, stderr io.Writer, what string, err error) int {
+	fmt.Fprintf(stderr, "%s : %s.\n", c.path(), strings.TrimSuffix(what, "."))
+	if err != nil {
+		fmt.Fprintf(stderr, "Détail pour le service informatique : %s\n", technical(err))
+	}
+	return 1
+}
+
+// technical is an error's text for the IT department, without the names
+// of Facteur's packages that prefix it (store:, gateway:, config:).
+func technical(err error) string {
+	return strings.NewReplacer("store: ", "", "gateway: ", "", "config: ", "").Replace(err.Error())
 }
 
 // actOnCase carries out what a finance clerk decided about a case:
@@ -137,19 +383,8 @@ func cmdCases(args []string, stdout, stderr io.Writer) int {
 //
 // The daemon picks the change up at its next pass; the ledger records who
 // made it.
-func actOnCase(ctx context.Context, action string, args []string, stdout, stderr io.Writer, st *store.Store) int {
-	fs := flag.NewFlagSet("cases "+action, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	flow := fs.String("flow", "", "with release: the Chorus Pro flow number under which the invoice was found deposited")
-	reason := fs.String("reason", "", "with reject: why the case is set aside (required)")
-	if len(args) == 0 {
-		fmt.Fprintf(stderr, "usage: facteur cases %s REF [options]\n", action)
-		return 2
-	}
-	ref := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
-	}
+func actOnCase(ctx context.Context, action, ref, flowArg, reasonArg string, stdout, stderr io.Writer, st *store.Store) int {
+	flow, reason := &flowArg, &reasonArg
 	g := gateway.New(gateway.Options{Store: st})
 	who := operator()
 	var (
@@ -165,7 +400,7 @@ func actOnCase(ctx context.Context, action string, args []string, stdout, stderr
 		a, err = g.RetryReplies(ctx, ref, who)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "facteur cases: %s : %s\n", ref, frenchActionError(err, a.Case.State))
+		fmt.Fprintf(stderr, "facteur cases %s : dossier %s : %s.\n", action, ref, frenchActionError(err, a.Case.State))
 		return 1
 	}
 	switch {
@@ -195,7 +430,7 @@ func frenchActionError(err error, from store.CaseState) string {
 	case errors.Is(err, gateway.ErrNoFailedReply):
 		return "aucune réponse en échec pour ce dossier"
 	}
-	return "erreur : " + err.Error()
+	return "erreur technique, à transmettre au service informatique : " + technical(err)
 }
 
 // operator names the person acting, for the ledger.
@@ -235,12 +470,11 @@ func printCases(w io.Writer, cases []store.Case) int {
 func showCase(ctx context.Context, w, stderr io.Writer, st *store.Store, ref string) int {
 	c, err := st.CaseByRef(ctx, ref)
 	if errors.Is(err, store.ErrNotFound) {
-		fmt.Fprintf(stderr, "facteur cases: aucun dossier %s\n", ref)
+		fmt.Fprintf(stderr, "facteur cases show : aucun dossier %s.\n", ref)
 		return 1
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "facteur cases: %v\n", err)
-		return 1
+		return showFailure(stderr, ref, err)
 	}
 	row := func(label, v string) {
 		if v != "" {
@@ -266,16 +500,14 @@ func showCase(ctx context.Context, w, stderr io.Writer, st *store.Store, ref str
 	row("Dernière erreur", c.LastError)
 	docs, err := st.DocumentsOfMessage(ctx, c.MessageID)
 	if err != nil {
-		fmt.Fprintf(stderr, "facteur cases: %v\n", err)
-		return 1
+		return showFailure(stderr, ref, err)
 	}
 	for _, d := range docs {
 		row("Pièce jointe", documentLabel(d))
 	}
 	items, err := st.OutboxOfCase(ctx, c.ID)
 	if err != nil {
-		fmt.Fprintf(stderr, "facteur cases: %v\n", err)
-		return 1
+		return showFailure(stderr, ref, err)
 	}
 	for _, it := range items {
 		status := map[store.OutboxState]string{store.OutboxQueued: "en attente d'envoi", store.OutboxSent: "envoyée", store.OutboxFailed: "échec de l'envoi"}[it.State]
@@ -283,8 +515,7 @@ func showCase(ctx context.Context, w, stderr io.Writer, st *store.Store, ref str
 	}
 	ledger, err := st.Ledger(ctx, store.EntityCase, c.ID)
 	if err != nil {
-		fmt.Fprintf(stderr, "facteur cases: %v\n", err)
-		return 1
+		return showFailure(stderr, ref, err)
 	}
 	fmt.Fprintln(w, "\nHistorique :")
 	for _, e := range ledger {
@@ -295,6 +526,13 @@ func showCase(ctx context.Context, w, stderr io.Writer, st *store.Store, ref str
 		fmt.Fprintf(w, "  %s  %s → %s  %s\n", e.At.Local().Format(time.DateTime), from, stateLabel(store.CaseState(e.To)), e.Note)
 	}
 	return 0
+}
+
+// showFailure says that the case ref could not be read, and why for the
+// IT department; the exit status is 1.
+func showFailure(stderr io.Writer, ref string, err error) int {
+	fmt.Fprintf(stderr, "facteur cases show : le dossier %s n'a pas pu être lu.\nDétail pour le service informatique : %s\n", ref, technical(err))
+	return 1
 }
 
 func dash(s string) string {
