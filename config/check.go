@@ -18,10 +18,13 @@ import (
 // A missing secret file is reported alongside a wrong port, not only once
 // the file is otherwise right.
 //
-// cfg is nil when there is any problem. warnings lists what is allowed but
-// worth a look (see [Config.Warnings]), including what cannot be checked
-// from here: a systemd credential is only visible to the service, so
-// outside it ($CREDENTIALS_DIRECTORY unset) it is a warning, not a problem.
+// cfg is what could be read of the file, defaults applied: nil when the
+// file cannot be read or is not TOML; to be used only when ps is empty
+// (check-config looks at the register file it names either way). warnings
+// lists what is allowed but worth a look (see [Config.Warnings]), including
+// what cannot be checked from here: a systemd credential is only visible to
+// the service, so outside it ($CREDENTIALS_DIRECTORY unset) it is a
+// warning, not a problem.
 func Check(path string) (cfg *Config, ps Problems, warnings []string) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -37,11 +40,7 @@ func Check(path string) (cfg *Config, ps Problems, warnings []string) {
 			ps = append(ps, p)
 		}
 	}
-	warnings = append(c.Warnings(), warnings...)
-	if len(ps) > 0 {
-		return nil, ps, warnings
-	}
-	return c, nil, warnings
+	return c, ps, append(c.Warnings(), warnings...)
 }
 
 // related reports whether key is, contains or is inside the key of one of

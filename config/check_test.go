@@ -61,8 +61,8 @@ func TestCheckReportsEverythingAtOnce(t *testing.T) {
 		fmt.Sprintf("host = \"imap.mairie.example\"\nport = 99999\nca_file = %q", filepath.Join(dir, "absent-ca.pem")), 1)
 	src = strings.Replace(src, `siret = "200 071 892 00067"`, `siret = "20007189200068"`, 1)
 	cfg, ps, _ := Check(writeConfig(t, src))
-	if cfg != nil {
-		t.Fatal("Check returned a configuration along with problems")
+	if cfg == nil || cfg.Instance.DataDir != notDir {
+		t.Fatal("Check did not return what it read of the file")
 	}
 	wantKeys(t, ps, map[string]string{
 		"mailbox[0].port":           "between 1 and 65535",
