@@ -56,6 +56,10 @@ type command struct {
 	subs       []*command
 	defaultSub string
 	parent     *command
+	// raw, when set, runs the command with its arguments unparsed: a
+	// command that parses its own flags and prints its own help (backup,
+	// restore); setup then only serves the man page.
+	raw runner
 }
 
 // path is the command as typed: "facteur cases list".
@@ -96,6 +100,9 @@ func (c *command) sub(name string) *command {
 // parsed by the parent command (facteur cases --config FILE list): a
 // subcommand declaring the same flag starts from their values.
 func (c *command) execute(args []string, inherited *flag.FlagSet, stdout, stderr io.Writer) int {
+	if c.raw != nil {
+		return c.raw(args, stdout, stderr)
+	}
 	fs, run := c.flags()
 	if inherited != nil {
 		inherited.Visit(func(f *flag.Flag) {
@@ -373,12 +380,23 @@ func paragraphs(text string) []paragraph {
 
 // wrap breaks s into lines of at most width runes, between words; a word
 // longer than width has a line of its own. It returns one line at least.
+//
+// French punctuation keeps its space before it on the same line: no line
+// begins with ";", ":", "!", "?" or "»", and none ends with "«".
 func wrap(s string, width int) []string {
+	var words []string
+	for _, w := range strings.Fields(s) {
+		if n := len(words); n > 0 && (isFrenchPunct(w) || words[n-1] == "«") {
+			words[n-1] += " " + w // one unbreakable word
+			continue
+		}
+		words = append(words, w)
+	}
 	var (
 		lines []string
 		line  string
 	)
-	for _, word := range strings.Fields(s) {
+	for _, word := range words {
 		switch {
 		case line == "":
 			line = word
@@ -390,6 +408,16 @@ func wrap(s string, width int) []string {
 		}
 	}
 	return append(lines, line)
+}
+
+// isFrenchPunct reports whether w is a punctuation sign that French
+// typography puts after a space: ; : ! ? ».
+func isFrenchPunct(w string) bool {
+	switch w {
+	case ";", ":", "!", "?", "»":
+		return true
+	}
+	return false
 }
 
 // configFlag declares --config, with its default, in the command's language.

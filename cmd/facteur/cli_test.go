@@ -59,6 +59,9 @@ func TestHelpEverywhere(t *testing.T) {
 			if c.lang == french {
 				usage = "Utilisation : " + c.path()
 			}
+			if c.raw != nil { // backup, restore: their own help
+				usage = "usage: " + c.path()
+			}
 			if !strings.HasPrefix(out, usage) || strings.Contains(out, "Usage of") {
 				t.Errorf("facteur %s:\n%s", strings.Join(args, " "), out)
 			}
@@ -75,6 +78,11 @@ func TestHelpEverywhere(t *testing.T) {
 			})
 		}
 		_, want, _ := runCLI(t, append(argv(c), "--help")...)
+		if c.raw != nil {
+			var b strings.Builder
+			c.help(&b)
+			want = b.String()
+		}
 		if code, out, _ := runCLI(t, append([]string{"help"}, argv(c)...)...); code != 0 || out != want {
 			t.Errorf("facteur help %s: exit %d\n%s", strings.Join(argv(c), " "), code, out)
 		}
@@ -234,7 +242,11 @@ func TestConfigDefault(t *testing.T) {
 	}
 	for _, c := range everyCommand() {
 		fs, _ := c.flags()
-		if f := fs.Lookup("config"); f != nil && c != inspectCommand && f.DefValue != configDefault {
+		want := configDefault
+		if c.raw != nil { // backup, restore: their own flag
+			want = defaultConfig
+		}
+		if f := fs.Lookup("config"); f != nil && c != inspectCommand && f.DefValue != want {
 			t.Errorf("%s --config defaults to %q", c.path(), f.DefValue)
 		}
 	}

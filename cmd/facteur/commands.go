@@ -38,7 +38,7 @@ after the arguments.`,
 func init() {
 	root.subs = []*command{
 		runCommand, demoCommand, checkConfigCommand, inspectCommand, casesCommand, sandboxCommand,
-		versionCommand, helpCommand, manCommand,
+		backupEntry, restoreEntry, versionCommand, helpCommand, manCommand,
 	}
 	link(root)
 }
@@ -206,6 +206,41 @@ func handOver(c *command, fs *flag.FlagSet, fn runner, withArgs bool) runner {
 		out = append(out, "--")
 		return fn(append(out, args...), stdout, stderr)
 	}
+}
+
+// backup and restore parse their own flags and print their own help
+// (backup.go); their entries give the man page their synopsis, the text of
+// their help and their flags.
+var (
+	backupEntry = &command{
+		name:     "backup",
+		synopsis: "[--config FILE] DIR",
+		summary:  "write a consistent copy of the data directory into DIR, the daemon running",
+		text:     usageText(backupUsage),
+		setup:    func(c *command, fs *flag.FlagSet) runner { return backupCommand(false, fs) },
+		raw:      func(args []string, stdout, stderr io.Writer) int { return cmdBackup(false, args, stdout, stderr) },
+	}
+	restoreEntry = &command{
+		name:     "restore",
+		synopsis: "[--config FILE] DIR",
+		summary:  "restore the backup in DIR into the configured data directory",
+		text:     usageText(restoreUsage),
+		setup:    func(c *command, fs *flag.FlagSet) runner { return backupCommand(true, fs) },
+		raw:      func(args []string, stdout, stderr io.Writer) int { return cmdBackup(true, args, stdout, stderr) },
+	}
+)
+
+// usageText is the text of a usage message, without its first line (the
+// usage line) and its last (the "flags:" heading).
+func usageText(usage string) string {
+	lines := strings.Split(strings.TrimSpace(usage), "\n")
+	if len(lines) > 0 && strings.HasPrefix(lines[0], "usage:") {
+		lines = lines[1:]
+	}
+	if n := len(lines); n > 0 && strings.HasSuffix(lines[n-1], ":") {
+		lines = lines[:n-1]
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
 var versionCommand = &command{

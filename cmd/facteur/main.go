@@ -42,12 +42,6 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		switch cmd, rest := args[0], args[1:]; cmd {
-		case "backup", "restore":
-			return cmdBackup(cmd == "restore", rest, stdout, stderr)
-		}
-	}
 	return root.execute(args, nil, stdout, stderr)
 }
 
