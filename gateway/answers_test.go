@@ -51,7 +51,7 @@ func TestBudgetAskedAndAnswered(t *testing.T) {
 		"Budget circuit automobile\u00a0: 200 071 892 00059")
 	items, _ := h.st.OutboxOfCase(h.ctx, c.ID)
 	h.deliver(samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "RE: " + items[0].Subject,
-		Body: "Bonjour,\n\nElle est pour le budget eau potable.\n\nCordialement\n\n> Budget principal : 200 071 892 00067\n",
+		Body:    "Bonjour,\n\nElle est pour le budget eau potable.\n\nCordialement\n\n> Budget principal : 200 071 892 00067\n",
 		Headers: [][2]string{{"In-Reply-To", "<" + items[0].HeaderMessageID + ">"}}})
 	h.run()
 	c, _ = h.st.Case(h.ctx, c.ID)
