@@ -235,7 +235,7 @@ func DecideMessage(m *parser.Message) Decision {
 	case len(m.Documents) == 0 && announcesAttachment(m):
 		return Decision{Outcome: Ask, Missing: MissingInvoice,
 			Reason:         "le message annonce une facture mais ne comporte aucune pièce jointe ; la facture est demandée au fournisseur",
-			SupplierReason: "Votre message annonce une pièce jointe, mais aucun fichier n'y était joint."}
+			SupplierReason: supplierNothingAttached}
 	case len(m.Documents) == 0 && asksSomething(m):
 		return Decision{Outcome: Hold, Reason: fmt.Sprintf("message sans pièce jointe (« %s ») : une question ou une demande, à lire", truncate(m.Subject, 120))}
 	}
@@ -304,7 +304,7 @@ func askForPDFs(ds []parser.Document) Decision {
 	var why, toSupplier []string
 	for _, d := range ds {
 		why = append(why, fmt.Sprintf("« %s » : %s", d.Name, DocumentProblem(d)))
-		toSupplier = append(toSupplier, fmt.Sprintf("Le fichier « %s » %s.", d.Name, supplierDocProblem(d)))
+		toSupplier = append(toSupplier, supplierFileProblem(d))
 	}
 	return Decision{Outcome: Ask, Missing: MissingInvoice,
 		Reason:         "pièces jointes illisibles : " + strings.Join(why, " ; ") + " ; une facture au format PDF est demandée au fournisseur",
@@ -318,7 +318,7 @@ func askForPDFs(ds []parser.Document) Decision {
 func askForPDF(d parser.Document, why string) Decision {
 	return Decision{Outcome: Ask, Missing: MissingInvoice,
 		Reason:         why + " ; une facture au format PDF est demandée au fournisseur",
-		SupplierReason: fmt.Sprintf("Le fichier « %s » %s.", d.Name, supplierDocProblem(d))}
+		SupplierReason: supplierFileProblem(d)}
 }
 
 // docProblem is what is wrong with a document Facteur could not read: the

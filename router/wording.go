@@ -1,11 +1,24 @@
 package router
 
-import "facteur/parser"
+import (
+	"fmt"
+
+	"facteur/parser"
+)
 
 // What the router says of a document it could not read, in French: to the
 // supplier (the end of "Le fichier « X » …", sent in a reply) and to
 // finance staff (the reason of a held or asked case). The decisions are in
 // router.go; only their words are here.
+
+// supplierNothingAttached tells the supplier that the attachment its
+// message announces is not there.
+const supplierNothingAttached = "Votre message annonce une pièce jointe, mais aucun fichier n'y était joint."
+
+// supplierFileProblem tells the supplier what is wrong with one file.
+func supplierFileProblem(d parser.Document) string {
+	return fmt.Sprintf("Le fichier « %s » %s.", d.Name, supplierDocProblem(d))
+}
 
 // supplierDocProblem says to the supplier what is wrong with an
 // attachment.
