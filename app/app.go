@@ -40,6 +40,9 @@ type Options struct {
 	// Now is the clock of the store and the gateway (tests move it); nil:
 	// time.Now. Store.Now, when set, wins for the store.
 	Now func() time.Time
+	// Systemd tunes the notifications to systemd (READY, STATUS, the
+	// watchdog); see systemd.go.
+	Systemd SystemdOptions
 }
 
 // App is a wired Facteur.
@@ -51,6 +54,7 @@ type App struct {
 	gateway  *gateway.Gateway
 	poll     time.Duration
 	register *register.File // nil without an engagement register
+	systemd  SystemdOptions
 }
 
 // New resolves the secrets, opens the store and builds every component. It
@@ -82,7 +86,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, store: st, poll: o.GatewayPoll}
+	a := &App{cfg: cfg, log: log, store: st, poll: o.GatewayPoll, systemd: o.Systemd}
 
 	var own []string
 	for _, mb := range cfg.Mailboxes {
@@ -271,7 +275,9 @@ func (a *App) Gateway() *gateway.Gateway { return a.gateway }
 func (a *App) Watchers() []*imapwatch.Watcher { return a.watchers }
 
 // Run runs the watchers and the gateway until ctx is cancelled, then waits
-// for them to stop.
+// for them to stop. Under systemd (Type=notify) it says when it is ready,
+// keeps a status line and pings the watchdog while its loops make progress
+// (systemd.go).
 func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -302,6 +308,9 @@ func (a *App) Run(ctx context.Context) error {
 	start("gateway", func() error { return a.gateway.Run(ctx, a.poll) })
 	start("password watch", func() error { a.watchPassword(ctx); return nil })
 	a.log.Info("facteur running", "mailboxes", len(a.watchers), "data_dir", a.cfg.Instance.DataDir)
+	// Every loop is started: READY=1 (under systemd), then the status and
+	// the watchdog's pings while they make progress, STOPPING=1 at the end.
+	start("systemd notifications", func() error { a.superviseSystemd(ctx, a.systemd); return nil })
 	wg.Wait()
 	close(errs)
 	for err := range errs {
