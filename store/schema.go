@@ -171,4 +171,9 @@ CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
 	`ALTER TABLE messages ADD COLUMN not_downloaded TEXT NOT NULL DEFAULT '';
 ALTER TABLE documents ADD COLUMN problem TEXT NOT NULL DEFAULT '';
 ALTER TABLE documents ADD COLUMN problem_limit TEXT NOT NULL DEFAULT '';`,
+	// 6: the IBAN an invoice names, so that one differing from the
+	// supplier's earlier invoices is noticed (the "changement de RIB"
+	// fraud), with the index that finds a supplier's cases.
+	`ALTER TABLE cases ADD COLUMN iban TEXT NOT NULL DEFAULT '';
+CREATE INDEX cases_by_supplier ON cases (supplier_siret, id);`,
 }

@@ -609,3 +609,52 @@ func TestUpdatePanicRollsBack(t *testing.T) {
 		t.Fatal("the write lock was never released")
 	}
 }
+
+// KnownIBAN is the IBAN of the supplier's latest invoice that went through.
+func TestKnownIBAN(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), Options{})
+	id, _, err := s.Ingest(ctx, Incoming{Mailbox: "m", UIDValidity: 1, UID: 1, Raw: []byte("Subject: x\r\n\r\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first, held, latest Case
+	err = s.Update(ctx, func(tx *Tx) error {
+		for _, c := range []struct {
+			c     *Case
+			iban  string
+			state CaseState
+		}{{&first, "FR7630006000011234567890189", CaseDeposited}, {&held, "FR7612345000011234567890143", CaseHeld}, {&latest, "", CaseNew}} {
+			var err error
+			if *c.c, err = tx.CreateCase("FAC", id, 0, CaseFields{SupplierSIRET: "52309874700042", IBAN: c.iban}); err != nil {
+				return err
+			}
+			if c.state == CaseDeposited {
+				for _, st := range []CaseState{CaseRouted, CaseDepositing, CaseDeposited} {
+					from := map[CaseState]CaseState{CaseRouted: CaseNew, CaseDepositing: CaseRouted, CaseDeposited: CaseDepositing}[st]
+					if err := tx.MoveCase(c.c.ID, from, st, "", CaseFields{}); err != nil {
+						return err
+					}
+				}
+			} else if c.state == CaseHeld {
+				if err := tx.MoveCase(c.c.ID, CaseNew, CaseHeld, "", CaseFields{}); err != nil {
+					return err
+				}
+			}
+		}
+		iban, ref, err := tx.KnownIBAN("52309874700042", latest.ID)
+		if err != nil {
+			return err
+		}
+		if iban != "FR7630006000011234567890189" || ref != first.Ref {
+			t.Errorf("KnownIBAN = %q %q; want the deposited invoice's, not the held one's", iban, ref)
+		}
+		if iban, _, _ := tx.KnownIBAN("52309874700042", first.ID); iban != "" {
+			t.Errorf("KnownIBAN except the only one = %q", iban)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -199,6 +199,9 @@ type CaseFields struct {
 	NoReply string
 	// Lifecycle is the latest status of the invoice on Chorus Pro.
 	Lifecycle string
+	// IBAN is the account the invoice asks to be paid to, compacted
+	// (set when the case is opened).
+	IBAN string
 }
 
 // CreateCase opens a case in state new and gives it its reference
@@ -223,11 +226,11 @@ RETURNING value`, counter).Scan(&seq)
 	res, err := tx.exec(`
 INSERT INTO cases (ref, message_id, document_id, state, supplier_name, supplier_siret, supplier_email,
 	invoice_number, invoice_date, amount_with_vat, currency, budget, recipient_siret, engagement, syntax,
-	flow_number, deposit_date, flow_state, no_reply, created_at, updated_at, next_attempt_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	flow_number, deposit_date, flow_state, no_reply, created_at, updated_at, next_attempt_at, iban)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		ref, messageID, doc, CaseNew, f.SupplierName, f.SupplierSIRET, f.SupplierEmail,
 		f.InvoiceNumber, f.InvoiceDate, f.AmountWithVAT, f.Currency, f.Budget, f.RecipientSIRET, f.Engagement, f.Syntax,
-		f.FlowNumber, f.DepositDate, f.FlowState, f.NoReply, now, now, now)
+		f.FlowNumber, f.DepositDate, f.FlowState, f.NoReply, now, now, now, f.IBAN)
 	if err != nil {
 		return Case{}, fmt.Errorf("create case: %w", err)
 	}
@@ -569,4 +572,24 @@ func (tx *Tx) SetInvoiceID(caseID, invoiceID int64) error {
 // its state (e.g. a new lifecycle status reported by Chorus Pro).
 func (tx *Tx) Note(entity Entity, id int64, state, note string) error {
 	return tx.ledger(entity, id, state, state, note)
+}
+
+// KnownIBAN returns the IBAN of the supplier's latest invoice that went
+// through (deposited, integrated or paid) other than the case except, and
+// that case's reference; "" when there is none.
+func (tx *Tx) KnownIBAN(sellerSIRET string, except int64) (iban, ref string, err error) {
+	if sellerSIRET == "" {
+		return "", "", nil
+	}
+	err = tx.tx.QueryRowContext(tx.ctx, `
+SELECT iban, ref FROM cases
+WHERE supplier_siret = ? AND id != ? AND iban != '' AND state IN (?, ?, ?)
+ORDER BY id DESC LIMIT 1`, sellerSIRET, except, CaseDeposited, CaseIntegrated, CasePaid).Scan(&iban, &ref)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("known IBAN: %w", err)
+	}
+	return iban, ref, nil
 }

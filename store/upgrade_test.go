@@ -81,6 +81,7 @@ var fixtureRows = []struct {
 		VALUES (3, 'comptabilite', 7, 13, 'cc33', 300, 'cc33.eml', 'received', 1795597400000, 1795597400000, 1795597400000,
 		'{"size":94371840,"limit":41943040,"folder":"INBOX","attachments":[{"name":"scan.pdf","media_type":"application/pdf","size":94000000}]}')`},
 	{5, `UPDATE documents SET problem = 'limit', problem_limit = 'pages' WHERE id = 1`},
+	{6, `UPDATE cases SET iban = 'FR7630006000011234567890189' WHERE id = 1`},
 }
 
 // writeFixture makes the database version v of Facteur created, with the
