@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"facteur/chorus/sandbox"
+	"facteur/ident"
 	"facteur/samples"
 	"facteur/store"
 )
@@ -138,4 +139,40 @@ func TestRequestPromisesOnlyWhatWillHappen(t *testing.T) {
 	h2.deliver(invoiceMail(t, "T-PROM2", samples.CASQBudgetPrincipal, "", "", "Facture T-PROM2", ""))
 	h2.run()
 	wantAll(t, "the request to an attached supplier", h2.lastText(), "Il vous suffit de répondre", "nous déposerons votre facture")
+}
+
+// TestChangedIBANIsHeld: a known supplier's invoice asking to be paid to
+// another account is held for finance with both IBANs; the sender is told
+// the bank details will be checked through its usual contact, and no IBAN
+// is written to it.
+func TestChangedIBANIsHeld(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	h.deliver(invoiceMail(t, "T-RIB1", samples.CASQBudgetPrincipal, "", "EJ-2026-51", "Facture T-RIB1", ""))
+	h.run()
+	first := h.onlyCase()
+	if first.FlowNumber == "" {
+		t.Fatalf("first invoice %s %q: not deposited", first.State, first.Reason)
+	}
+	s := samples.DemoSuppliers()[1]
+	inv := s.Invoice("T-RIB2", "2026-11-21", samples.CASQBudgetPrincipal, "", "EJ-2026-52")
+	inv.SellerIBAN = "FR55 1027 8060 0000 0202 8090 136"
+	pdf, err := samples.FacturX(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.deliver(samples.Mail{From: s.Email, To: samples.CASQMailbox, Subject: "Facture T-RIB2 – nouvelles coordonnées bancaires",
+		Attachments: []samples.Attachment{{Name: "T-RIB2.pdf", Data: pdf}}})
+	h.run()
+	c := h.cases()[0]
+	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "FR55 1027 8060") || !strings.Contains(c.Reason, first.Ref) {
+		t.Fatalf("second invoice %s %q; want held with both IBANs", c.State, c.Reason)
+	}
+	if n := len(h.sandbox.Deposits()); n != 1 {
+		t.Errorf("%d deposits, want only the first", n)
+	}
+	text := h.lastText()
+	wantAll(t, "the notice", text, "vérification des coordonnées bancaires", "interlocuteur habituel")
+	if strings.Contains(text, "FR55") || strings.Contains(text, "FR76") || strings.Contains(strings.ReplaceAll(text, " ", ""), ident.Compact(s.IBAN)) {
+		t.Errorf("the notice writes an IBAN:\n%s", text)
+	}
 }

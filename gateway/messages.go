@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"facteur/ident"
 	"facteur/notifier"
 	"facteur/parser"
 	"facteur/router"
@@ -165,6 +166,7 @@ func (g *Gateway) openCase(tx *store.Tx, m store.Message, pm *parser.Message, do
 		f.SupplierName, f.SupplierSIRET = inv.Seller.Name, inv.Seller.SIRET
 		f.InvoiceNumber, f.InvoiceDate = inv.Number, inv.IssueDate
 		f.AmountWithVAT, f.Currency = inv.TotalWithVAT, inv.Currency
+		f.IBAN = ident.Compact(inv.IBAN)
 	}
 	c, err := tx.CreateCase(g.o.CasePrefix, m.ID, docID, f)
 	if err != nil {
@@ -213,7 +215,15 @@ func (g *Gateway) apply(tx *store.Tx, c store.Case, pm *parser.Message, dec rout
 		return g.enqueue(tx, c, pm, notifier.Reply{Kind: notifier.KindGuide, ServiceCode: dec.Service,
 			EngagementRequired: dec.EngagementRequired, ServiceRequired: dec.ServiceRequired, ServiceChoices: dec.ServiceChoices})
 	case router.Hold:
-		return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason, set)
+		if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason, set); err != nil {
+			return err
+		}
+		if dec.BankCheck {
+			// The sender is told the bank details will be checked with
+			// the supplier, never which ones are known.
+			return g.enqueue(tx, c, pm, notifier.Reply{Kind: notifier.KindBankCheck})
+		}
+		return nil
 	case router.Dup:
 		if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseDuplicate, dec.Reason, set); err != nil {
 			return err

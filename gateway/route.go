@@ -13,6 +13,7 @@ import (
 // for a decision that records nothing (Route).
 type history interface {
 	LiveCaseFor(sellerSIRET, number string) (*store.Case, error)
+	KnownIBAN(sellerSIRET string, except int64) (iban, ref string, err error)
 }
 
 // decideInvoice is the router's decision on one invoice document of a
@@ -28,6 +29,9 @@ func decideInvoice(h history, rules router.Rules, pm *parser.Message, d *parser.
 	}
 	if prior != nil && prior.ID != self {
 		in.Prior = &router.Prior{Ref: prior.Ref, State: string(prior.State), Amount: prior.AmountWithVAT, Currency: prior.Currency}
+	}
+	if in.KnownIBAN, in.KnownIBANRef, err = h.KnownIBAN(d.Invoice.Seller.SIRET, self); err != nil {
+		return router.Decision{}, err
 	}
 	return router.Decide(rules, in), nil
 }
@@ -80,7 +84,13 @@ func (s storeHistory) LiveCaseFor(seller, number string) (*store.Case, error) {
 	return s.st.LiveCaseFor(s.ctx, seller, number)
 }
 
+func (s storeHistory) KnownIBAN(seller string, except int64) (string, string, error) {
+	return s.st.KnownIBAN(s.ctx, seller, except)
+}
+
 // noHistory is the history of a gateway without a store: none.
 type noHistory struct{}
 
 func (noHistory) LiveCaseFor(string, string) (*store.Case, error) { return nil, nil }
+
+func (noHistory) KnownIBAN(string, int64) (string, string, error) { return "", "", nil }

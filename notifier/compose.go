@@ -40,6 +40,10 @@ const (
 	// KindAlreadyReceived: the invoice sent again was already received
 	// (and deposited): nothing more to do.
 	KindAlreadyReceived Kind = "already_received"
+	// KindBankCheck: the invoice asks to be paid to other bank details
+	// than the supplier's earlier invoices: they will be checked with the
+	// supplier through its usual contact before anything is done.
+	KindBankCheck Kind = "bank_check"
 )
 
 // Budget is one of the public body's budgets, as a reply lists it.

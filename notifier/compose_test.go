@@ -571,6 +571,12 @@ func TestComposeNewKinds(t *testing.T) {
 			checkNoPlaceholder(t, text+p.parts["text/html"])
 		})
 	}
+	// The bank check never writes an IBAN.
+	bc := sampleReply(KindBankCheck)
+	p, _ := compose(t, bc)
+	if text := flat(p.parts["text/plain"]); !strings.Contains(text, "interlocuteur habituel") || strings.Contains(text, "FR76") || strings.Contains(text, "IBAN") {
+		t.Errorf("bank check:\n%s", text)
+	}
 	r := sampleReply(KindNeedBudget)
 	if _, _, err := Compose(r, time.Now()); err == nil {
 		t.Error("a budget question without budgets was composed")

@@ -396,6 +396,21 @@ func newLetter(r Reply) (*letter, error) {
 		l.Recap = append(v.recapRows("ref"), row{Label: "Dossier d'origine", Value: prior})
 		l.Recap = append(l.Recap, v.recapRows("supplier", "number", "date", "amount", "recipient", "siret", "engagement", "deposit", "flow")...)
 
+	case KindBankCheck:
+		// Neither the account asked for nor the one known is written: the
+		// sender may not be the supplier.
+		l.Subject = prefix + "Facture" + v.subjectNumber() + " : vérification des coordonnées bancaires"
+		l.Before = []block{
+			para("Nous avons bien reçu %s et nous vous en remercions.", v.yourInvoice()),
+			para("Les coordonnées bancaires qui y figurent diffèrent de celles que nous connaissons pour votre " +
+				"société. Par mesure de sécurité, elles seront vérifiées auprès de votre société, par " +
+				"l'intermédiaire de votre interlocuteur habituel, avant toute suite donnée à cette facture."),
+			para("Un changement de coordonnées bancaires n'est jamais pris en compte sur la seule foi d'un " +
+				"courriel. Vous n'avez aucune démarche à accomplir en réponse à ce message : nos services " +
+				"reviendront vers vous si nécessaire."),
+		}
+		l.Recap = v.recapRows("ref", "supplier", "number", "date", "amount")
+
 	default:
 		return nil, fmt.Errorf("notifier: unknown reply kind %q", r.Kind)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"facteur/ident"
 	"facteur/parser"
 	"facteur/register"
 )
@@ -146,6 +147,10 @@ type Decision struct {
 	// PriorRef, for a duplicate, is the case the invoice was first
 	// received under.
 	PriorRef string
+	// BankCheck, for a Hold: the invoice's IBAN differs from the
+	// supplier's earlier invoices; the sender is told the bank details
+	// will be checked with the supplier through its usual contact.
+	BankCheck bool
 	// OtherBuyer, for an Ask of the budget: the buyer the invoice names
 	// when it is none of ours (its name and SIRET, as read).
 	OtherBuyer, OtherBuyerSIRET string
@@ -182,6 +187,10 @@ type Input struct {
 	// Budget is the SIRET of the budget the supplier named in answer to
 	// our question; it stands only when the rules cannot tell the budget.
 	Budget string
+	// KnownIBAN is the IBAN of the supplier's latest invoice that went
+	// through (KnownIBANRef its case), "" when none: an invoice asking to
+	// be paid elsewhere is held (the "changement de RIB" fraud).
+	KnownIBAN, KnownIBANRef string
 }
 
 // bounceOrAutoReply reports automatic mail whose attachments are never
@@ -547,6 +556,12 @@ func Decide(r Rules, in Input) Decision {
 	}
 	if syntax == ModePDF {
 		dec.Syntax, dec.Mode = ModePDF, "pdf"
+	}
+	if iban := ident.Compact(inv.IBAN); iban != "" && in.KnownIBAN != "" && iban != ident.Compact(in.KnownIBAN) {
+		return Decision{Outcome: Hold, BankCheck: true, Budget: budget.Name, SIRET: budget.SIRET,
+			Reason: fmt.Sprintf("coordonnées bancaires différentes de celles des factures précédentes du fournisseur : IBAN de la facture %s, "+
+				"IBAN connu %s (dossier %s) ; à vérifier auprès du fournisseur par son interlocuteur habituel avant tout dépôt (fraude au changement de RIB)",
+				ident.FormatIBAN(iban), ident.FormatIBAN(in.KnownIBAN), in.KnownIBANRef)}
 	}
 	dec.Reason = fmt.Sprintf("dépôt pour le %s (SIRET %s)", budget.Name, budget.SIRET)
 	if dec.Mode == "pdf" {

@@ -554,3 +554,23 @@ func TestDecideMessageWithoutInvoice(t *testing.T) {
 		t.Errorf("thanks, quoting an announcement: %+v", dec)
 	}
 }
+
+// TestChangedIBANIsHeld: an invoice asking to be paid to another account
+// than the supplier's earlier invoices is held, never deposited.
+func TestChangedIBANIsHeld(t *testing.T) {
+	d := invoiceDoc("20007189200067", "EJ-1")
+	d.Invoice.IBAN = "FR76 1234 5000 0112 3456 7890 143"
+	in := Input{Message: msg("Facture", ""), Document: d, KnownIBAN: "FR7630006000011234567890189", KnownIBANRef: "FAC-2026-000007"}
+	dec := Decide(casq, in)
+	if dec.Outcome != Hold || !dec.BankCheck || !strings.Contains(dec.Reason, "FAC-2026-000007") || !strings.Contains(dec.Reason, "FR76 3000 6000") {
+		t.Errorf("changed IBAN: %+v", dec)
+	}
+	in.KnownIBAN = "fr76 1234 5000 0112 3456 7890 143"
+	if dec := Decide(casq, in); dec.Outcome != Deposit {
+		t.Errorf("the same IBAN written otherwise: %+v", dec)
+	}
+	in.KnownIBAN = ""
+	if dec := Decide(casq, in); dec.Outcome != Deposit {
+		t.Errorf("a first invoice: %+v", dec)
+	}
+}

@@ -578,10 +578,21 @@ func (tx *Tx) Note(entity Entity, id int64, state, note string) error {
 // through (deposited, integrated or paid) other than the case except, and
 // that case's reference; "" when there is none.
 func (tx *Tx) KnownIBAN(sellerSIRET string, except int64) (iban, ref string, err error) {
+	return knownIBAN(tx.ctx, tx.tx, sellerSIRET, except)
+}
+
+// KnownIBAN is Tx.KnownIBAN outside a transaction (a read).
+func (s *Store) KnownIBAN(ctx context.Context, sellerSIRET string, except int64) (iban, ref string, err error) {
+	return knownIBAN(ctx, s.db, sellerSIRET, except)
+}
+
+func knownIBAN(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, sellerSIRET string, except int64) (iban, ref string, err error) {
 	if sellerSIRET == "" {
 		return "", "", nil
 	}
-	err = tx.tx.QueryRowContext(tx.ctx, `
+	err = q.QueryRowContext(ctx, `
 SELECT iban, ref FROM cases
 WHERE supplier_siret = ? AND id != ? AND iban != '' AND state IN (?, ?, ?)
 ORDER BY id DESC LIMIT 1`, sellerSIRET, except, CaseDeposited, CaseIntegrated, CasePaid).Scan(&iban, &ref)
@@ -589,7 +600,7 @@ ORDER BY id DESC LIMIT 1`, sellerSIRET, except, CaseDeposited, CaseIntegrated, C
 		return "", "", nil
 	}
 	if err != nil {
-		return "", "", fmt.Errorf("known IBAN: %w", err)
+		return "", "", fmt.Errorf("store: known IBAN: %w", err)
 	}
 	return iban, ref, nil
 }
