@@ -63,7 +63,7 @@ func (a *App) superviseSystemd(ctx context.Context, o SystemdOptions) {
 	if err != nil {
 		a.log.Warn("systemd watchdog disabled", "err", err)
 	}
-	s := &systemdState{a: a, n: n, started: time.Now(), stuckAfter: o.StuckAfter, pingTimeout: 10 * time.Second}
+	s := &systemdState{a: a, n: n, started: time.Now(), stuckAfter: o.StuckAfter, pingTimeout: 10 * time.Second, watchdog: interval > 0}
 	check := o.StatusEvery
 	if interval > 0 {
 		check = interval / 2
@@ -120,6 +120,7 @@ type systemdState struct {
 	n                       *sdnotify.Notifier
 	started                 time.Time
 	stuckAfter, pingTimeout time.Duration
+	watchdog                bool // WATCHDOG_USEC is set for this process
 
 	mu          sync.Mutex
 	stuck       []string // the problems found by the latest check
@@ -184,11 +185,16 @@ func (s *systemdState) changed(problems []string) bool {
 		return false
 	}
 	switch {
-	case len(problems) > 0:
+	case len(problems) > 0 && s.watchdog:
 		s.a.log.Error("no progress: systemd watchdog pings stopped (systemd restarts the daemon after WatchdogSec)",
 			"problems", strings.Join(problems, "; "))
-	default:
+	case len(problems) > 0:
+		s.a.log.Error("no progress (no systemd watchdog to restart the daemon: WatchdogSec= is not set)",
+			"problems", strings.Join(problems, "; "))
+	case s.watchdog:
 		s.a.log.Info("progress again: systemd watchdog pings resumed", "after", strings.Join(s.stuck, "; "))
+	default:
+		s.a.log.Info("progress again", "after", strings.Join(s.stuck, "; "))
 	}
 	s.stuck = problems
 	return true

@@ -196,6 +196,21 @@ func TestSystemdNotifications(t *testing.T) {
 	sock.waitFor(t, "STOPPING=1", func(m string) bool { return strings.HasPrefix(m, "STOPPING=1\n") })
 }
 
+// A watchdog set for another process ($WATCHDOG_PID) is not pinged; the
+// status is kept all the same.
+func TestSystemdWatchdogOfAnotherProcess(t *testing.T) {
+	sock := listenNotify(t)
+	t.Setenv("WATCHDOG_PID", strconv.Itoa(os.Getppid()))
+	env, _ := startEnv(t)
+	runApp(t, env.Config)
+	sock.waitFor(t, "READY=1", func(m string) bool { return strings.HasPrefix(m, "READY=1\n") })
+	for i := 0; i < 5; i++ {
+		if m := sock.waitFor(t, "STATUS", func(m string) bool { return isWatchdog(m) || strings.HasPrefix(m, "STATUS=") }); isWatchdog(m) {
+			t.Fatal("WATCHDOG=1 sent for another process's watchdog")
+		}
+	}
+}
+
 // A gateway pass that does not end (Chorus Pro keeps the deposit's
 // connection open without answering, and the client's timeout is long)
 // stops the pings; STOPPING=1 is still sent when the daemon is stopped.
