@@ -176,3 +176,54 @@ func TestChangedIBANIsHeld(t *testing.T) {
 		t.Errorf("the notice writes an IBAN:\n%s", text)
 	}
 }
+
+// TestStatusInquiry: "où en est ma facture ?" from the supplier's address
+// gets where it stands; an invoice we do not know gets told so; a
+// stranger learns nothing of another supplier's invoices; a question
+// naming two invoices goes to a person.
+func TestStatusInquiry(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	s := samples.DemoSuppliers()[1]
+	h.deliver(invoiceMail(t, "T-OU1", samples.CASQBudgetPrincipal, "", "EJ-2026-61", "Facture T-OU1", ""))
+	h.deliver(invoiceMail(t, "T-OU2", samples.CASQBudgetPrincipal, "", "EJ-2026-62", "Facture T-OU2", ""))
+	h.run()
+	var first store.Case
+	for _, c := range h.cases() {
+		if c.InvoiceNumber == "T-OU1" {
+			first = c
+		}
+	}
+	if first.FlowNumber == "" {
+		t.Fatalf("T-OU1 %s %q: not deposited", first.State, first.Reason)
+	}
+	ask := func(from, subject, body string) store.Case {
+		t.Helper()
+		h.deliver(samples.Mail{From: from, To: samples.CASQMailbox, Subject: subject, Body: body})
+		h.run()
+		return h.cases()[0]
+	}
+	c := ask(s.Email, "Paiement", "Bonjour,\n\nOù en est notre facture n° T-OU1 ?\n\nCordialement")
+	if c.State != store.CaseIgnored || !strings.Contains(c.Reason, first.Ref) {
+		t.Fatalf("inquiry: %s %q", c.State, c.Reason)
+	}
+	wantAll(t, "the status", h.lastText(), "Situation de votre facture T-OU1", "déposée sur Chorus Pro", first.FlowNumber, "transmise au destinataire")
+
+	c = ask(s.Email, "Relance", "Bonjour, où en est le règlement de notre facture FA-2026-9999 ?")
+	if c.State != store.CaseIgnored {
+		t.Fatalf("unknown invoice: %s %q", c.State, c.Reason)
+	}
+	wantAll(t, "the answer", h.lastText(), "Facture introuvable", "FA-2026-9999", "Factures émises")
+
+	stranger := ask("curieux@ailleurs.example", "Question", "Où en est la facture T-OU1 ?")
+	if stranger.State != store.CaseIgnored || !strings.Contains(h.lastText(), "Facture introuvable") {
+		t.Errorf("a stranger asking about T-OU1: %s %q\n%s", stranger.State, stranger.Reason, h.lastText())
+	}
+	if strings.Contains(h.lastText(), first.FlowNumber) {
+		t.Errorf("a stranger was told about another supplier's invoice:\n%s", h.lastText())
+	}
+
+	c = ask(s.Email, "Deux factures", "Bonjour, où en sont nos factures T-OU1 et facture T-OU2 ?")
+	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "plusieurs factures") {
+		t.Errorf("two invoices: %s %q", c.State, c.Reason)
+	}
+}

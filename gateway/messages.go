@@ -89,6 +89,13 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 			if handled, err := g.supplierAnswer(tx, m, pm, &opened); handled || err != nil {
 				return err
 			}
+			if c, err := repliedCase(tx, pm); err != nil {
+				return err
+			} else if c == nil {
+				if handled, err := g.statusInquiry(tx, m, pm, &opened); handled || err != nil {
+					return err
+				}
+			}
 			dec := router.DecideMessage(pm)
 			if pm.Automatic == "" && (dec.Outcome == router.Ignore || dec.Outcome == router.Hold && len(pm.Documents) == 0) {
 				// A person answering one of our replies (a confirmation, a

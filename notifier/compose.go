@@ -44,6 +44,11 @@ const (
 	// than the supplier's earlier invoices: they will be checked with the
 	// supplier through its usual contact before anything is done.
 	KindBankCheck Kind = "bank_check"
+	// KindStatus: where an invoice the supplier asks about stands.
+	KindStatus Kind = "status"
+	// KindStatusUnknown: the invoice the supplier asks about is not known
+	// to us; how to follow or send it.
+	KindStatusUnknown Kind = "status_unknown"
 )
 
 // Budget is one of the public body's budgets, as a reply lists it.
@@ -92,6 +97,12 @@ type Reply struct {
 	// under, when, and where it stands (French, e.g. "intégrée par le
 	// destinataire").
 	PriorRef, PriorReceived, PriorStatus string
+
+	// For KindStatus: where the invoice stands, in the supplier's words
+	// (StatusText), and the Chorus Pro status as it was last read
+	// (Lifecycle, e.g. "MISE_EN_PAIEMENT"). For KindStatusUnknown:
+	// Asked is what the supplier asked about (a number, a reference).
+	StatusText, Lifecycle, Asked string
 }
 
 // Recipients returns the envelope recipients of the reply: To, then each

@@ -411,6 +411,41 @@ func newLetter(r Reply) (*letter, error) {
 		}
 		l.Recap = v.recapRows("ref", "supplier", "number", "date", "amount")
 
+	case KindStatus:
+		l.Subject = prefix + "Situation de votre facture" + v.subjectNumber()
+		st := clean(r.StatusText, maxReason)
+		if st == "" {
+			return nil, fmt.Errorf("notifier: %s reply without a status", r.Kind)
+		}
+		s := "Vous nous interrogez sur " + v.yourInvoice() + "."
+		if d := FrenchDate(clean(r.PriorReceived, maxShort)); d != "" {
+			s += " Nous l'avons reçue le " + d + "."
+		}
+		l.Before = []block{para("%s", s), para("%s", sentence(st))}
+		if lc := LifecycleLabel(clean(r.Lifecycle, maxShort)); lc != "" {
+			l.Before = append(l.Before, para("Dernier statut connu sur Chorus Pro : %s.", lc))
+		}
+		l.Before = append(l.Before, para("Vous pouvez suivre son traitement à tout moment sur Chorus Pro (%s), "+
+			"rubrique « Factures émises ».", chorusProURL))
+		l.Recap = v.recapRows("ref", "supplier", "number", "date", "amount", "recipient", "siret", "engagement", "deposit", "flow")
+
+	case KindStatusUnknown:
+		l.Subject = prefix + "Facture introuvable dans nos services"
+		asked := clean(r.Asked, maxShort)
+		s := "Vous nous interrogez sur une facture"
+		if asked != "" {
+			s += " (« " + asked + " »)"
+		}
+		s += ", que nous ne trouvons pas parmi celles que votre société nous a adressées à cette adresse."
+		l.Before = []block{
+			para("%s", s),
+			para("Si vous l'avez déposée vous-même sur Chorus Pro (%s), vous pouvez en suivre le traitement dans "+
+				"la rubrique « Factures émises ». Si vous nous l'avez adressée par courriel depuis une autre adresse, "+
+				"ou si vous ne l'avez pas encore envoyée, nous vous remercions de nous l'adresser en répondant à ce "+
+				"courriel, au format PDF (de préférence au format Factur-X).", chorusProURL),
+		}
+		l.Recap = v.recapRows("ref", "subject")
+
 	default:
 		return nil, fmt.Errorf("notifier: unknown reply kind %q", r.Kind)
 	}
@@ -539,4 +574,31 @@ func orgOr(org string) string {
 		return "notre collectivité"
 	}
 	return org
+}
+
+// lifecycleLabels say Chorus Pro's invoice statuses in a supplier's words.
+var lifecycleLabels = map[string]string{
+	"DEPOSEE":                      "déposée",
+	"MISE_A_DISPOSITION":           "mise à la disposition du destinataire",
+	"MISE_A_DISPOSITION_COMPTABLE": "transmise au comptable public",
+	"SERVICE_FAIT":                 "service fait constaté",
+	"MANDATEE":                     "mandatée",
+	"COMPTABILISEE":                "comptabilisée",
+	"MISE_EN_PAIEMENT":             "mise en paiement",
+	"SUSPENDUE":                    "suspendue par le destinataire",
+	"A_RECYCLER":                   "à recycler (à corriger puis déposer de nouveau)",
+	"A_COMPLETER":                  "à compléter",
+	"REJETEE":                      "rejetée par le destinataire",
+}
+
+// LifecycleLabel says a Chorus Pro invoice status in French ("" for
+// none); an unknown code is shown as it is.
+func LifecycleLabel(code string) string {
+	if code == "" {
+		return ""
+	}
+	if l, ok := lifecycleLabels[strings.ToUpper(code)]; ok {
+		return l
+	}
+	return code
 }

@@ -966,3 +966,7 @@ func AnsweredBudget(r Rules, text string) (Budget, bool) {
 	}
 	return named[0], true
 }
+
+// AsksSomething reports a message whose own words (not those it quotes)
+// ask something, or speak of an invoice, a payment or bank details.
+func AsksSomething(m *parser.Message) bool { return asksSomething(m) }

@@ -604,3 +604,17 @@ ORDER BY id DESC LIMIT 1`, sellerSIRET, except, CaseDeposited, CaseIntegrated, C
 	}
 	return iban, ref, nil
 }
+
+// CasesOfSender returns the newest cases (at most limit) opened for
+// messages whose reply address is addr (compared without case), newest
+// first: what a supplier may ask about.
+func (tx *Tx) CasesOfSender(addr string, limit int) ([]Case, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	rows, err := tx.tx.QueryContext(tx.ctx, caseSelect+" WHERE c.supplier_email = ? COLLATE NOCASE ORDER BY c.id DESC LIMIT ?", addr, limit)
+	if err != nil {
+		return nil, fmt.Errorf("cases of %s: %w", addr, err)
+	}
+	return collect(rows, scanCase)
+}
