@@ -227,8 +227,14 @@ type Sample struct {
 
 // Samples returns the demo e-mails: complete Factur-X invoices for two
 // budgets, a UBL invoice for a third, a Factur-X invoice without engagement
-// number, and an automatic reply.
-func Samples(now time.Time) ([]Sample, error) {
+// number, a PDF without structured data, and an automatic reply.
+func Samples(now time.Time) ([]Sample, error) { return demoSamples(now, false) }
+
+// Tour returns what `facteur demo` shows: Samples, then a credit note on
+// the first invoice and a message whose attachment was forgotten.
+func Tour(now time.Time) ([]Sample, error) { return demoSamples(now, true) }
+
+func demoSamples(now time.Time, tour bool) ([]Sample, error) {
 	sup := samples.DemoSuppliers()
 	date := now.AddDate(0, 0, -3).Format("2006-01-02")
 	year := now.Year()
@@ -241,16 +247,18 @@ func Samples(now time.Time) ([]Sample, error) {
 		ej      string
 		subject string
 		body    string
-		ubl     bool // a UBL XML file instead of a Factur-X PDF
-		plain   bool // a PDF without structured data
+		ubl     bool   // a UBL XML file instead of a Factur-X PDF
+		plain   bool   // a PDF without structured data
+		credit  string // a credit note correcting this invoice
+		none    bool   // the attachment announced was forgotten
 	}
 	specs := []spec{
 		{"Factur-X, budget principal, avec engagement", sup[1], fmt.Sprintf("VNT-%d-1187", year), samples.CASQBudgetPrincipal, fmt.Sprintf("EJ-%d-003154", year),
 			fmt.Sprintf("Facture VNT-%d-1187", year),
-			"Madame, Monsieur,\n\nVeuillez trouver ci-joint notre facture pour les travaux de voirie de la rue d'Isle.\n\nCordialement,\nService comptabilité\nVoirie Nord Travaux SAS\n", false, false},
+			"Madame, Monsieur,\n\nVeuillez trouver ci-joint notre facture pour les travaux de voirie de la rue d'Isle.\n\nCordialement,\nService comptabilité\nVoirie Nord Travaux SAS\n", false, false, "", false},
 		{"Factur-X, budget eau potable, avec engagement", sup[0], fmt.Sprintf("HSP-%d-0042", year), samples.CASQBudgetEauPotable, fmt.Sprintf("EJ-%d-004217", year),
 			fmt.Sprintf("Facture n° HSP-%d-0042 – remplacement de vanne, réseau d'eau potable", year),
-			"Bonjour,\n\nVous trouverez en pièce jointe notre facture relative au remplacement de la vanne DN150.\n\nBien cordialement,\nÉmilie Lefèvre\nHydro Services Picardie\n", false, false},
+			"Bonjour,\n\nVous trouverez en pièce jointe notre facture relative au remplacement de la vanne DN150.\n\nBien cordialement,\nÉmilie Lefèvre\nHydro Services Picardie\n", false, false, "", false},
 	}
 	if len(sup) < 4 {
 		return nil, errors.New("demo: need four sample suppliers")
@@ -270,12 +278,28 @@ func Samples(now time.Time) ([]Sample, error) {
 			body:    "Bonjour,\n\nVeuillez trouver ci-joint notre facture pour le curage du réseau d'assainissement.\n\nCordialement,\nÉmilie Lefèvre\nHydro Services Picardie\n",
 			plain:   true},
 	)
+	if tour {
+		specs = append(specs,
+			spec{label: "Avoir Factur-X sur une facture déposée", s: sup[1], number: fmt.Sprintf("AV-%d-0012", year),
+				buyer: samples.CASQBudgetPrincipal, ej: fmt.Sprintf("EJ-%d-003154", year), credit: fmt.Sprintf("VNT-%d-1187", year),
+				subject: fmt.Sprintf("Avoir AV-%d-0012 sur facture VNT-%d-1187", year, year),
+				body:    "Madame, Monsieur,\n\nVeuillez trouver ci-joint notre avoir sur la facture VNT-1187 (travaux non réalisés).\n\nCordialement,\nService comptabilité\nVoirie Nord Travaux SAS\n"},
+			spec{label: "Pièce jointe oubliée", s: sup[3], subject: "Facture de novembre",
+				body: "Bonjour,\n\nVeuillez trouver ci-joint notre facture du mois de novembre.\n\nBien cordialement,\nBureautique & Papeterie de l'Aisne\n",
+				none: true},
+		)
+	}
 
 	var out []Sample
 	for i, sp := range specs {
 		inv := sp.s.Invoice(sp.number, date, sp.buyer, "", sp.ej)
+		inv.CorrectedInvoice = sp.credit
 		att := samples.Attachment{Name: "Facture " + sp.number + ".pdf", ContentType: "application/pdf"}
+		if sp.credit != "" {
+			att.Name = "Avoir " + sp.number + ".pdf"
+		}
 		switch {
+		case sp.none:
 		case sp.ubl:
 			att = samples.Attachment{Name: sp.number + ".xml", ContentType: "application/xml", Data: samples.UBL(inv)}
 		case sp.plain:
@@ -295,11 +319,15 @@ func Samples(now time.Time) ([]Sample, error) {
 		if sp.s.Contact != "" {
 			from = sp.s.Contact + " <" + sp.s.Email + ">"
 		}
+		var atts []samples.Attachment
+		if !sp.none {
+			atts = []samples.Attachment{att}
+		}
 		out = append(out, Sample{Label: sp.label, Mail: samples.Mail{
 			From: from, To: "Comptabilité CASQ <" + MailboxUser + ">", Subject: sp.subject, Body: sp.body,
 			MessageID:   fmt.Sprintf("demo-%d-%d@%s", year, i+1, domain(sp.s.Email)),
 			Date:        now.Add(time.Duration(i-10) * time.Minute),
-			Attachments: []samples.Attachment{att},
+			Attachments: atts,
 		}})
 	}
 	out = append(out, Sample{Label: "Réponse automatique d'absence", Mail: samples.Mail{

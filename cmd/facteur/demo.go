@@ -49,7 +49,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer env.Close()
-	sams, err := demo.Samples(time.Now())
+	sams, err := demo.Tour(time.Now())
 	if err != nil {
 		fmt.Fprintf(stderr, "facteur demo: %v\n", err)
 		return 1

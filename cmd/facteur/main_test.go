@@ -51,8 +51,10 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{
 		"déposée et intégrée", "en attente du fournisseur", "ignorée", "CPP001",
 		"Numéro d'engagement manquant", "déposée sur Chorus Pro",
-		"3 flux déposé(s)", "5 réponse(s)", "0 message(s) restant(s)", "Budget circuit automobile",
+		"4 flux déposé(s)", "7 réponse(s)", "0 message(s) restant(s)", "Budget circuit automobile",
 		"à déposer par le fournisseur", "instructions envoyées (Budget assainissement, EJ EJ-",
+		// The tour: a credit note deposited, a forgotten attachment asked for.
+		"Avoir AV-", "Facture non reçue ou illisible", "aucune pièce jointe",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
