@@ -1,10 +1,12 @@
 package gateway_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"facteur/chorus/sandbox"
+	"facteur/gateway"
 	"facteur/ident"
 	"facteur/samples"
 	"facteur/store"
@@ -225,5 +227,32 @@ func TestStatusInquiry(t *testing.T) {
 	c = ask(s.Email, "Deux factures", "Bonjour, où en sont nos factures T-OU1 et facture T-OU2 ?")
 	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "plusieurs factures") {
 		t.Errorf("two invoices: %s %q", c.State, c.Reason)
+	}
+}
+
+// TestLimitReachedIsNeverNoInvoice: a message over a limit (here the MIME
+// parts) is held for a person, whether or not an invoice was read before
+// the limit; the invoice read is deposited all the same.
+func TestLimitReachedIsNeverNoInvoice(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	h.tune(func(o *gateway.Options) { o.Parser.MaxParts = 6 })
+	h.restart()
+	m := invoiceMail(t, "T-LIM1", samples.CASQBudgetPrincipal, "", "EJ-2026-71", "Facture T-LIM1", "")
+	for i := 0; i < 8; i++ {
+		m.Attachments = append(m.Attachments, samples.Attachment{Name: fmt.Sprintf("annexe-%d.txt", i), Data: []byte("annexe")})
+	}
+	h.deliver(m)
+	h.run()
+	var deposited, held int
+	for _, c := range h.cases() {
+		switch {
+		case c.FlowNumber != "":
+			deposited++
+		case c.State == store.CaseHeld && strings.Contains(c.Reason, "lu en partie seulement"):
+			held++
+		}
+	}
+	if deposited != 1 || held != 1 {
+		t.Errorf("%d deposited, %d held for the limit; want the invoice deposited and the message held", deposited, held)
 	}
 }

@@ -126,6 +126,15 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 			opened = append(opened, ref+" "+string(dec.Outcome))
 			refs = append(refs, ref)
 		}
+		if dec, cut := router.DecideLimits(pm); cut {
+			// Invoices were found, but part of the message was not read:
+			// a person looks at the rest.
+			ref, err := g.openCase(tx, m, pm, 0, nil, dec)
+			if err != nil {
+				return err
+			}
+			opened = append(opened, ref+" "+string(dec.Outcome))
+		}
 		return supersedeRequest(tx, pm, refs)
 	})
 	if err != nil {

@@ -2,6 +2,8 @@ package parser
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +74,38 @@ func TestOperatorBound(t *testing.T) {
 	e.run(content.Bytes(), nil, textState{ctm: identity, th: 1}, 0)
 	if e.err == nil || !strings.Contains(e.err.Error(), "content operators") {
 		t.Errorf("err %v", e.err)
+	}
+}
+
+// TestMessageLimitsAreRecorded: a message whose parts, nesting or header
+// go over a limit says so in Message.Limits (a person must look), not only
+// in a warning.
+func TestMessageLimitsAreRecorded(t *testing.T) {
+	var parts []part
+	for i := 0; i < 30; i++ {
+		parts = append(parts, part{plainPart, "x"})
+	}
+	m := mustParse(t, mimeMessage(stdHeader, parts...))
+	if len(m.Limits) != 0 {
+		t.Errorf("within the limits: %v", m.Limits)
+	}
+	m, err := Parse(mimeMessage(stdHeader, parts...), Options{MaxParts: 10})
+	if err != nil || !slices.Contains(m.Limits, LimitParts) {
+		t.Errorf("parts: %v %v", m.Limits, err)
+	}
+	// Nested multiparts, deeper than the limit.
+	body := "Content-Type: text/plain\r\n\r\nfin\r\n"
+	for i := 0; i < 8; i++ {
+		b := fmt.Sprintf("B%d", i)
+		body = "Content-Type: multipart/mixed; boundary=\"" + b + "\"\r\n\r\n--" + b + "\r\n" + body + "\r\n--" + b + "--\r\n"
+	}
+	m, err = Parse([]byte(stdHeader+"MIME-Version: 1.0\r\n"+body), Options{MaxDepth: 4})
+	if err != nil || !slices.Contains(m.Limits, LimitDepth) {
+		t.Errorf("depth: %v %v", m.Limits, err)
+	}
+	huge := stdHeader + strings.Repeat("X-Filler: "+strings.Repeat("a", 70)+"\r\n", (1<<20)/80+100)
+	m, err = Parse([]byte(huge+"Content-Type: text/plain\r\n\r\nbody\r\n"), Options{})
+	if err != nil || !slices.Contains(m.Limits, LimitHeader) {
+		t.Errorf("header: %v %v", m.Limits, err)
 	}
 }

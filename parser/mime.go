@@ -40,6 +40,7 @@ func Parse(raw []byte, opts Options) (msg *Message, err error) {
 	}
 	w := &walker{opts: opts, msg: &Message{Documents: []Document{}}}
 	w.msg.Warnings = append(w.msg.Warnings, warns...)
+	w.headerLimit(warns)
 	hdr := mail.Header{Header: message.Header{Header: h}}
 	w.readHeaders(hdr)
 
@@ -231,6 +232,7 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, forwarded bool
 		if !w.partsWarned {
 			w.warnf("more than %d MIME parts; the rest is ignored", w.opts.MaxParts)
 			w.partsWarned = true
+			w.limit(LimitParts)
 		}
 		return
 	}
@@ -261,6 +263,7 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, forwarded bool
 			for _, s := range warns {
 				w.warnf("%s", s)
 			}
+			w.headerLimit(warns)
 			if mediaType == "multipart/digest" && !ph.Has("Content-Type") {
 				ph.Set("Content-Type", "message/rfc822")
 			}
@@ -306,6 +309,7 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, forwarded bool
 		for _, s := range warns {
 			w.warnf("%s", s)
 		}
+		w.headerLimit(warns)
 		ihdr := message.Header{Header: ih}
 		if s := w.headerText(ihdr, "Subject"); s != "" {
 			w.forwarded = append(w.forwarded, s)
@@ -381,6 +385,7 @@ func (w *walker) smime(h textproto.Header, mediaType string, body []byte, depth 
 		for _, s := range warns {
 			w.warnf("%s", s)
 		}
+		w.headerLimit(warns)
 		if n == 0 {
 			err = errors.New("S/MIME signed content without a MIME header")
 		}
@@ -406,10 +411,34 @@ func orQuestion(s string) string {
 	return truncateUTF8(s, 10)
 }
 
+// warnHeaderTruncated is splitHeader's warning for a header section over
+// maxHeaderBytes.
+const warnHeaderTruncated = "header section too large; truncated"
+
+// limit records a limit the message went over (once each).
+func (w *walker) limit(l Limit) {
+	for _, x := range w.msg.Limits {
+		if x == l {
+			return
+		}
+	}
+	w.msg.Limits = append(w.msg.Limits, l)
+}
+
+// headerLimit records the header limit when splitHeader truncated one.
+func (w *walker) headerLimit(warns []string) {
+	for _, s := range warns {
+		if s == warnHeaderTruncated {
+			w.limit(LimitHeader)
+		}
+	}
+}
+
 func (w *walker) depthOverflow() {
 	if !w.depthWarned {
 		w.warnf("MIME nesting deeper than %d; deeper parts are ignored", w.opts.MaxDepth)
 		w.depthWarned = true
+		w.limit(LimitDepth)
 	}
 }
 
@@ -664,7 +693,7 @@ func splitHeader(b []byte) (h textproto.Header, body []byte, n int, warns []stri
 			break
 		}
 		if clean.Len() > maxHeaderBytes {
-			warns = append(warns, "header section too large; truncated")
+			warns = append(warns, warnHeaderTruncated)
 			// Skip to the end of the header section.
 			if i := bytes.Index(b[pos:], []byte("\n\r\n")); i >= 0 {
 				pos += i + 3

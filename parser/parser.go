@@ -138,6 +138,11 @@ type Message struct {
 	Engagements []Candidate `json:"engagements,omitempty"`
 
 	Warnings []string `json:"warnings,omitempty"`
+
+	// Limits are the limits this message went over while it was read
+	// (MIME parts, nesting, a header section's size): part of it was not
+	// read, so a person must look at it, whatever was found.
+	Limits []Limit `json:"limits,omitempty"`
 }
 
 // Document is one attached (or bare) file.

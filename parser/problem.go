@@ -62,8 +62,14 @@ const (
 	LimitDecompressed Limit = "decompressed"
 	// LimitEntries: the files of an archive.
 	LimitEntries Limit = "entries"
-	// LimitDepth: nesting (containers in containers, S/MIME layers, XML).
+	// LimitDepth: nesting (containers in containers, S/MIME layers, XML,
+	// MIME entities).
 	LimitDepth Limit = "depth"
+	// LimitParts: the MIME entities of a message.
+	LimitParts Limit = "parts"
+	// LimitHeader: the size of a header section (the rest of it, its
+	// Content-Type included, is not read).
+	LimitHeader Limit = "header"
 )
 
 // problemError is an error of the parser's readers that carries the

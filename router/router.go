@@ -217,6 +217,9 @@ func DecideMessage(m *parser.Message) Decision {
 	if m.Automatic != "" {
 		return Decision{Outcome: Ignore, Reason: "message automatique (" + m.Automatic + ")"}
 	}
+	if dec, cut := DecideLimits(m); cut {
+		return dec
+	}
 	var unread []parser.Document
 	var hold []string
 	for _, d := range m.Documents {
@@ -970,3 +973,18 @@ func AnsweredBudget(r Rules, text string) (Budget, bool) {
 // AsksSomething reports a message whose own words (not those it quotes)
 // ask something, or speak of an invoice, a payment or bank details.
 func AsksSomething(m *parser.Message) bool { return asksSomething(m) }
+
+// DecideLimits holds for a person a message that went over a limit while
+// it was read (MIME parts, nesting, a header section's size): part of it
+// was not read, so whatever was found, a person must look; a limit is
+// never "no invoice". cut is false when no limit was reached.
+func DecideLimits(m *parser.Message) (Decision, bool) {
+	if len(m.Limits) == 0 {
+		return Decision{}, false
+	}
+	var what []string
+	for _, l := range m.Limits {
+		what = append(what, messageLimitWords[l])
+	}
+	return hold("message lu en partie seulement (" + strings.Join(what, " ; ") + ") : des pièces jointes ont pu ne pas être lues, à examiner dans la boîte aux lettres"), true
+}

@@ -60,3 +60,10 @@ func DocumentProblem(d parser.Document) string {
 	}
 	return s + " (détail technique : " + d.Error + ")"
 }
+
+// messageLimitWords say, for finance staff, which limit a message went over.
+var messageLimitWords = map[parser.Limit]string{
+	parser.LimitParts:  "trop de parties MIME",
+	parser.LimitDepth:  "imbrication trop profonde",
+	parser.LimitHeader: "en-tête trop volumineux, lu en partie",
+}

@@ -24,14 +24,18 @@ import (
 // are null, amounts decimal strings, dates ISO 8601.
 
 type inspectLine struct {
-	File      string        `json:"file"`
-	Kind      string        `json:"kind"` // "email", "pdf", "xml", "other"
-	Error     *string       `json:"error,omitempty"`
-	Subject   *string       `json:"subject,omitempty"`
-	Automatic *string       `json:"automatic,omitempty"`
-	Documents []inspectDoc  `json:"documents"`
-	Message   []candidate   `json:"message_engagements,omitempty"`
-	Route     *inspectRoute `json:"route,omitempty"`
+	File      string       `json:"file"`
+	Kind      string       `json:"kind"` // "email", "pdf", "xml", "other"
+	Error     *string      `json:"error,omitempty"`
+	Subject   *string      `json:"subject,omitempty"`
+	Automatic *string      `json:"automatic,omitempty"`
+	Documents []inspectDoc `json:"documents"`
+	Message   []candidate  `json:"message_engagements,omitempty"`
+	// Warnings and Limits are the message's own: a limit reached means
+	// part of it was not read.
+	Warnings []string       `json:"message_warnings,omitempty"`
+	Limits   []parser.Limit `json:"message_limits,omitempty"`
+	Route    *inspectRoute  `json:"route,omitempty"`
 }
 
 type inspectDoc struct {
@@ -174,6 +178,7 @@ func inspectFile(ctx context.Context, path string, opts parser.Options, g *gatew
 			return line, nil
 		}
 		line.Subject, line.Automatic = str(msg.Subject), str(msg.Automatic)
+		line.Warnings, line.Limits = msg.Warnings, msg.Limits
 		for _, c := range msg.Engagements {
 			line.Message = append(line.Message, candidate(c))
 		}
