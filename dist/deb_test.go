@@ -40,12 +40,26 @@ func TestDebianPackage(t *testing.T) {
 		_, err := exec.LookPath(tool)
 		require(err == nil, "%s is not installed", tool)
 	}
+	// One run at a time on a machine: another one (another checkout's
+	// go test) would remove the package, the user or the data under this
+	// one's feet. The lock goes with the process.
+	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "facteur-deb-test.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lock.Close() }) // registered first: released after the other cleanups
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Log("another run of this test holds the machine; waiting for it")
+		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+			t.Fatal(err)
+		}
+	}
 	require(!debInstalled(), "the package facteur is installed on this machine")
 	for _, p := range []string{"/var/lib/facteur", "/etc/facteur", "/usr/bin/facteur"} {
 		_, err := os.Lstat(p)
 		require(os.IsNotExist(err), "%s exists on this machine: the test would delete it", p)
 	}
-	_, err := user.Lookup("facteur")
+	_, err = user.Lookup("facteur")
 	userBefore := err == nil
 
 	sh := func(name string, args ...string) (string, error) {
