@@ -123,7 +123,7 @@ func TestExample(t *testing.T) {
 	if c.SMTP.Security != "starttls" || c.SMTP.Port != 587 || len(c.SMTP.Bcc) == 0 || c.SMTP.FromName == "" {
 		t.Errorf("smtp: %+v", c.SMTP)
 	}
-	if c.Chorus.Environment != "sandbox" || c.Chorus.ClientSecret.File == "" || c.Chorus.TechnicalPassword.File == "" {
+	if c.Chorus.Environment != "sandbox" || c.Chorus.ClientSecret.Credential != "chorus-client-secret" || c.Chorus.TechnicalPassword.Credential != "chorus-technical-password" {
 		t.Errorf("chorus: %+v", c.Chorus)
 	}
 	if len(c.Engagement.Patterns) != 0 {
@@ -694,7 +694,7 @@ func TestRedacted(t *testing.T) {
 	if _, err := Parse([]byte(ex.Redacted())); err != nil {
 		t.Errorf("example's redacted dump does not parse: %v", err)
 	}
-	if !strings.Contains(ex.Redacted(), `client_secret = { file = "/etc/facteur/chorus-client-secret" }`) {
+	if !strings.Contains(ex.Redacted(), `client_secret = { credential = "chorus-client-secret" }`) {
 		t.Errorf("example dump lacks the secret's source:\n%s", ex.Redacted())
 	}
 }

@@ -75,7 +75,7 @@ func TestCheckConfig(t *testing.T) {
 	// The example names systemd credentials and files of a real host; point
 	// every secret at a file of this test.
 	good := string(example)
-	for _, old := range []string{`{ credential = "mail-password" }`, `{ file = "/etc/facteur/chorus-client-secret" }`, `{ file = "/etc/facteur/chorus-technical-password" }`} {
+	for _, old := range []string{`{ credential = "mail-password" }`, `{ credential = "chorus-client-secret" }`, `{ credential = "chorus-technical-password" }`} {
 		good = strings.ReplaceAll(good, old, `{ file = "`+secret+`" }`)
 	}
 	goodPath := filepath.Join(dir, "good.toml")
