@@ -256,3 +256,34 @@ func TestLimitReachedIsNeverNoInvoice(t *testing.T) {
 		t.Errorf("%d deposited, %d held for the limit; want the invoice deposited and the message held", deposited, held)
 	}
 }
+
+// TestFailedSearchIsNeverNotFound: a deposit in doubt whose searches get
+// no answer (Chorus Pro answering 503) is never deposited again on their
+// account, however many fail; after a day of failures it goes to a person.
+func TestFailedSearchIsNeverNotFound(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	h.sandbox.Inject(sandbox.Fault{Path: "/cpro/factures/v1/deposer/flux", Kind: sandbox.FaultCommitDrop, Count: 1})
+	h.sandbox.FailNext("/cpro/factures/v1/rechercher/fournisseur", 503, 1000)
+	h.sandbox.FailNext("/cpro/factures/v1/rechercher/recipiendaire", 503, 1000)
+	h.deliver(invoiceMail(t, "T-SRCH", samples.CASQBudgetPrincipal, "", "EJ-2026-81", "Facture T-SRCH", ""))
+	h.run()
+	if c := h.onlyCase(); c.State != store.CaseDepositing {
+		t.Fatalf("case %s %q; want depositing, in doubt", c.State, c.Reason)
+	}
+	h.runDue(6) // 18 hours of failed searches: more than the searches a new deposit waits for
+	if n := len(h.sandbox.Deposits()); n != 1 {
+		t.Fatalf("%d deposits after failed searches, want still 1", n)
+	}
+	c := h.onlyCase()
+	if c.State != store.CaseDepositing || !strings.Contains(c.LastError, "sans réponse") {
+		t.Fatalf("after failed searches: %s %q %q; want still depositing, searched again", c.State, c.Reason, c.LastError)
+	}
+	h.runDue(3) // past a day
+	c = h.onlyCase()
+	if c.State != store.CaseHeld || !strings.Contains(c.Reason, "vérifier sur Chorus Pro avant tout nouveau dépôt") {
+		t.Fatalf("after a day of failed searches: %s %q; want held", c.State, c.Reason)
+	}
+	if n := len(h.sandbox.Deposits()); n != 1 {
+		t.Errorf("%d deposits, want 1", n)
+	}
+}

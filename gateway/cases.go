@@ -208,7 +208,7 @@ func (g *Gateway) pollFlow(ctx context.Context, c store.Case) error {
 		// invoice found means the flow was integrated.
 		found, err := g.o.Chorus.FindInvoiceByFlow(ctx, c.FlowNumber)
 		if err == nil && len(found) == 0 {
-			found = g.recipientSide(ctx, c)
+			found, err = g.recipientSide(ctx, c)
 		}
 		switch {
 		case err != nil && ctx.Err() != nil:

@@ -24,20 +24,26 @@ func verifyDelay(n int) time.Duration {
 // recipientSide searches Chorus Pro for the case's invoice from the
 // recipient's side: the fallback when a supplier-side search finds nothing,
 // since that search may only cover the supplier structures the technical
-// account is attached to (reference, UNCONFIRMED). A failure is logged and
-// reads as nothing found.
-func (g *Gateway) recipientSide(ctx context.Context, c store.Case) []chorus.InvoiceSummary {
+// account is attached to (reference, UNCONFIRMED). An error means the
+// search got no answer: it says nothing of the invoice.
+func (g *Gateway) recipientSide(ctx context.Context, c store.Case) ([]chorus.InvoiceSummary, error) {
 	if c.InvoiceNumber == "" {
-		return nil
+		return nil, nil
 	}
 	from, to := c.CreatedAt.AddDate(0, 0, -1), g.now().AddDate(0, 0, 1)
 	found, err := g.o.Chorus.FindRecipientInvoice(ctx, c.InvoiceNumber, c.SupplierSIRET, c.RecipientSIRET, from, to)
 	if err != nil {
 		g.log.Warn("recipient-side search failed", "case", c.Ref, "message", c.MessageID, "err", err)
-		return nil
+		return nil, err
 	}
-	return found
+	return found, nil
 }
+
+// searchFailuresFor bounds how long the searches for a deposit in doubt may
+// keep failing (no answer from Chorus Pro) before a person is asked to
+// check Chorus Pro: a search that got no answer never counts as one that
+// found nothing, so it never leads to a new deposit.
+const searchFailuresFor = 24 * time.Hour
 
 // verifyDeposits settles the cases left "depositing": an answer lost in
 // transit, or a stop during the call. Chorus Pro is searched for the
@@ -73,13 +79,15 @@ func (g *Gateway) verifyDeposit(ctx context.Context, c store.Case) error {
 					store.CaseFields{})
 			})
 		}
-		log.Warn("search for a deposit in doubt failed; will search again", "err", err)
-		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
-			return tx.Retry(store.EntityCase, c.ID, g.now().Add(verifyDelay(c.Attempts+1)), err.Error())
-		})
+		return g.searchFailed(ctx, c, err)
 	}
 	if len(found) == 0 {
-		found = g.recipientSide(ctx, c)
+		if found, err = g.recipientSide(ctx, c); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return g.searchFailed(ctx, c, err)
+		}
 	}
 	if len(found) > 0 {
 		inv := found[0]
@@ -111,6 +119,31 @@ func (g *Gateway) verifyDeposit(ctx context.Context, c store.Case) error {
 	return g.o.Store.Update(ctx, func(tx *store.Tx) error {
 		return tx.MoveCase(c.ID, store.CaseDepositing, store.CaseRouted,
 			fmt.Sprintf("facture introuvable sur Chorus Pro après %d recherches : nouveau dépôt", c.Attempts), store.CaseFields{})
+	})
+}
+
+// searchFailed handles a search for a deposit in doubt that got no answer:
+// searched again later without counting it as a search (only answered
+// searches lead to a new deposit), or, after searchFailuresFor of failures,
+// held for a person, never deposited again.
+func (g *Gateway) searchFailed(ctx context.Context, c store.Case, err error) error {
+	log := g.log.With("case", c.Ref, "message", c.MessageID)
+	since, lerr := g.depositingSince(ctx, c)
+	if lerr != nil {
+		return lerr
+	}
+	if g.now().Sub(since) >= searchFailuresFor {
+		log.Error("searches for a deposit in doubt keep failing; held", "err", err, "depositing_since", since)
+		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			return tx.MoveCase(c.ID, store.CaseDepositing, store.CaseHeld, fmt.Sprintf(
+				"dépôt incertain depuis le %s ; les recherches sur Chorus Pro n'aboutissent pas (%s) : vérifier sur Chorus Pro avant tout nouveau dépôt",
+				since.In(time.Local).Format("02/01/2006 15:04"), chorusLabel(err)), store.CaseFields{})
+		})
+	}
+	next := g.now().Add(backoff(2, time.Minute, 15*time.Minute))
+	log.Warn("search for a deposit in doubt got no answer; will search again, not counted", "err", err, "next", next)
+	return g.o.Store.Update(ctx, func(tx *store.Tx) error {
+		return tx.Postpone(c.ID, next, "recherche sans réponse de Chorus Pro : "+err.Error())
 	})
 }
 
@@ -155,7 +188,7 @@ func (g *Gateway) followInvoice(ctx context.Context, c store.Case) error {
 			}
 		}
 		if id == 0 {
-			if rf := g.recipientSide(ctx, c); len(rf) == 1 {
+			if rf, err := g.recipientSide(ctx, c); err == nil && len(rf) == 1 {
 				id = rf[0].ID
 			}
 		}
@@ -239,4 +272,20 @@ func (g *Gateway) followLimit(ctx context.Context, c store.Case) time.Duration {
 		}
 	}
 	return followLimit
+}
+
+// depositingSince is when the case last entered "depositing", from the
+// ledger (the case's creation when the ledger says nothing).
+func (g *Gateway) depositingSince(ctx context.Context, c store.Case) (time.Time, error) {
+	entries, err := g.o.Store.Ledger(ctx, store.EntityCase, c.ID)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("gateway: case %s: %w", c.Ref, err)
+	}
+	since := c.CreatedAt
+	for _, e := range entries {
+		if e.To == string(store.CaseDepositing) && e.From != string(store.CaseDepositing) {
+			since = e.At
+		}
+	}
+	return since, nil
 }

@@ -127,6 +127,18 @@ func (tx *Tx) moveMessage(id int64, from, to MessageState, note string) error {
 // someone else changed it first.
 var ErrConflict = errors.New("state changed concurrently")
 
+// Postpone sets when to work on a case again, recording why, without
+// counting an attempt: for work that could not be done at all (a search
+// that got no answer), which must not count as work that was done.
+func (tx *Tx) Postpone(caseID int64, next time.Time, errText string) error {
+	_, err := tx.exec("UPDATE cases SET next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
+		millis(next), truncate(errText, 2000), millis(tx.now), caseID)
+	if err != nil {
+		return fmt.Errorf("postpone case %d: %w", caseID, err)
+	}
+	return nil
+}
+
 // Retry records a failed attempt on a message, case or outbox item and when
 // to try again; the backoff is persisted, so it survives restarts.
 func (tx *Tx) Retry(entity Entity, id int64, next time.Time, errText string) error {
