@@ -40,7 +40,7 @@ func (g *Gateway) recipientSide(ctx context.Context, c store.Case) ([]chorus.Inv
 }
 
 // searchFailuresFor bounds how long the searches for a deposit in doubt may
-// keep failing (no answer from Chorus Pro) before a person is asked to
+// keep failing (no answer from Chorus Pro) in a row before a person is asked to
 // check Chorus Pro: a search that got no answer never counts as one that
 // found nothing, so it never leads to a new deposit.
 const searchFailuresFor = 24 * time.Hour
@@ -128,15 +128,14 @@ func (g *Gateway) verifyDeposit(ctx context.Context, c store.Case) error {
 // held for a person, never deposited again.
 func (g *Gateway) searchFailed(ctx context.Context, c store.Case, err error) error {
 	log := g.log.With("case", c.Ref, "message", c.MessageID)
-	since, lerr := g.depositingSince(ctx, c)
-	if lerr != nil {
-		return lerr
-	}
+	// The case last moved when it entered "depositing" or when a search
+	// last answered: failed searches (Postpone) leave it as it is.
+	since := c.UpdatedAt
 	if g.now().Sub(since) >= searchFailuresFor {
-		log.Error("searches for a deposit in doubt keep failing; held", "err", err, "depositing_since", since)
+		log.Error("searches for a deposit in doubt keep failing; held", "err", err, "failing_since", since)
 		return g.o.Store.Update(ctx, func(tx *store.Tx) error {
 			return tx.MoveCase(c.ID, store.CaseDepositing, store.CaseHeld, fmt.Sprintf(
-				"dépôt incertain depuis le %s ; les recherches sur Chorus Pro n'aboutissent pas (%s) : vérifier sur Chorus Pro avant tout nouveau dépôt",
+				"dépôt incertain ; les recherches sur Chorus Pro n'aboutissent plus depuis le %s (%s) : vérifier sur Chorus Pro avant tout nouveau dépôt",
 				since.In(time.Local).Format("02/01/2006 15:04"), chorusLabel(err)), store.CaseFields{})
 		})
 	}
@@ -272,20 +271,4 @@ func (g *Gateway) followLimit(ctx context.Context, c store.Case) time.Duration {
 		}
 	}
 	return followLimit
-}
-
-// depositingSince is when the case last entered "depositing", from the
-// ledger (the case's creation when the ledger says nothing).
-func (g *Gateway) depositingSince(ctx context.Context, c store.Case) (time.Time, error) {
-	entries, err := g.o.Store.Ledger(ctx, store.EntityCase, c.ID)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("gateway: case %s: %w", c.Ref, err)
-	}
-	since := c.CreatedAt
-	for _, e := range entries {
-		if e.To == string(store.CaseDepositing) && e.From != string(store.CaseDepositing) {
-			since = e.At
-		}
-	}
-	return since, nil
 }

@@ -128,11 +128,12 @@ func (tx *Tx) moveMessage(id int64, from, to MessageState, note string) error {
 var ErrConflict = errors.New("state changed concurrently")
 
 // Postpone sets when to work on a case again, recording why, without
-// counting an attempt: for work that could not be done at all (a search
-// that got no answer), which must not count as work that was done.
+// counting an attempt nor changing updated_at: for work that could not be
+// done at all (a search that got no answer), which must not count as work
+// that was done. updated_at keeps telling when the case last moved.
 func (tx *Tx) Postpone(caseID int64, next time.Time, errText string) error {
-	_, err := tx.exec("UPDATE cases SET next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
-		millis(next), truncate(errText, 2000), millis(tx.now), caseID)
+	_, err := tx.exec("UPDATE cases SET next_attempt_at = ?, last_error = ? WHERE id = ?",
+		millis(next), truncate(errText, 2000), caseID)
 	if err != nil {
 		return fmt.Errorf("postpone case %d: %w", caseID, err)
 	}
