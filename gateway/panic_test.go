@@ -3,13 +3,12 @@ package gateway
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"facteur/guard"
+	"facteur/internal/panictest"
 	"facteur/register"
 	"facteur/router"
 	"facteur/samples"
@@ -17,18 +16,10 @@ import (
 )
 
 // expectedPanics counts the panics the tests of this package cause on
-// purpose; any other panic recovered while they ran fails the run (as mox's
-// tests do): a recovered panic is a defect, even when the daemon survives it.
-var expectedPanics atomic.Int64
+// purpose; any other panic recovered while they ran fails the run.
+var expectedPanics panictest.Expected
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if got, want := guard.Total(), expectedPanics.Load(); code == 0 && got != want {
-		fmt.Fprintf(os.Stderr, "FAIL: %d panic(s) recovered during the tests, %d expected (see the logs for the stacks)\n", got, want)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { panictest.Main(m, &expectedPanics) }
 
 // panicRegister is an engagement register whose reading panics: a defect
 // in the middle of a message's decision.

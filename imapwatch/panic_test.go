@@ -3,26 +3,17 @@ package imapwatch
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"sync/atomic"
 	"testing"
 
 	"facteur/guard"
+	"facteur/internal/panictest"
 )
 
-// expectedPanics counts the panics the tests cause on purpose; any other
-// panic recovered while they ran fails the run.
-var expectedPanics atomic.Int64
+// expectedPanics counts the panics the tests of this package cause on
+// purpose; any other panic recovered while they ran fails the run.
+var expectedPanics panictest.Expected
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if got, want := guard.Total(), expectedPanics.Load(); code == 0 && got != want {
-		fmt.Fprintf(os.Stderr, "FAIL: %d panic(s) recovered during the tests, %d expected (see the logs for the stacks)\n", got, want)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { panictest.Main(m, &expectedPanics) }
 
 // TestPanicInACycle: a panic while ingesting (here, in the store) ends the
 // cycle like a failure, in the ingester's own goroutine too: the watcher

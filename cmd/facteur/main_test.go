@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +15,7 @@ import (
 	"facteur/app"
 	"facteur/chorus/sandbox"
 	"facteur/demo"
-	"facteur/guard"
+	"facteur/internal/panictest"
 	"facteur/samples"
 	"facteur/store"
 )
@@ -27,13 +26,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("FACTEUR_TEST_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	code := m.Run()
-	if n := guard.Total(); code == 0 && n != 0 {
-		// A recovered panic is a defect even when the daemon survives it.
-		fmt.Fprintf(os.Stderr, "FAIL: %d panic(s) recovered during the tests (see the logs for the stacks)\n", n)
-		code = 1
-	}
-	os.Exit(code)
+	// A recovered panic is a defect even when the daemon survives it:
+	// none is expected here.
+	panictest.Main(m, new(panictest.Expected))
 }
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
