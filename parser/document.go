@@ -85,6 +85,7 @@ func parseDocument(name string, data []byte, opts Options) (doc Document) {
 			doc.fail(p, LimitNone, reason)
 		}
 	}
+	boundFields(&doc)
 	if doc.Invoice != nil && doc.Invoice.OrderReference != "" && doc.Source == "xml" {
 		doc.Candidates = append(doc.Candidates, Candidate{Value: doc.Invoice.OrderReference, Evidence: "xml BT-13"})
 	}

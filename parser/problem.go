@@ -70,6 +70,8 @@ const (
 	// LimitHeader: the size of a header section (the rest of it, its
 	// Content-Type included, is not read).
 	LimitHeader Limit = "header"
+	// LimitField: the length of a field read from a document.
+	LimitField Limit = "field"
 )
 
 // problemError is an error of the parser's readers that carries the

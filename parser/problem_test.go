@@ -80,3 +80,16 @@ func encryptedZIP(t *testing.T) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestFieldLengthsAreBounded: an invoice whose number is ten thousand
+// characters long is a document with a problem, not an invoice.
+func TestFieldLengthsAreBounded(t *testing.T) {
+	long := strings.Replace(sampleCII, "<ram:ID>FA-2026-0042", "<ram:ID>"+strings.Repeat("9", 10_000), 1)
+	d := ParseDocument("facture.xml", []byte(long), Options{})
+	if d.IsInvoice || d.Invoice != nil || d.Problem != ProblemLimit || d.Limit != LimitField || !strings.Contains(d.Error, "more than 100") {
+		t.Errorf("problem %q limit %q error %q invoice %v", d.Problem, d.Limit, d.Error, d.IsInvoice)
+	}
+	if d := ParseDocument("facture.xml", []byte(sampleCII), Options{}); !d.IsInvoice || d.Problem != ProblemNone {
+		t.Errorf("a normal invoice: %q %q", d.Problem, d.Error)
+	}
+}

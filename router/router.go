@@ -351,6 +351,7 @@ const (
 	probOffice
 	probArchive
 	probUnsupported
+	probFieldTooLong
 )
 
 func classify(d parser.Document) docProblem {
@@ -360,8 +361,11 @@ func classify(d parser.Document) docProblem {
 	case parser.ProblemPassword:
 		return probPassword
 	case parser.ProblemLimit:
-		if d.Limit == parser.LimitTime {
+		switch d.Limit {
+		case parser.LimitTime:
 			return probTimeout
+		case parser.LimitField:
+			return probFieldTooLong
 		}
 		return probTooBig
 	case parser.ProblemEmpty:

@@ -35,6 +35,8 @@ func supplierDocProblem(d parser.Document) string {
 		probOffice:      "est un document bureautique ou un message Outlook, que nous ne pouvons pas traiter",
 		probArchive:     "est une archive que nous n'avons pas pu ouvrir",
 		probUnsupported: "est d'un format que nous ne pouvons pas traiter",
+		probFieldTooLong: "contient une donnée anormalement longue (numéro, référence ou montant) : " +
+			"il ne peut pas être traité tel quel",
 	}[classify(d)]
 }
 
@@ -43,17 +45,18 @@ func supplierDocProblem(d parser.Document) string {
 // (English, for operators) follow as a technical detail.
 func DocumentProblem(d parser.Document) string {
 	s := map[docProblem]string{
-		probDamaged:     "fichier endommagé ou incomplet",
-		probUnread:      "fichier non lu",
-		probEncrypted:   "message chiffré (S/MIME) : illisible sans la clé du destinataire",
-		probPassword:    "fichier protégé par un mot de passe",
-		probTimeout:     "lecture trop longue, interrompue",
-		probTooBig:      "fichier trop volumineux ou trop complexe pour être lu automatiquement",
-		probEmpty:       "fichier vide",
-		probImage:       "image (photo ou facture numérisée ?) : un PDF est nécessaire",
-		probOffice:      "document bureautique ou message Outlook : un PDF est nécessaire",
-		probArchive:     "archive qui n'a pas pu être ouverte",
-		probUnsupported: "format de fichier non pris en charge : un PDF est nécessaire",
+		probDamaged:      "fichier endommagé ou incomplet",
+		probUnread:       "fichier non lu",
+		probEncrypted:    "message chiffré (S/MIME) : illisible sans la clé du destinataire",
+		probPassword:     "fichier protégé par un mot de passe",
+		probTimeout:      "lecture trop longue, interrompue",
+		probTooBig:       "fichier trop volumineux ou trop complexe pour être lu automatiquement",
+		probEmpty:        "fichier vide",
+		probImage:        "image (photo ou facture numérisée ?) : un PDF est nécessaire",
+		probOffice:       "document bureautique ou message Outlook : un PDF est nécessaire",
+		probArchive:      "archive qui n'a pas pu être ouverte",
+		probUnsupported:  "format de fichier non pris en charge : un PDF est nécessaire",
+		probFieldTooLong: "donnée anormalement longue dans la facture (fichier douteux ou endommagé)",
 	}[classify(d)]
 	if d.Error == "" {
 		return s
