@@ -467,6 +467,14 @@ func copyFile(from, to, wantSHA string) (int64, error) {
 	if err == nil && wantSHA != "" && hex.EncodeToString(h.Sum(nil)) != wantSHA {
 		err = fmt.Errorf("damaged: its bytes do not have the SHA-256 its name says")
 	}
+	if err == nil {
+		// The modification time goes with the bytes: the pruning of raw
+		// messages reads a recent one as a file just spooled again.
+		var fi os.FileInfo
+		if fi, err = in.Stat(); err == nil {
+			err = os.Chtimes(to, time.Time{}, fi.ModTime())
+		}
+	}
 	if err != nil {
 		os.Remove(to)
 		return n, err

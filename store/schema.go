@@ -176,4 +176,30 @@ ALTER TABLE documents ADD COLUMN problem_limit TEXT NOT NULL DEFAULT '';`,
 	// fraud), with the index that finds a supplier's cases.
 	`ALTER TABLE cases ADD COLUMN iban TEXT NOT NULL DEFAULT '';
 CREATE INDEX cases_by_supplier ON cases (supplier_siret, id);`,
+	// 7: ten years of mail (BENCHMARKS.md, "Growth over ten years"): the
+	// indexes that keep the daemon's, the digest's and `facteur cases`'s
+	// queries from reading whole tables (EXPLAIN QUERY PLAN showed scans),
+	// and the mark of a raw message pruned by the retention setting (the
+	// instant, in ms; 0 while its spool file is kept).
+	`ALTER TABLE messages ADD COLUMN raw_pruned_at INTEGER NOT NULL DEFAULT 0;
+-- ToFile, Pending: the few messages not filed yet, among a million filed.
+CREATE INDEX messages_unfiled ON messages (state, mailbox, uid) WHERE filed_at IS NULL;
+-- LiveCaseFor, SupersedeAwaiting: one invoice of a supplier with years of them.
+CREATE INDEX cases_by_invoice ON cases (supplier_siret, invoice_number);
+-- CasesOfSender: what a supplier asking about its invoices may be told.
+CREATE INDEX cases_by_email ON cases (supplier_email COLLATE NOCASE);
+-- Cases of a state, newest first (the digest, cases list --state): the
+-- entries of a state are in id order, no sort of every held case.
+CREATE INDEX cases_by_state_newest ON cases (state);
+-- LastOutbox: the latest digest, among every reply ever sent.
+CREATE INDEX outbox_by_kind ON outbox (kind);
+-- CaseRepliedTo: the reply a supplier answers.
+CREATE INDEX outbox_by_header_id ON outbox (header_message_id);
+-- RepliesTo: the replies of the last day (the reply's raw bytes sit
+-- before created_at in the row: a scan reads every reply ever sent).
+CREATE INDEX outbox_by_created ON outbox (created_at);
+-- FailedOutbox: the replies that failed since the previous digest.
+CREATE INDEX outbox_by_updated ON outbox (state, updated_at);
+-- Transitions: the state changes since the previous digest (covering).
+CREATE INDEX ledger_by_time ON ledger (entity, at, from_state, to_state);`,
 }

@@ -461,15 +461,20 @@ func (s *Store) writeSpoolFile(name string, raw []byte) error {
 	return nil
 }
 
-// Raw returns the raw bytes of an ingested message, from the spool.
+// Raw returns the raw bytes of an ingested message, from the spool;
+// ErrRawPruned once the retention setting pruned them.
 func (s *Store) Raw(ctx context.Context, messageID int64) ([]byte, error) {
 	var name string
-	err := s.db.QueryRowContext(ctx, "SELECT spool_name FROM messages WHERE id = ?", messageID).Scan(&name)
+	var pruned int64
+	err := s.db.QueryRowContext(ctx, "SELECT spool_name, raw_pruned_at FROM messages WHERE id = ?", messageID).Scan(&name, &pruned)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: raw of message %d: %w", messageID, err)
+	}
+	if pruned != 0 {
+		return nil, fmt.Errorf("store: raw of message %d: %w on %s", messageID, ErrRawPruned, fromMillis(pruned).Format(time.DateOnly))
 	}
 	b, err := os.ReadFile(filepath.Join(s.spool, name))
 	if err != nil {

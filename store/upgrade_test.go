@@ -82,6 +82,7 @@ var fixtureRows = []struct {
 		'{"size":94371840,"limit":41943040,"folder":"INBOX","attachments":[{"name":"scan.pdf","media_type":"application/pdf","size":94000000}]}')`},
 	{5, `UPDATE documents SET problem = 'limit', problem_limit = 'pages' WHERE id = 1`},
 	{6, `UPDATE cases SET iban = 'FR7630006000011234567890189' WHERE id = 1`},
+	{7, `UPDATE messages SET raw_pruned_at = 1795600000000 WHERE id = 1`},
 }
 
 // writeFixture makes the database version v of Facteur created, with the
@@ -264,6 +265,12 @@ func checkFixtureRows(ctx context.Context, t *testing.T, s *Store, v int) {
 		t.Errorf("digest: %+v, %v", last, err)
 	case v < 4 && !errors.Is(err, ErrNotFound):
 		t.Errorf("digest in a version %d database: %+v, %v", v, last, err)
+	}
+	if iban, ref, err := s.KnownIBAN(ctx, "41234567800011", 0); err != nil || (v >= 6) != (iban == "FR7630006000011234567890189" && ref == "FAC-2026-000001") {
+		t.Errorf("known IBAN: %q %q, %v", iban, ref, err)
+	}
+	if at, err := s.RawPruned(ctx, 1); err != nil || (v >= 7) != !at.IsZero() {
+		t.Errorf("raw of message 1 pruned at %v, %v", at, err)
 	}
 	ledger, err := s.Ledger(ctx, EntityCase, 1)
 	if err != nil || len(ledger) != 4 || ledger[3].To != string(CaseIntegrated) {
