@@ -307,6 +307,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	start("gateway", func() error { return a.gateway.Run(ctx, a.poll) })
 	start("password watch", func() error { a.watchPassword(ctx); return nil })
+	start("retention", func() error { a.pruneRawMessages(ctx); return nil })
 	a.log.Info("facteur running", "mailboxes", len(a.watchers), "data_dir", a.cfg.Instance.DataDir)
 	// Every loop is started: READY=1 (under systemd), then the status and
 	// the watchdog's pings while they make progress, STOPPING=1 at the end.

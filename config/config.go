@@ -37,6 +37,7 @@ type Config struct {
 	Register   Register   `toml:"register"`
 	Digest     Digest     `toml:"digest"`
 	Metrics    Metrics    `toml:"metrics"`
+	Retention  Retention  `toml:"retention"`
 }
 
 // Limits bound what one message may make Facteur read; beyond one, the
