@@ -25,7 +25,7 @@ Writes a consistent copy of the data directory (the database and the raw
 messages it names) into DIR, which must be absent or empty. The daemon may
 keep running meanwhile.
 
-flags:
+Options:
 `
 
 const restoreUsage = `usage: facteur restore [--config FILE] DIR
@@ -36,7 +36,7 @@ directory aside first. Facteur refuses to restore while a Facteur process
 has the data directory open. Run it as the user the daemon runs as, or give
 the files to that user afterwards.
 
-flags:
+Options:
 `
 
 // cmdBackup runs `facteur backup` (restore false) or `facteur restore`:
@@ -52,8 +52,12 @@ func cmdBackup(restore bool, args []string, stdout, stderr io.Writer) int {
 	run := backupCommand(restore, fs)
 	printUsage := func(w io.Writer) {
 		fmt.Fprint(w, usage)
-		fs.SetOutput(w)
-		fs.PrintDefaults()
+		var rows [][2]string
+		fs.VisitAll(func(f *flag.Flag) {
+			arg, text := flag.UnquoteUsage(f)
+			rows = append(rows, [2]string{"--" + f.Name + " " + arg, fmt.Sprintf("%s (default %s)", text, f.DefValue)})
+		})
+		printRows(w, append(rows, [2]string{"-h, --help", "show this help"}))
 	}
 	dirs, err := backupArgs(fs, args)
 	switch {
@@ -76,7 +80,7 @@ func backupCommand(restore bool, fs *flag.FlagSet) func(args []string, stdout, s
 	if restore {
 		name = "restore"
 	}
-	path := fs.String("config", "/etc/facteur/facteur.toml", "configuration `FILE` (TOML)")
+	path := configFlag(fs, english)
 	return func(args []string, stdout, stderr io.Writer) int {
 		if len(args) != 1 {
 			fmt.Fprintf(stderr, "usage: facteur %s [--config FILE] DIR\n", name)
