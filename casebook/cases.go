@@ -239,7 +239,6 @@ func structured() []Case {
 			Want: []Want{heldFor("BPA-2026-7735", "numéro d'engagement absent", func(w *Want) { w.FinanceNever = []string{"demandé au fournisseur"} })}},
 		{Name: "billing-noreply-sender", Kind: KindBillingSystem, Client: "invoicing platform (ne-pas-repondre@)",
 			Note: "a platform sends from a no-reply address without Auto-Submitted: deposited; a reply there would only bounce",
-			Gap:  "a no-reply sender (ne-pas-repondre@, no-reply@) without Auto-Submitted is answered",
 			Build: func(*Reply) []byte {
 				return billing(mailSpec{Seed: "billing-noreply-sender", From: "ITS Facturation <ne-pas-repondre@its-territoires.example>", To: Mailbox,
 					Subject: "Facture ITS-2026-0430 disponible",
@@ -281,7 +280,6 @@ func routing() []Case {
 			Want: []Want{guidedTo("AAE-2026-0463", SIRETAssainissement, "EJ-2026-003463")}},
 		{Name: "keyword-circuit-facturx-no-buyer", Kind: KindKeyword, Client: "Gmail",
 			Note: "a Factur-X whose buyer has no SIRET, \"circuit\" in the subject: Chorus Pro reads the recipient from the file, so the supplier deposits it himself with the SIRET",
-			Gap:  "a Factur-X naming no buyer SIRET is deposited in flux for the budget a keyword names, and Chorus Pro refuses it (no recipient in the file): the supplier should be guided",
 			Build: func(*Reply) []byte {
 				return gmail(mailSpec{Seed: "keyword-circuit-facturx-no-buyer", From: MECA.From(), To: Mailbox,
 					Subject: "Facture pneus circuit",
@@ -375,7 +373,6 @@ func archives() []Case {
 			}},
 		{Name: "winmail-holding-zip", Kind: KindArchive, Client: "Outlook (rich text, Exchange)",
 			Note: "Outlook in rich text puts the ZIP itself in winmail.dat: each invoice of the ZIP is still a document",
-			Gap:  "a ZIP inside winmail.dat (a container in a container) is not opened and the message is ignored: its invoices vanish without a word",
 			Build: func(*Reply) []byte {
 				return outlookTNEF(mailSpec{Seed: "winmail-holding-zip", From: VNT.From(), To: Mailbox,
 					Subject: "Factures VNT-2026-1205 et VNT-2026-1206",
@@ -446,7 +443,6 @@ func credits() []Case {
 	return []Case{
 		{Name: "credit-note-plain-attached", Kind: KindCreditNote, Client: "Outlook",
 			Note: "a plain-PDF credit note \"AVOIR N° AV-…\", \"Avoir sur facture EVV-…\": its own number, type credit note, PDF mode",
-			Gap:  "the date of a plain-PDF credit note (\"Date de l'avoir\") is not read, so it is held instead of deposited in PDF mode",
 			Build: func(*Reply) []byte {
 				return outlook(mailSpec{Seed: "credit-note-plain-attached", From: EVV.From(), To: casq,
 					Subject: "Avoir AV-2026-0031 sur facture EVV-2026-0588",
@@ -486,7 +482,6 @@ func unreadable() []Case {
 	return []Case{
 		{Name: "outlook-forgot-attachment", Kind: KindForgotten, Client: "Outlook",
 			Note: "\"Veuillez trouver ci-joint\" and nothing attached but the logo of the signature",
-			Gap:  "a message announcing an attached invoice by its number, with nothing attached, is answered as a question about an unknown invoice (status_unknown) instead of being told nothing was attached",
 			Build: func(*Reply) []byte {
 				return outlook(mailSpec{Seed: "outlook-forgot-attachment", From: BTP.From(), To: casq,
 					Subject: "Facture 2026-118 mur cimetière",
@@ -495,7 +490,6 @@ func unreadable() []Case {
 			Want: []Want{askedPDF(says("aucun fichier n'y était joint"))}},
 		{Name: "gmail-forgot-attachment", Kind: KindForgotten, Client: "Gmail",
 			Note: "\"je vous transmets la facture\", nothing attached; answered with it later",
-			Gap:  "a message announcing an attached invoice by its number, with nothing attached, is answered as a question about an unknown invoice (status_unknown) instead of being told nothing was attached",
 			Build: func(*Reply) []byte {
 				return gmail(mailSpec{Seed: "gmail-forgot-attachment", From: MECA.From(), To: Mailbox,
 					Subject: "facture MECA-2026-305",
@@ -650,7 +644,6 @@ func buyers() []Case {
 					Text:    "Bonjour,\n\nVeuillez trouver ci-joint notre facture FIP-2026-0330.\n\n" + sigFOUR,
 					Files:   []file{pdf("FIP-2026-0330.pdf", facturX(four))}})
 			},
-			Gap:  "the replies write \"des budgets de Agglomération du Saint-Quentinois\": the article is missing (\"de l'Agglomération\")",
 			Want: []Want{askedBudget("FIP-2026-0330", says(formatSIRET(FormerCASQSIRET)), never("budgets de Agglomération"))}},
 		{Name: "no-budget-attached", Kind: KindNoBudget, Client: "Outlook",
 			Note: "a plain PDF naming no buyer SIRET, no keyword: the supplier is asked which budget; its answer gets it deposited (PDF mode)",
@@ -916,7 +909,6 @@ func inquiries() []Case {
 		{Name: "status-by-reference", Kind: KindStatus, Client: "Thunderbird",
 			After: "thunderbird-facturx-assainissement", Answers: "confirmation",
 			Note: "asked by our case reference, in a new message",
-			Gap:  "the answer to a question about a case is filed under a new reference and never names the case asked about",
 			Build: func(r *Reply) []byte {
 				return thunderbird(mailSpec{Seed: "status-by-reference", From: AAE.From(), To: Mailbox,
 					Subject: "Question règlement",
@@ -1095,7 +1087,6 @@ func automatic() []Case {
 			Want: []Want{ignoredFor("message automatique")}},
 		{Name: "dmarc-fail-invoice", Kind: KindDMARC, Client: "forged sender",
 			Note: "a supplier's invoice from a sender whose domain did not authenticate the message: a person checks it, no reply to a possibly forged address",
-			Gap:  "an invoice whose sender failed DMARC is deposited like any other (only the reply is withheld)",
 			Build: func(*Reply) []byte {
 				raw := gmail(mailSpec{Seed: "dmarc-fail-invoice", From: VNT.From(), To: Mailbox,
 					Subject: "Facture VNT-2026-1299 URGENT",

@@ -36,7 +36,9 @@ const maxSenderCases = 500
 // statusInquiry handles a words-only message asking about invoices;
 // handled is false when the message is not such a question.
 func (g *Gateway) statusInquiry(tx *store.Tx, m store.Message, pm *parser.Message, opened *[]string) (bool, error) {
-	if pm.Automatic != "" || len(pm.Documents) > 0 || !router.AsksSomething(pm) {
+	if pm.Automatic != "" || len(pm.Documents) > 0 || !router.AsksSomething(pm) || router.AnnouncesAttachment(pm) {
+		// (A message announcing an attachment that is not there is a
+		// forgotten attachment, even when it cites the invoice's number.)
 		return false, nil
 	}
 	text := g.ownAnswer(pm)
@@ -73,7 +75,7 @@ func (g *Gateway) statusInquiry(tx *store.Tx, m store.Message, pm *parser.Messag
 		}
 		dec = router.Decision{Outcome: router.Ignore, Reason: fmt.Sprintf("question sur la situation du dossier %s", c.Ref)}
 		reply = &notifier.Reply{Kind: notifier.KindStatus, StatusText: statusText(c), Lifecycle: c.Lifecycle,
-			PriorReceived: c.CreatedAt.In(time.Local).Format(time.DateOnly)}
+			PriorRef: c.Ref, PriorReceived: c.CreatedAt.In(time.Local).Format(time.DateOnly)}
 		return true, g.answerInquiry(tx, m, pm, dec, reply, c, opened)
 	default:
 		var refs []string

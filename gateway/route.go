@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 
+	"facteur/notifier"
 	"facteur/parser"
 	"facteur/router"
 	"facteur/store"
@@ -33,7 +34,14 @@ func decideInvoice(h history, rules router.Rules, pm *parser.Message, d *parser.
 	if in.KnownIBAN, in.KnownIBANRef, err = h.KnownIBAN(d.Invoice.Seller.SIRET, self); err != nil {
 		return router.Decision{}, err
 	}
-	return router.Decide(rules, in), nil
+	dec := router.Decide(rules, in)
+	if auth := notifier.AuthFailure(pm.AuthenticationResults); auth != "" && (dec.Outcome == router.Deposit || dec.Outcome == router.Guide) {
+		// The sender's domain did not authenticate the message: the
+		// invoice may be forged (or the sender's address usurped).
+		dec = router.Decision{Outcome: router.Hold, Budget: dec.Budget, SIRET: dec.SIRET, Engagement: dec.Engagement,
+			Reason: "authentification de l'expéditeur en échec (" + auth + ") : la facture a pu être envoyée par un usurpateur ; à vérifier avant tout dépôt"}
+	}
+	return dec, nil
 }
 
 // Routed is the daemon's decision on one invoice document of a message.

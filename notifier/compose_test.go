@@ -533,7 +533,7 @@ func TestComposeNewKinds(t *testing.T) {
 			[]string{"Il vous suffit de répondre", "2026-000123\n"}},
 		{"budget", func(r *Reply) { r.Kind, r.Budgets = KindNeedBudget, budgets },
 			"[FAC-2026-000123] Budget destinataire à préciser – facture FA-2026-0042",
-			[]string{"auquel des budgets de Agglomération du Saint-Quentinois", "Budget principal\u00a0: 200 071 892 00067",
+			[]string{"auquel de nos budgets elle est destinée", "Budget principal\u00a0: 200 071 892 00067",
 				"Budget eau potable\u00a0: 200 071 892 00026", "Budget assainissement\u00a0: 200 071 892 00034",
 				"Budget circuit automobile\u00a0: 200 071 892 00059", "nous reprendrons alors l'examen"},
 			[]string{"nous la déposerons"}},

@@ -3,6 +3,7 @@ package notifier
 import (
 	"fmt"
 	"net/mail"
+	"regexp"
 	"strings"
 )
 
@@ -56,6 +57,8 @@ func (g Gate) Refusal(in Inbound, repliesToday int) string {
 		return "adresse de l'expéditeur « " + in.To + " » inutilisable pour une réponse (caractères non ASCII ou forme invalide)"
 	case g.Own != nil && g.Own(in.To):
 		return "message venant de notre propre adresse : pas de réponse"
+	case noReplyAddress(in.To):
+		return "adresse d'expédition qui n'accepte pas de réponse (« " + in.To + " ») : pas de réponse"
 	case g.PerDay > 0 && repliesToday >= g.PerDay:
 		return fmt.Sprintf("limite de %d réponses par jour atteinte pour %s", g.PerDay, in.To)
 	}
@@ -89,4 +92,14 @@ func ReplyAddress(from mail.Address, replyTo []mail.Address) mail.Address {
 		return replyTo[0]
 	}
 	return from
+}
+
+// noReplyLocal are the local parts of addresses that say they take no
+// answer (billing systems, notifications).
+var noReplyLocal = regexp.MustCompile(`(?i)^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|ne[-_.]?pas[-_.]?r[eé]pondre|nepasrepondre|noreponse|no[-_.]?response|mailer[-_.]?daemon|postmaster)(?:[-_.+].*)?$`)
+
+// noReplyAddress reports an address that says it takes no answer.
+func noReplyAddress(addr string) bool {
+	local, _, ok := strings.Cut(addr, "@")
+	return ok && noReplyLocal.MatchString(local)
 }

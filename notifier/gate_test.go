@@ -25,11 +25,16 @@ func TestGateRefusal(t *testing.T) {
 		{"no address", Inbound{}, 0, "adresse de l'expéditeur absente"},
 		{"unusable", Inbound{To: "jean@exämple.fr"}, 0, "inutilisable"},
 		{"own", Inbound{To: "Accueil.Comptabilite@casq.fr"}, 0, "notre propre adresse"},
+		{"no-reply", Inbound{To: "ne-pas-repondre@facturation.example"}, 0, "n'accepte pas de réponse"},
+		{"noreply", Inbound{To: "NoReply+factures@billing.example"}, 0, "n'accepte pas de réponse"},
 		{"limit", person, 3, "limite de 3 réponses par jour"},
 	} {
 		if r := g.Refusal(tc.in, tc.n); !strings.Contains(r, tc.want) {
 			t.Errorf("%s: refusal %q, want %q", tc.name, r, tc.want)
 		}
+	}
+	if r := g.Refusal(Inbound{To: "noreen.martin@voirie.example"}, 0); r != "" {
+		t.Errorf("a person whose name starts like no-reply: %q", r)
 	}
 	// Not a failure: a word that merely contains the check.
 	if a := AuthFailure("mx; x-dmarc=failover"); a != "" {

@@ -344,8 +344,8 @@ func newLetter(r Reply) (*letter, error) {
 			}
 			l.Before = []block{
 				para("Nous avons bien reçu %s et nous vous en remercions.", v.yourInvoice()),
-				para("Cette facture est adressée à %s, qui ne correspond à aucun des budgets de %s. "+
-					"Nous ne pouvons donc pas la déposer sur Chorus Pro.", who, orgOr(v.org)),
+				para("Cette facture est adressée à %s, qui ne correspond à aucun de nos budgets. "+
+					"Nous ne pouvons donc pas la déposer sur Chorus Pro.", who),
 				para("Si elle nous est bien destinée, nous vous remercions de nous adresser, en répondant " +
 					"à ce courriel, une facture rectifiée qui porte le SIRET du budget concerné parmi les " +
 					"suivants ; nous la déposerons alors sur Chorus Pro :"),
@@ -357,8 +357,8 @@ func newLetter(r Reply) (*letter, error) {
 			}
 			l.Before = []block{
 				para("Nous avons bien reçu %s et nous vous en remercions.", v.yourInvoice()),
-				para("Cette facture ne nous permet pas de savoir auquel des budgets de %s elle est "+
-					"destinée : elle n'en porte pas le SIRET.", orgOr(v.org)),
+				para("Cette facture ne nous permet pas de savoir auquel de nos budgets elle est " +
+					"destinée : elle n'en porte pas le SIRET."),
 				para("Nous vous remercions de nous l'indiquer en répondant à ce courriel, en reprenant " +
 					"le nom ou le SIRET du budget concerné parmi les suivants ; nous reprendrons alors " +
 					"l'examen de votre facture :"),
@@ -417,7 +417,11 @@ func newLetter(r Reply) (*letter, error) {
 		if st == "" {
 			return nil, fmt.Errorf("notifier: %s reply without a status", r.Kind)
 		}
-		s := "Vous nous interrogez sur " + v.yourInvoice() + "."
+		s := "Vous nous interrogez sur " + v.yourInvoice()
+		if prior := clean(r.PriorRef, maxShort); prior != "" {
+			s += ", suivie sous la référence " + prior
+		}
+		s += "."
 		if d := FrenchDate(clean(r.PriorReceived, maxShort)); d != "" {
 			s += " Nous l'avons reçue le " + d + "."
 		}
@@ -427,7 +431,11 @@ func newLetter(r Reply) (*letter, error) {
 		}
 		l.Before = append(l.Before, para("Vous pouvez suivre son traitement à tout moment sur Chorus Pro (%s), "+
 			"rubrique « Factures émises ».", chorusProURL))
-		l.Recap = v.recapRows("ref", "supplier", "number", "date", "amount", "recipient", "siret", "engagement", "deposit", "flow")
+		l.Recap = v.recapRows("ref")
+		if prior := clean(r.PriorRef, maxShort); prior != "" {
+			l.Recap = append(l.Recap, row{Label: "Dossier de votre facture", Value: prior})
+		}
+		l.Recap = append(l.Recap, v.recapRows("supplier", "number", "date", "amount", "recipient", "siret", "engagement", "deposit", "flow")...)
 
 	case KindStatusUnknown:
 		l.Subject = prefix + "Facture introuvable dans nos services"
@@ -566,14 +574,6 @@ func budgetList(bs []Budget) []string {
 		out = append(out, name+" : "+ident.FormatSIRET(siret))
 	}
 	return out
-}
-
-// orgOr is the public body's name, or a neutral phrase.
-func orgOr(org string) string {
-	if org == "" {
-		return "notre collectivité"
-	}
-	return org
 }
 
 // lifecycleLabels say Chorus Pro's invoice statuses in a supplier's words.

@@ -26,8 +26,10 @@ func ParseDocuments(name string, data []byte, opts Options) []Document {
 	return parseDocuments(name, data, opts.withDefaults(), 0)
 }
 
-// maxContainerDepth: a container inside a container is not opened.
-const maxContainerDepth = 1
+// maxContainerDepth: containers are opened two deep (an Outlook
+// winmail.dat holding a ZIP archive); one deeper is not opened, and is a
+// document with a problem (a person must look), never skipped.
+const maxContainerDepth = 2
 
 func parseDocuments(name string, data []byte, opts Options, depth int) []Document {
 	doc := parseDocument(name, data, opts)
@@ -58,6 +60,7 @@ func parseDocuments(name string, data []byte, opts Options, depth int) []Documen
 	doc.Warnings = dropPrefixed(doc.Warnings, "ZIP archive content is not opened", "Outlook TNEF")
 	if depth >= maxContainerDepth {
 		doc.Warnings = append(doc.Warnings, "container inside a container: not opened")
+		doc.fail(ProblemLimit, LimitDepth, fmt.Sprintf("container nested more than %d deep: not opened", maxContainerDepth))
 		return []Document{doc}
 	}
 	if err != nil {

@@ -28,7 +28,8 @@ func makeZIP(t testing.TB, files map[string][]byte) []byte {
 
 func TestZIPAttachment(t *testing.T) {
 	pdf := makePDF(t, map[string][]byte{"factur-x.xml": []byte(sampleCII)})
-	inner := makeZIP(t, map[string][]byte{"deep.pdf": pdf})
+	deepest := makeZIP(t, map[string][]byte{"deepest.pdf": pdf})
+	inner := makeZIP(t, map[string][]byte{"deep.pdf": pdf, "deeper.zip": deepest})
 	z := makeZIP(t, map[string][]byte{"../../etc/Facture été.pdf": pdf, "nested.zip": inner})
 	raw := mimeMessage(stdHeader, part{plainPart, "ci-joint"},
 		part{"Content-Type: application/zip; name=\"factures.zip\"\r\nContent-Transfer-Encoding: base64", b64(z)})
@@ -38,13 +39,20 @@ func TestZIPAttachment(t *testing.T) {
 		names = append(names, d.Name+":"+d.Format)
 	}
 	got := strings.Join(names, " ")
-	for _, want := range []string{"factures.zip:zip", "Facture été.pdf:facturx", "nested.zip:zip"} {
+	// Two levels are opened (an Outlook winmail.dat holding a ZIP, a ZIP
+	// in a ZIP); a third is a document with a problem, never skipped.
+	for _, want := range []string{"factures.zip:zip", "Facture été.pdf:facturx", "nested.zip:zip", "deep.pdf:facturx", "deeper.zip:zip"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("documents %s, want %s", got, want)
 		}
 	}
-	if strings.Contains(got, "deep.pdf") {
-		t.Errorf("nested archive opened: %s", got)
+	if strings.Contains(got, "deepest.pdf") {
+		t.Errorf("a third level opened: %s", got)
+	}
+	for _, d := range m.Documents {
+		if d.Name == "deeper.zip" && (d.Problem != ProblemLimit || d.Limit != LimitDepth) {
+			t.Errorf("the archive not opened has no problem: %q %q", d.Problem, d.Limit)
+		}
 	}
 }
 

@@ -70,6 +70,7 @@ var (
 	dateLabels = []*regexp.Regexp{
 		re(`(?i)date\s+(?:de\s+(?:la\s+)?)?factur(?:e|ation)\s*:?`),
 		re(`(?i)date\s+d'[ée]mission\s*:?`),
+		re(`(?i)date\s+(?:de\s+l')?avoir\s*:?`),
 		re(`(?i)rechnungsdatum\s*:?`),
 		re(`(?i)belegdatum\s*:?`),
 		re(`(?i)ausstellungsdatum\s*:?`),

@@ -561,6 +561,23 @@ func Decide(r Rules, in Input) Decision {
 	if why := checkRegister(r, budget, inv, dec.Engagement); why != "" {
 		return hold(why)
 	}
+	if dec.Mode == "flux" && strings.TrimSpace(inv.Buyer.SIRET) == "" {
+		// The file names no recipient SIRET (the budget came from a
+		// keyword, the register or the default): Chorus Pro refuses such
+		// a flow. Facteur may not edit the file: PDF mode with its own
+		// data for a supplier it may submit for, else the supplier is told
+		// where to deposit it.
+		switch {
+		case r.PDFSuppliers[inv.Seller.SIRET] && missingForPDF(inv) == "" && (d.Format == "facturx" || d.Format == "pdf"):
+			dec.Syntax, dec.Mode = ModePDF, "pdf"
+		case r.Guide:
+			return guide(r, in, fmt.Sprintf("« %s » ne porte pas le SIRET du destinataire, sans lequel Chorus Pro refuse le dépôt du fichier", d.Name))
+		default:
+			h := hold(fmt.Sprintf("« %s » ne porte pas le SIRET du destinataire (%s selon les mots-clés ou le registre) : Chorus Pro refuserait le fichier ; à déposer par les services financiers", d.Name, budget.Name))
+			h.Budget, h.SIRET, h.Engagement = budget.Name, budget.SIRET, dec.Engagement
+			return h
+		}
+	}
 	if syntax == ModePDF {
 		dec.Syntax, dec.Mode = ModePDF, "pdf"
 	}
@@ -977,6 +994,10 @@ func AnsweredBudget(r Rules, text string) (Budget, bool) {
 // AsksSomething reports a message whose own words (not those it quotes)
 // ask something, or speak of an invoice, a payment or bank details.
 func AsksSomething(m *parser.Message) bool { return asksSomething(m) }
+
+// AnnouncesAttachment reports a message whose own words announce an
+// attachment ("veuillez trouver ci-joint notre facture").
+func AnnouncesAttachment(m *parser.Message) bool { return announcesAttachment(m) }
 
 // DecideLimits holds for a person a message that went over a limit while
 // it was read (MIME parts, nesting, a header section's size): part of it

@@ -242,10 +242,7 @@ func TestConfigDefault(t *testing.T) {
 	}
 	for _, c := range everyCommand() {
 		fs, _ := c.flags()
-		want := configDefault
-		if c.raw != nil { // backup, restore: their own flag
-			want = defaultConfig
-		}
+		want := configDefault // backup and restore too: they use configFlag
 		if f := fs.Lookup("config"); f != nil && c != inspectCommand && f.DefValue != want {
 			t.Errorf("%s --config defaults to %q", c.path(), f.DefValue)
 		}
