@@ -235,7 +235,6 @@ func structured() []Case {
 					Text:    "Madame, Monsieur,\n\nVeuillez trouver ci-joint votre facture n° BPA-2026-7735.\n\nCe message est envoyé automatiquement, merci de ne pas y répondre.",
 					Files:   []file{pdf("BPA-2026-7735.pdf", facturX(bpa2))}}, "Sage 100cloud Gestion commerciale", true)
 			},
-			Gap:  "finance staff read that the engagement number was \"demandé au fournisseur\" when no request could be sent (automatic message)",
 			Want: []Want{heldFor("BPA-2026-7735", "numéro d'engagement absent", func(w *Want) { w.FinanceNever = []string{"demandé au fournisseur"} })}},
 		{Name: "billing-noreply-sender", Kind: KindBillingSystem, Client: "invoicing platform (ne-pas-repondre@)",
 			Note: "a platform sends from a no-reply address without Auto-Submitted: deposited; a reply there would only bounce",

@@ -204,7 +204,13 @@ func (g *Gateway) apply(tx *store.Tx, c store.Case, pm *parser.Message, dec rout
 	case router.Ask:
 		c.Budget, c.RecipientSIRET = dec.Budget, dec.SIRET
 		if c.NoReply != "" {
-			return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason+" ; "+c.NoReply, set)
+			// Nobody can be asked: a person takes it up, told so.
+			fault := dec.Fault
+			if fault == "" {
+				fault = dec.Reason
+			}
+			return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld,
+				fault+" ; aucune demande n'a pu être adressée au fournisseur ("+c.NoReply+") : à traiter par les services financiers", set)
 		}
 		if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseAwaitingSupplier, dec.Reason, set); err != nil {
 			return err

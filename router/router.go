@@ -136,6 +136,9 @@ type Decision struct {
 	ServiceChoices []string
 	// Reason explains the decision in French, for finance staff.
 	Reason string
+	// Fault, for an Ask, is what is wrong, without the request: what
+	// finance staff read when the request cannot be sent.
+	Fault string
 	// SupplierReason, for an Ask about the invoice itself, tells the
 	// supplier in French what was wrong with what was sent.
 	SupplierReason string
@@ -246,6 +249,7 @@ func DecideMessage(m *parser.Message) Decision {
 		return askForPDFs(unread)
 	case len(m.Documents) == 0 && announcesAttachment(m):
 		return Decision{Outcome: Ask, Missing: MissingInvoice,
+			Fault:          "le message annonce une facture mais ne comporte aucune pièce jointe",
 			Reason:         "le message annonce une facture mais ne comporte aucune pièce jointe ; la facture est demandée au fournisseur",
 			SupplierReason: supplierNothingAttached}
 	case len(m.Documents) == 0 && asksSomething(m):
@@ -319,6 +323,7 @@ func askForPDFs(ds []parser.Document) Decision {
 		toSupplier = append(toSupplier, supplierFileProblem(d))
 	}
 	return Decision{Outcome: Ask, Missing: MissingInvoice,
+		Fault:          "pièces jointes illisibles : " + strings.Join(why, " ; "),
 		Reason:         "pièces jointes illisibles : " + strings.Join(why, " ; ") + " ; une facture au format PDF est demandée au fournisseur",
 		SupplierReason: strings.Join(toSupplier, " ")}
 }
@@ -328,7 +333,7 @@ func askForPDFs(ds []parser.Document) Decision {
 // file): why is for finance staff, the reply tells the supplier in plain
 // words.
 func askForPDF(d parser.Document, why string) Decision {
-	return Decision{Outcome: Ask, Missing: MissingInvoice,
+	return Decision{Outcome: Ask, Missing: MissingInvoice, Fault: why,
 		Reason:         why + " ; une facture au format PDF est demandée au fournisseur",
 		SupplierReason: supplierFileProblem(d)}
 }
@@ -556,7 +561,7 @@ func Decide(r Rules, in Input) Decision {
 			reason += " (une facture rectifiée portant ce numéro, que Facteur ne peut pas compléter pour ce fournisseur)"
 		}
 		return Decision{Outcome: Ask, Missing: MissingEngagement, Budget: budget.Name, SIRET: budget.SIRET, Syntax: syntax,
-			AnswerDeposits: answer, Reason: reason}
+			AnswerDeposits: answer, Reason: reason, Fault: "numéro d'engagement absent de la facture"}
 	}
 	if why := checkRegister(r, budget, inv, dec.Engagement); why != "" {
 		return hold(why)
@@ -953,7 +958,7 @@ func askBudget(r Rules, inv *parser.Invoice, why string, awaiting bool, p *Prior
 	if len(r.Budgets) == 0 {
 		return hold(why)
 	}
-	dec := Decision{Outcome: Ask, Missing: MissingBudget, Reason: why + " ; le budget destinataire est demandé au fournisseur"}
+	dec := Decision{Outcome: Ask, Missing: MissingBudget, Fault: why, Reason: why + " ; le budget destinataire est demandé au fournisseur"}
 	if s := inv.Buyer.SIRET; s != "" && !ourSIRET(r.Budgets, s) {
 		dec.OtherBuyer, dec.OtherBuyerSIRET = inv.Buyer.Name, s
 		dec.Reason = why + " ; une facture rectifiée, adressée à l'un de nos budgets, est demandée au fournisseur"
