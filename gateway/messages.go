@@ -228,7 +228,12 @@ func (g *Gateway) apply(tx *store.Tx, c store.Case, pm *parser.Message, dec rout
 		return g.enqueue(tx, c, pm, notifier.Reply{Kind: notifier.KindNeedEngagement, AnswerDeposits: dec.AnswerDeposits})
 	case router.Guide:
 		if c.NoReply != "" {
-			return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, dec.Reason+" ; "+c.NoReply, set)
+			fault := dec.Fault
+			if fault == "" {
+				fault = dec.Reason
+			}
+			return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld,
+				fault+" ; aucune instruction n'a pu être adressée au fournisseur ("+c.NoReply+") : à déposer par les services financiers", set)
 		}
 		if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseGuided, dec.Reason, set); err != nil {
 			return err

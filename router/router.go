@@ -136,8 +136,9 @@ type Decision struct {
 	ServiceChoices []string
 	// Reason explains the decision in French, for finance staff.
 	Reason string
-	// Fault, for an Ask, is what is wrong, without the request: what
-	// finance staff read when the request cannot be sent.
+	// Fault, for an Ask or a Guide, is what is wrong, without the request
+	// or the instructions: what finance staff read when no reply can be
+	// sent.
 	Fault string
 	// SupplierReason, for an Ask about the invoice itself, tells the
 	// supplier in French what was wrong with what was sent.
@@ -636,6 +637,7 @@ func guide(r Rules, in Input, why string) Decision {
 		dec.ServiceChoices = budget.Services
 	}
 	dec.Reason = why + " : instructions de dépôt sur Chorus Pro envoyées au fournisseur (" + budget.Name + ")"
+	dec.Fault = why + " (" + budget.Name + ")"
 	return dec
 }
 
