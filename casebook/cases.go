@@ -467,7 +467,6 @@ func credits() []Case {
 					Text:    "Bonjour,\n\nUne erreur de quantité s'est glissée dans notre facture HSP-2026-0142 ; vous trouverez ci-joint l'avoir correspondant.\n\n" + sigHSP,
 					Files:   []file{pdf("Avoir_AV-2026-0017.pdf", plainPDF(hsp))}})
 			},
-			Gap:  "a credit note is called \"votre facture\" in the replies: the guide never says it is an avoir, to be deposited as one",
 			Want: []Want{guidedTo("AV-2026-0017", SIRETEauPotable, "EJ-2026-004217", never("déjà reçue"), says("avoir"))}},
 	}
 }

@@ -16,7 +16,20 @@ func never(s ...string) opt   { return func(w *Want) { w.Never = append(w.Never,
 func earlier(k ...string) opt { return func(w *Want) { w.Earlier = append(w.Earlier, k...) } }
 func to(addr string) opt      { return func(w *Want) { w.To = addr } }
 func noReply() opt            { return func(w *Want) { w.Reply, w.Says = "", nil } }
-func creditNote() opt         { return func(w *Want) { w.Deposit.Type = "credit_note" } }
+
+// creditNote: the document is a credit note, an avoir (masculine in
+// French: "déposé").
+func creditNote() opt {
+	return func(w *Want) {
+		w.Deposit.Type = "credit_note"
+		for i, s := range w.Says {
+			if s == "déposée sur Chorus Pro" {
+				w.Says[i] = "Avoir"
+			}
+		}
+		w.Says = append(w.Says, "votre avoir")
+	}
+}
 
 func apply(w Want, o []opt) Want {
 	for _, f := range o {

@@ -183,6 +183,7 @@ func (g *Gateway) openCase(tx *store.Tx, m store.Message, pm *parser.Message, do
 		f.InvoiceNumber, f.InvoiceDate = inv.Number, inv.IssueDate
 		f.AmountWithVAT, f.Currency = inv.TotalWithVAT, inv.Currency
 		f.IBAN = ident.Compact(inv.IBAN)
+		f.InvoiceType = inv.Type
 	}
 	c, err := tx.CreateCase(g.o.CasePrefix, m.ID, docID, f)
 	if err != nil {

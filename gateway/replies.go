@@ -72,6 +72,7 @@ func (g *Gateway) enqueue(tx *store.Tx, c store.Case, pm *parser.Message, r noti
 	r.AmountWithVAT, r.Currency = c.AmountWithVAT, c.Currency
 	r.BudgetName, r.RecipientSIRET, r.Engagement = c.Budget, c.RecipientSIRET, c.Engagement
 	r.FlowNumber, r.DepositDate = c.FlowNumber, c.DepositDate
+	r.CreditNote = c.InvoiceType == "credit_note"
 	raw, msgID, err := notifier.Compose(r, g.now())
 	if err != nil {
 		return fmt.Errorf("compose %s reply for %s: %w", kind, c.Ref, err)

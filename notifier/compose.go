@@ -82,6 +82,10 @@ type Reply struct {
 	EngagementRequired, ServiceRequired bool
 	ServiceChoices                      []string // the recipient's active service codes, when one must be chosen
 
+	// CreditNote: the document is a credit note (an avoir), and the reply
+	// says so.
+	CreditNote bool
+
 	// For KindNeedEngagement: whether the supplier's answer giving the
 	// number is enough for us to deposit the invoice (else a corrected
 	// invoice carrying it is asked for). Decided before writing: the

@@ -582,3 +582,33 @@ func TestComposeNewKinds(t *testing.T) {
 		t.Error("a budget question without budgets was composed")
 	}
 }
+
+// TestCreditNoteWording: a credit note is an avoir in the reply, with the
+// agreement French asks for, and the guide says to deposit it as one.
+func TestCreditNoteWording(t *testing.T) {
+	for _, c := range []struct {
+		kind    Kind
+		subject string
+		want    []string
+	}{
+		{KindConfirmation, "[FAC-2026-000123] Avoir FA-2026-0042 déposé sur Chorus Pro", []string{"votre avoir n°", "nous l'avons déposé sur Chorus Pro"}},
+		{KindGuide, "[FAC-2026-000123] Avoir FA-2026-0042 à déposer sur Chorus Pro", []string{"déposer celui-ci", "de le déposer vous-même", "comme un avoir"}},
+		{KindAlreadyReceived, "[FAC-2026-000123] Avoir FA-2026-0042 déjà reçu", []string{"Il nous était déjà parvenu", "il est suivi sous la référence", "Il a été déposé sur Chorus Pro"}},
+	} {
+		r := sampleReply(c.kind)
+		r.CreditNote, r.PriorRef = true, "FAC-2026-000100"
+		p, _ := compose(t, r)
+		if got, _ := p.header.Subject(); got != c.subject {
+			t.Errorf("%s: subject %q, want %q", c.kind, got, c.subject)
+		}
+		text := flat(p.parts["text/plain"])
+		for _, w := range c.want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: text lacks %q:\n%s", c.kind, w, text)
+			}
+		}
+		if strings.Contains(text, "votre facture") {
+			t.Errorf("%s: a credit note called a facture:\n%s", c.kind, text)
+		}
+	}
+}

@@ -62,6 +62,39 @@ type values struct {
 	number, invoiceDate, amount, supplier  string
 	budget, siret, engagement, service     string
 	flow, depositDate, reason, origSubject string
+	credit                                 bool // a credit note: "avoir" (masculine)
+}
+
+// doc is "Facture" or "Avoir", for a subject or the start of a sentence.
+func (v values) doc() string {
+	if v.credit {
+		return "Avoir"
+	}
+	return "Facture"
+}
+
+// e is the feminine ending of a word agreeing with the document ("déposé"
+// + e for a facture, nothing for an avoir).
+func (v values) e() string {
+	if v.credit {
+		return ""
+	}
+	return "e"
+}
+
+// it is "Elle" or "Il"; obj is "la" or "le".
+func (v values) it() string {
+	if v.credit {
+		return "Il"
+	}
+	return "Elle"
+}
+
+func (v values) obj() string {
+	if v.credit {
+		return "le"
+	}
+	return "la"
 }
 
 func newValues(r Reply) values {
@@ -81,6 +114,7 @@ func newValues(r Reply) values {
 		depositDate: FrenchDate(clean(r.DepositDate, maxShort)),
 		reason:      clean(r.Reason, maxReason),
 		origSubject: clean(r.OriginalSubject, maxName),
+		credit:      r.CreditNote,
 	}
 	if v.department == "" {
 		v.department = DefaultDepartment
@@ -121,6 +155,9 @@ func para(format string, args ...any) block {
 // when known.
 func (v values) yourInvoice() string {
 	s := "votre facture"
+	if v.credit {
+		s = "votre avoir"
+	}
 	if v.number != "" {
 		s += " n°" + nbsp + v.number
 	}
@@ -211,12 +248,12 @@ func newLetter(r Reply) (*letter, error) {
 
 	switch r.Kind {
 	case KindConfirmation:
-		l.Subject = prefix + "Facture" + v.subjectNumber() + " déposée sur Chorus Pro"
+		l.Subject = prefix + v.doc() + v.subjectNumber() + " déposé" + v.e() + " sur Chorus Pro"
 		s := "Nous avons bien reçu " + v.yourInvoice()
 		if v.amount != "" {
 			s += ", d'un montant de " + v.amount + " TTC,"
 		}
-		s += " et nous l'avons déposée sur Chorus Pro"
+		s += " et nous l'avons déposé" + v.e() + " sur Chorus Pro"
 		if v.depositDate != "" {
 			s += " le " + v.depositDate
 		}
@@ -301,13 +338,17 @@ func newLetter(r Reply) (*letter, error) {
 			"engagement", "deposit", "flow")
 
 	case KindGuide:
-		l.Subject = prefix + "Facture" + v.subjectNumber() + " à déposer sur Chorus Pro"
+		l.Subject = prefix + v.doc() + v.subjectNumber() + " à déposer sur Chorus Pro"
 		l.Before = []block{
 			para("Nous avons bien reçu %s et nous vous en remercions.", v.yourInvoice()),
-			para("Les factures adressées aux entités publiques sont transmises par le portail " +
-				"Chorus Pro. Nous ne sommes pas en mesure de déposer celle-ci à votre place : nous vous " +
-				"remercions de la déposer vous-même sur Chorus Pro (" + chorusProURL + "), en indiquant " +
-				"les informations ci-dessous."),
+			para("Les factures adressées aux entités publiques sont transmises par le portail "+
+				"Chorus Pro. Nous ne sommes pas en mesure de déposer %s à votre place : nous vous "+
+				"remercions de %s déposer vous-même sur Chorus Pro (%s), en indiquant les informations ci-dessous.",
+				map[bool]string{false: "celle-ci", true: "celui-ci"}[v.credit], v.obj(), chorusProURL),
+		}
+		if v.credit {
+			l.Before = append(l.Before, para("Il s'agit d'un avoir : sur Chorus Pro, déposez-le comme un avoir "+
+				"(type de document « avoir »), et non comme une facture."))
 		}
 		l.RecapTitle = "Informations à indiquer sur Chorus Pro"
 		l.Recap = v.recapRows("recipient", "siret", "service", "engagement", "number", "date", "amount", "ref")
@@ -370,23 +411,23 @@ func newLetter(r Reply) (*letter, error) {
 		l.Recap = v.recapRows("ref", "supplier", "number", "date", "amount")
 
 	case KindAlreadyReceived:
-		l.Subject = prefix + "Facture" + v.subjectNumber() + " déjà reçue"
+		l.Subject = prefix + v.doc() + v.subjectNumber() + " déjà reçu" + v.e()
 		prior := clean(r.PriorRef, maxShort)
 		if prior == "" {
 			return nil, fmt.Errorf("notifier: %s reply without the first case", r.Kind)
 		}
-		s := "Nous avons bien reçu " + v.yourInvoice() + ". Elle nous était déjà parvenue"
+		s := "Nous avons bien reçu " + v.yourInvoice() + ". " + v.it() + " nous était déjà parvenu" + v.e()
 		if d := FrenchDate(clean(r.PriorReceived, maxShort)); d != "" {
 			s += " le " + d
 		}
-		s += " et elle est suivie sous la référence " + prior + "."
+		s += " et " + strings.ToLower(v.it()) + " est suivi" + v.e() + " sous la référence " + prior + "."
 		l.Before = []block{para("%s", s)}
 		if v.flow != "" {
 			d := ""
 			if v.depositDate != "" {
 				d = " le " + v.depositDate
 			}
-			l.Before = append(l.Before, para("Elle a été déposée sur Chorus Pro%s, sous le numéro de flux %s.", d, v.flow))
+			l.Before = append(l.Before, para("%s a été déposé%s sur Chorus Pro%s, sous le numéro de flux %s.", v.it(), v.e(), d, v.flow))
 		}
 		if st := clean(r.PriorStatus, maxShort); st != "" {
 			l.Before = append(l.Before, para("État actuel : %s.", st))

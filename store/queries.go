@@ -134,7 +134,7 @@ const caseSelect = `SELECT c.id, c.ref, c.message_id, COALESCE(c.document_id, 0)
 	c.supplier_name, c.supplier_siret, c.supplier_email, c.invoice_number, c.invoice_date, c.amount_with_vat,
 	c.currency, c.budget, c.recipient_siret, c.engagement, c.syntax, c.flow_number, c.deposit_date, c.flow_state,
 	c.no_reply, c.lifecycle, c.invoice_id, c.attempts, c.last_error, c.created_at, c.updated_at, COALESCE(d.idx, -1), COALESCE(d.sha256, ''),
-	m.subject, m.from_addr
+	m.subject, m.from_addr, c.invoice_type
 FROM cases c JOIN messages m ON m.id = c.message_id LEFT JOIN documents d ON d.id = c.document_id`
 
 func scanCase(row interface{ Scan(...any) error }) (Case, error) {
@@ -143,7 +143,8 @@ func scanCase(row interface{ Scan(...any) error }) (Case, error) {
 	err := row.Scan(&c.ID, &c.Ref, &c.MessageID, &c.DocumentID, &c.State, &c.Reason,
 		&c.SupplierName, &c.SupplierSIRET, &c.SupplierEmail, &c.InvoiceNumber, &c.InvoiceDate, &c.AmountWithVAT,
 		&c.Currency, &c.Budget, &c.RecipientSIRET, &c.Engagement, &c.Syntax, &c.FlowNumber, &c.DepositDate, &c.FlowState,
-		&c.NoReply, &c.Lifecycle, &c.InvoiceID, &c.Attempts, &c.LastError, &created, &updated, &c.Document, &c.DocumentSHA, &c.Subject, &c.From)
+		&c.NoReply, &c.Lifecycle, &c.InvoiceID, &c.Attempts, &c.LastError, &created, &updated, &c.Document, &c.DocumentSHA, &c.Subject, &c.From,
+		&c.InvoiceType)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, ErrNotFound
 	}

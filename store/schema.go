@@ -202,4 +202,7 @@ CREATE INDEX outbox_by_created ON outbox (created_at);
 CREATE INDEX outbox_by_updated ON outbox (state, updated_at);
 -- Transitions: the state changes since the previous digest (covering).
 CREATE INDEX ledger_by_time ON ledger (entity, at, from_state, to_state);`,
+	// 8: what the document is ("invoice", "credit_note"), so that a reply
+	// calls a credit note an avoir.
+	`ALTER TABLE cases ADD COLUMN invoice_type TEXT NOT NULL DEFAULT '';`,
 }

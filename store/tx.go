@@ -215,6 +215,9 @@ type CaseFields struct {
 	// IBAN is the account the invoice asks to be paid to, compacted
 	// (set when the case is opened).
 	IBAN string
+	// InvoiceType is what the document is: "invoice" or "credit_note"
+	// (set when the case is opened).
+	InvoiceType string
 }
 
 // CreateCase opens a case in state new and gives it its reference
@@ -239,11 +242,11 @@ RETURNING value`, counter).Scan(&seq)
 	res, err := tx.exec(`
 INSERT INTO cases (ref, message_id, document_id, state, supplier_name, supplier_siret, supplier_email,
 	invoice_number, invoice_date, amount_with_vat, currency, budget, recipient_siret, engagement, syntax,
-	flow_number, deposit_date, flow_state, no_reply, created_at, updated_at, next_attempt_at, iban)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	flow_number, deposit_date, flow_state, no_reply, created_at, updated_at, next_attempt_at, iban, invoice_type)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		ref, messageID, doc, CaseNew, f.SupplierName, f.SupplierSIRET, f.SupplierEmail,
 		f.InvoiceNumber, f.InvoiceDate, f.AmountWithVAT, f.Currency, f.Budget, f.RecipientSIRET, f.Engagement, f.Syntax,
-		f.FlowNumber, f.DepositDate, f.FlowState, f.NoReply, now, now, now, f.IBAN)
+		f.FlowNumber, f.DepositDate, f.FlowState, f.NoReply, now, now, now, f.IBAN, f.InvoiceType)
 	if err != nil {
 		return Case{}, fmt.Errorf("create case: %w", err)
 	}

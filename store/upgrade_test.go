@@ -82,6 +82,7 @@ var fixtureRows = []struct {
 		'{"size":94371840,"limit":41943040,"folder":"INBOX","attachments":[{"name":"scan.pdf","media_type":"application/pdf","size":94000000}]}')`},
 	{5, `UPDATE documents SET problem = 'limit', problem_limit = 'pages' WHERE id = 1`},
 	{6, `UPDATE cases SET iban = 'FR7630006000011234567890189' WHERE id = 1`},
+	{8, `UPDATE cases SET invoice_type = 'invoice' WHERE id = 1`},
 	{7, `UPDATE messages SET raw_pruned_at = 1795600000000 WHERE id = 1`},
 }
 

@@ -535,11 +535,11 @@ func (k *casebookChecker) checkCase(sc store.Case, w casebook.Want, sender strin
 
 // replySubjects is what the subject of each kind of reply says.
 var replySubjects = map[string]string{
-	"confirmation":     "déposée sur Chorus Pro",
+	"confirmation":     " déposé", // déposée, or déposé for an avoir; never "à déposer"
 	"need_engagement":  "Numéro d'engagement manquant",
 	"need_invoice":     "Facture non reçue ou illisible",
 	"guide":            "à déposer sur Chorus Pro",
-	"already_received": "déjà reçue",
+	"already_received": "déjà reçu",
 	"bank_check":       "vérification des coordonnées bancaires",
 	"status":           "Situation de votre facture",
 	"status_unknown":   "Facture introuvable",
