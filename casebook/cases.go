@@ -626,7 +626,6 @@ func buyers() []Case {
 			Want: []Want{askedBudget("SIGN-2026-0874", says("Ville de Saint-Quentin", formatSIRET(VilleSIRET), "adressée à"))}},
 		{Name: "other-buyer-plain", Kind: KindOtherBuyer, Client: "Samsung Email (Android)",
 			Note: "a plain PDF addressed to the département",
-			Gap:  "the buyer of a plain PDF (its Destinataire block and SIRET) is not read: the supplier is asked which budget instead of told the invoice names the Département",
 			Build: func(*Reply) []byte {
 				return android(mailSpec{Seed: "other-buyer-plain", From: TRAI.From(), To: Mailbox,
 					Subject: "Facture TRAI-2026-088",

@@ -683,6 +683,9 @@ func invoiceFromText(text string, maxLines int) textResult {
 	if s := sellerSIRET(lines, inv.Seller.VATID, warnf); s != "" {
 		inv.Seller.SIRET, inv.Seller.ID, inv.Seller.IDScheme = s, s, "0009"
 	}
+	if s := buyerSIRET(lines, inv.Seller.SIRET); s != "" {
+		inv.Buyer.SIRET, inv.Buyer.ID, inv.Buyer.IDScheme = s, s, "0009"
+	}
 	if inv.Seller.ID == "" {
 		for _, v := range labelled(lines, []*regexp.Regexp{sirenLabel}, submatch(sirenValueRE), buyerContext) {
 			if s := ident.Compact(v); ident.ValidSIREN(s) {
@@ -1231,4 +1234,23 @@ func correctedReference(lines []string, i, at int) bool {
 		}
 	}
 	return false
+}
+
+// buyerSIRET is the SIRET printed in the buyer's part of the page (under a
+// "Client", "Destinataire", "Facturé à" heading), when exactly one valid
+// SIRET other than the seller's is there; "" otherwise (a wrong buyer is
+// worse than none: the router then looks for one of our SIRETs printed
+// anywhere).
+func buyerSIRET(lines []string, seller string) string {
+	inBuyer := func(lines []string, i, at int) bool { return !buyerContext(lines, i, at) } // skip what is not the buyer's
+	var found []string
+	for _, v := range labelled(lines, []*regexp.Regexp{siretLabel}, submatch(siretValueRE), inBuyer) {
+		if s := ident.Compact(v); ident.ValidSIRET(s) && s != seller {
+			found = append(found, s)
+		}
+	}
+	if found = uniq(found); len(found) == 1 {
+		return found[0]
+	}
+	return ""
 }
