@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -157,39 +156,9 @@ func TestCasebook(t *testing.T) {
 // replies, the sandbox, the budgets of the casebook.
 func writeCasebookConfig(t *testing.T, dir string, dv *dovecottest.Server, mp *mailpittest.Server, env *demo.Env) string {
 	t.Helper()
-	imapHost, imapPort, _ := net.SplitHostPort(dv.IMAPAddr)
-	smtpHost, smtpPort, _ := net.SplitHostPort(mp.SMTPAddr)
 	demoCfg := env.ConfigTOML()
 	chorusPart := demoCfg[strings.Index(demoCfg, "[chorus]"):strings.Index(demoCfg, "[[budget]]")]
-	cfg := fmt.Sprintf(`[instance]
-name = %q
-data_dir = %q
-case_prefix = "FAC"
-
-[[mailbox]]
-name = "comptabilite"
-address = %q
-host = %q
-port = %s
-security = "starttls"
-ca_file = %q
-username = %q
-password = { value = %q }
-poll = "@every 1s"
-
-[smtp]
-host = %q
-port = %s
-security = "starttls"
-ca_file = %q
-username = %q
-password = { value = %q }
-from = %q
-from_name = "Agglomération du Saint-Quentinois – Service comptabilité"
-bcc = ["finances@casq.fr"]
-
-`, casebook.Organisation, dir, casebook.Mailbox, imapHost, imapPort, dv.CAFile, dovecottest.User, dovecottest.Password,
-		smtpHost, smtpPort, mp.CAFile, mailpittest.User, mailpittest.Password, casebook.Mailbox) + chorusPart
+	cfg := peersConfig(casebook.Organisation, dir, casebook.Mailbox, casebook.Mailbox, "@every 1s", dv, mp) + chorusPart
 	for _, b := range casebook.Budgets() {
 		cfg += fmt.Sprintf("[[budget]]\nname = %q\nsiret = %q\nkeywords = [", b.Name, b.SIRET)
 		for i, k := range b.Keywords {

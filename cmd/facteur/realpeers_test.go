@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,36 +30,8 @@ func TestRealPeersEndToEnd(t *testing.T) {
 	defer env.Close()
 
 	dir := t.TempDir()
-	imapHost, imapPort, _ := net.SplitHostPort(dv.IMAPAddr)
-	smtpHost, smtpPort, _ := net.SplitHostPort(mp.SMTPAddr)
 	chorus := env.ConfigTOML()[strings.Index(env.ConfigTOML(), "[chorus]"):]
-	cfg := fmt.Sprintf(`[instance]
-name = "Agglomération du Saint-Quentinois"
-data_dir = %q
-
-[[mailbox]]
-name = "comptabilite"
-address = %q
-host = %q
-port = %s
-security = "starttls"
-ca_file = %q
-username = %q
-password = { value = %q }
-poll = "@every 2s"
-
-[smtp]
-host = %q
-port = %s
-security = "starttls"
-ca_file = %q
-username = %q
-password = { value = %q }
-from = "accueil.comptabilite@casq.fr"
-bcc = ["finances@casq.fr"]
-
-`, dir, dovecottest.User, imapHost, imapPort, dv.CAFile, dovecottest.User, dovecottest.Password,
-		smtpHost, smtpPort, mp.CAFile, mailpittest.User, mailpittest.Password) + chorus
+	cfg := peersConfig("Agglomération du Saint-Quentinois", dir, dovecottest.User, "accueil.comptabilite@casq.fr", "@every 2s", dv, mp) + chorus
 	cfgPath := filepath.Join(dir, "facteur.toml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
