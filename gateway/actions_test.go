@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"facteur/store"
 )
@@ -94,5 +95,54 @@ func TestActions(t *testing.T) {
 	}
 	if _, err := g.Release(ctx, "FAC-2026-999999", "mdupont", ""); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown case: %v", err)
+	}
+}
+
+// TestReleaseOfAPrunedMessage: a case released after its raw message was
+// pruned by the retention setting is held, saying so in French.
+func TestReleaseOfAPrunedMessage(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2036, 11, 26, 9, 0, 0, 0, time.UTC)
+	st, err := store.Open(ctx, t.TempDir(), store.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	id, _, err := st.Ingest(ctx, store.Incoming{Mailbox: "m", UIDValidity: 1, UID: 1, Raw: []byte("Subject: ancien\r\n\r\nx\r\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c store.Case
+	err = st.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.MessageParsed(id, store.MessageInfo{Subject: "ancien"}); err != nil {
+			return err
+		}
+		if c, err = tx.CreateCase("FAC", id, 0, store.CaseFields{}); err != nil {
+			return err
+		}
+		if err := tx.MoveCase(c.ID, store.CaseNew, store.CaseIgnored, "aucune facture", store.CaseFields{}); err != nil {
+			return err
+		}
+		return tx.MessageDone(id, store.DispositionIgnored)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MarkFiled(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := st.PruneRaw(ctx, now.Add(time.Hour), store.PruneOptions{}); err != nil || p.Messages != 1 {
+		t.Fatalf("pruned %+v, %v", p, err)
+	}
+	g := New(Options{Store: st, Now: func() time.Time { return now }})
+	if _, err := g.Release(ctx, c.Ref, "mdupont", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := st.CaseByRef(ctx, c.Ref)
+	if got.State != store.CaseHeld || !strings.Contains(got.Reason, "n'est plus conservé") || strings.Contains(got.Reason, "retention setting") {
+		t.Errorf("case %s %q; want held, in French", got.State, got.Reason)
 	}
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"facteur/parser"
@@ -43,6 +44,11 @@ func (g *Gateway) decideCase(ctx context.Context, c store.Case) error {
 	}
 	rules := g.routingRules(ctx)
 	err = g.o.Store.Update(ctx, func(tx *store.Tx) error {
+		if errors.Is(err, store.ErrRawPruned) {
+			return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld,
+				"nouvel examen impossible : le message d'origine n'est plus conservé (durée de conservation des messages dépassée) ; "+
+					"à traiter à partir de la boîte aux lettres ou des archives", store.CaseFields{})
+		}
 		if err != nil {
 			return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, "nouvel examen impossible : "+err.Error(), store.CaseFields{})
 		}
