@@ -23,13 +23,9 @@ var caseRefPattern = regexp.MustCompile(`\[([A-Z]{2,8}-\d{4}-\d{6})\]`)
 // in the subject): the engagement number the supplier gives is recorded on
 // the case, which goes to finance staff to complete the deposit, since
 // Facteur never edits a supplier's file.
-func (g *Gateway) supplierAnswer(tx *store.Tx, m store.Message, pm *parser.Message, opened *[]string) (bool, error) {
-	if pm.Automatic != "" {
+func (g *Gateway) supplierAnswer(tx *store.Tx, m store.Message, pm *parser.Message, c *store.Case, opened *[]string) (bool, error) {
+	if pm.Automatic != "" || c == nil || c.State != store.CaseAwaitingSupplier {
 		return false, nil
-	}
-	c, err := repliedCase(tx, pm)
-	if err != nil || c == nil || c.State != store.CaseAwaitingSupplier {
-		return false, err
 	}
 	if c.InvoiceNumber != "" && c.RecipientSIRET == "" {
 		// The budget was asked (an invoice awaiting without a budget).

@@ -36,7 +36,7 @@ const maxSenderCases = 500
 // statusInquiry handles a words-only message asking about invoices;
 // handled is false when the message is not such a question.
 func (g *Gateway) statusInquiry(tx *store.Tx, m store.Message, pm *parser.Message, opened *[]string) (bool, error) {
-	if pm.Automatic != "" || len(pm.Documents) > 0 || !router.AsksSomething(pm) || router.AnnouncesAttachment(pm) {
+	if pm.Automatic != "" || !router.WordsOnly(pm) || !router.AsksSomething(pm) || router.AnnouncesAttachment(pm) {
 		// (A message announcing an attachment that is not there is a
 		// forgotten attachment, even when it cites the invoice's number.)
 		return false, nil

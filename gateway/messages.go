@@ -86,27 +86,25 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 			return err
 		}
 		if len(invoices) == 0 {
-			if handled, err := g.supplierAnswer(tx, m, pm, &opened); handled || err != nil {
+			replied, err := repliedCase(tx, pm) // the case this message answers, if any
+			if err != nil {
 				return err
 			}
-			if c, err := repliedCase(tx, pm); err != nil {
+			if handled, err := g.supplierAnswer(tx, m, pm, replied, &opened); handled || err != nil {
 				return err
-			} else if c == nil {
+			}
+			if replied == nil {
 				if handled, err := g.statusInquiry(tx, m, pm, &opened); handled || err != nil {
 					return err
 				}
 			}
 			dec := router.DecideMessage(pm)
-			if pm.Automatic == "" && (dec.Outcome == router.Ignore || dec.Outcome == router.Hold && len(pm.Documents) == 0) {
+			if replied != nil && pm.Automatic == "" && (dec.Outcome == router.Ignore || dec.Outcome == router.Hold && router.WordsOnly(pm)) {
 				// A person answering one of our replies (a confirmation, a
 				// guide) with words only: someone must read it, knowing
 				// which case it answers.
-				if c, err := repliedCase(tx, pm); err != nil {
-					return err
-				} else if c != nil {
-					dec = router.Decision{Outcome: router.Hold,
-						Reason: fmt.Sprintf("réponse de l'expéditeur au dossier %s (« %s ») : à lire", c.Ref, truncateRunes(pm.Subject, 120))}
-				}
+				dec = router.Decision{Outcome: router.Hold,
+					Reason: fmt.Sprintf("réponse de l'expéditeur au dossier %s (« %s ») : à lire", replied.Ref, truncateRunes(pm.Subject, 120))}
 			}
 			ref, err := g.openCase(tx, m, pm, 0, nil, dec)
 			opened = append(opened, ref+" "+string(dec.Outcome))

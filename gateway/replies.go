@@ -26,15 +26,17 @@ func replyAddress(pm *parser.Message) mail.Address {
 // address in the last 24 hours.
 func (g *Gateway) replyRefusal(tx *store.Tx, pm *parser.Message) string {
 	to := replyAddress(pm).Address
+	gate := notifier.Gate{Own: g.isOwn, PerDay: g.o.RepliesPerSenderPerDay}
+	in := notifier.Inbound{Automatic: pm.Automatic, AuthenticationResults: pm.AuthenticationResults, ReturnPath: pm.ReturnPath, To: to}
+	if r := gate.Refusal(in, 0); r != "" {
+		return r // refused whatever the count: not counted
+	}
 	n, err := tx.RepliesTo(to, g.now().Add(-24*time.Hour))
 	if err != nil {
 		g.log.Warn("replies to the sender could not be counted; the daily limit is not applied to this message", "to", to, "err", err)
-		n = 0
+		return ""
 	}
-	gate := notifier.Gate{Own: g.isOwn, PerDay: g.o.RepliesPerSenderPerDay}
-	return gate.Refusal(notifier.Inbound{
-		Automatic: pm.Automatic, AuthenticationResults: pm.AuthenticationResults, ReturnPath: pm.ReturnPath, To: to,
-	}, n)
+	return gate.Refusal(in, n)
 }
 
 // enqueueReply composes a reply of a kind for a case and queues it in the

@@ -389,7 +389,7 @@ func newLetter(r Reply) (*letter, error) {
 					"Nous ne pouvons donc pas la déposer sur Chorus Pro.", who),
 				para("Si elle nous est bien destinée, nous vous remercions de nous adresser, en répondant " +
 					"à ce courriel, une facture rectifiée qui porte le SIRET du budget concerné parmi les " +
-					"suivants ; nous la déposerons alors sur Chorus Pro :"),
+					"suivants ; nous en reprendrons alors le traitement :"),
 			}
 		} else {
 			l.Subject = prefix + "Budget destinataire à préciser"

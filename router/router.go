@@ -225,11 +225,11 @@ func DecideMessage(m *parser.Message) Decision {
 		return dec
 	}
 	var unread []parser.Document
-	var hold []string
+	var hold, containers []string
 	for _, d := range m.Documents {
 		switch {
 		case openedContainer(d):
-			continue
+			containers = append(containers, d.Name)
 		case d.Problem != parser.ProblemNone && !logo(d), mayHideInvoice(d):
 			unread = append(unread, d)
 		case d.Format == "pdf":
@@ -248,15 +248,38 @@ func DecideMessage(m *parser.Message) Decision {
 		return Decision{Outcome: Hold, Reason: strings.Join(hold, " ; ")}
 	case len(unread) > 0:
 		return askForPDFs(unread)
-	case len(m.Documents) == 0 && announcesAttachment(m):
+	case len(containers) > 0:
+		// Opened, but nothing in it reads as an invoice, nor as a file
+		// that could be one: a person looks.
+		return Decision{Outcome: Hold, Reason: fmt.Sprintf("archive %s ouverte, sans facture lisible : à examiner", quoteAll(containers))}
+	case WordsOnly(m) && announcesAttachment(m):
 		return Decision{Outcome: Ask, Missing: MissingInvoice,
 			Fault:          "le message annonce une facture mais ne comporte aucune pièce jointe",
 			Reason:         "le message annonce une facture mais ne comporte aucune pièce jointe ; la facture est demandée au fournisseur",
 			SupplierReason: supplierNothingAttached}
-	case len(m.Documents) == 0 && asksSomething(m):
+	case WordsOnly(m) && asksSomething(m):
 		return Decision{Outcome: Hold, Reason: fmt.Sprintf("message sans pièce jointe (« %s ») : une question ou une demande, à lire", truncate(m.Subject, 120))}
 	}
 	return Decision{Outcome: Ignore, Reason: "aucune facture dans le message, ni pièce jointe annoncée, ni question"}
+}
+
+// WordsOnly reports a message whose documents, if any, are all incidental:
+// logos and signature pictures, contact or calendar cards, text files.
+// Such a message is its words alone.
+func WordsOnly(m *parser.Message) bool {
+	for _, d := range m.Documents {
+		if !incidental(d) {
+			return false
+		}
+	}
+	return true
+}
+
+// incidental reports a document that cannot be an invoice and asks
+// nothing: a small picture, or a file of no invoice format read without a
+// problem (a .vcf, an .ics, a .txt).
+func incidental(d parser.Document) bool {
+	return logo(d) || d.Problem == parser.ProblemNone && d.Format == parser.FormatOther && !d.IsInvoice && !mayHideInvoice(d)
 }
 
 // openedContainer reports an archive or a winmail.dat that was opened: its
@@ -513,6 +536,29 @@ func Decide(r Rules, in Input) Decision {
 	}
 
 	dec := Decision{Outcome: Deposit, Mode: "flux", Budget: budget.Name, SIRET: budget.SIRET, Syntax: syntax}
+	if syntax != ModePDF && strings.TrimSpace(inv.Buyer.SIRET) == "" {
+		// The file names no recipient SIRET (the budget came from a
+		// keyword, the register, the default or the supplier's answer):
+		// Chorus Pro refuses such a flow, and Facteur may not edit the
+		// file. Decided before anything is asked, so that no request
+		// promises a deposit of a file that still could not be made: PDF
+		// mode with Facteur's data for a supplier it may submit for, else
+		// the supplier is told where to deposit it, else a person does.
+		switch {
+		case r.PDFSuppliers[inv.Seller.SIRET] && missingForPDF(inv) == "" && d.Format == "facturx":
+			syntax = ModePDF
+			dec.Syntax, dec.Mode = ModePDF, "pdf"
+		case r.Guide:
+			return guide(r, in, fmt.Sprintf("« %s » ne porte pas le SIRET du destinataire, sans lequel Chorus Pro refuse le dépôt du fichier", d.Name))
+		default:
+			h := hold(fmt.Sprintf("« %s » ne porte pas le SIRET du destinataire (%s selon les mots-clés ou le registre) : Chorus Pro refuserait le fichier ; à déposer par les services financiers", d.Name, budget.Name))
+			h.Budget, h.SIRET = budget.Name, budget.SIRET
+			if ej := ChooseEngagement(m, d, in.Supplied); ej.Value != "" {
+				h.Engagement = ej.Value
+			}
+			return h
+		}
+	}
 	service := strings.TrimSpace(inv.BuyerReference)
 	switch {
 	case service != "" && len(budget.Services) > 0 && !contains(budget.Services, service):
@@ -566,23 +612,6 @@ func Decide(r Rules, in Input) Decision {
 	}
 	if why := checkRegister(r, budget, inv, dec.Engagement); why != "" {
 		return hold(why)
-	}
-	if dec.Mode == "flux" && strings.TrimSpace(inv.Buyer.SIRET) == "" {
-		// The file names no recipient SIRET (the budget came from a
-		// keyword, the register or the default): Chorus Pro refuses such
-		// a flow. Facteur may not edit the file: PDF mode with its own
-		// data for a supplier it may submit for, else the supplier is told
-		// where to deposit it.
-		switch {
-		case r.PDFSuppliers[inv.Seller.SIRET] && missingForPDF(inv) == "" && (d.Format == "facturx" || d.Format == "pdf"):
-			dec.Syntax, dec.Mode = ModePDF, "pdf"
-		case r.Guide:
-			return guide(r, in, fmt.Sprintf("« %s » ne porte pas le SIRET du destinataire, sans lequel Chorus Pro refuse le dépôt du fichier", d.Name))
-		default:
-			h := hold(fmt.Sprintf("« %s » ne porte pas le SIRET du destinataire (%s selon les mots-clés ou le registre) : Chorus Pro refuserait le fichier ; à déposer par les services financiers", d.Name, budget.Name))
-			h.Budget, h.SIRET, h.Engagement = budget.Name, budget.SIRET, dec.Engagement
-			return h
-		}
 	}
 	if syntax == ModePDF {
 		dec.Syntax, dec.Mode = ModePDF, "pdf"

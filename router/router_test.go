@@ -580,3 +580,37 @@ func TestChangedIBANIsHeld(t *testing.T) {
 		t.Errorf("a first invoice: %+v", dec)
 	}
 }
+
+// TestWordsOnlyDespiteIncidentalFiles: a logo or a contact card does not
+// make a question or a forgotten attachment an attachment; an archive
+// opened with nothing that could be an invoice goes to a person.
+func TestWordsOnlyDespiteIncidentalFiles(t *testing.T) {
+	logo := parser.Document{Name: "image001.png", Sniffed: "image/png", Size: 6 << 10, Format: "unsupported", Problem: parser.ProblemImage, Error: "image"}
+	card := parser.Document{Name: "jean.vcf", Sniffed: "text/vcard", Format: parser.FormatOther, Size: 300}
+	q := &parser.Message{Subject: "Paiement", BodyText: "Où en est le paiement de notre facture 118 ?", Documents: []parser.Document{logo, card}}
+	if dec := DecideMessage(q); dec.Outcome != Hold {
+		t.Errorf("a question signed with a logo: %+v", dec)
+	}
+	forgot := &parser.Message{Subject: "Facture", BodyText: "Veuillez trouver ci-joint notre facture.", Documents: []parser.Document{logo}}
+	if dec := DecideMessage(forgot); dec.Outcome != Ask || dec.SupplierReason != supplierNothingAttached {
+		t.Errorf("a forgotten attachment with a logo: %+v", dec)
+	}
+	zip := parser.Document{Name: "factures.zip", Format: parser.FormatZIP, Sniffed: "application/zip"}
+	readme := parser.Document{Name: "lisez-moi.txt", Sniffed: "text/plain", Format: parser.FormatOther, Size: 40}
+	if dec := DecideMessage(&parser.Message{Subject: "Factures", Documents: []parser.Document{zip, readme}}); dec.Outcome != Hold || !strings.Contains(dec.Reason, "factures.zip") {
+		t.Errorf("an archive with no invoice in it: %+v", dec)
+	}
+}
+
+// TestNoRecipientDecidedBeforeAsking: a Factur-X naming no recipient SIRET
+// and no engagement number is not asked for a corrected file carrying the
+// number (it still could not be deposited): the supplier is guided.
+func TestNoRecipientDecidedBeforeAsking(t *testing.T) {
+	guided := casq
+	guided.Guide = true
+	d := invoiceDoc("", "")
+	dec := Decide(guided, Input{Message: msg("Facture réseau d'eau potable", ""), Document: d})
+	if dec.Outcome != Guide || dec.Budget != "Budget eau potable" || !dec.EngagementRequired {
+		t.Errorf("no recipient, no engagement: %+v; want the guide, saying the number is required", dec)
+	}
+}

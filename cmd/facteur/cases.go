@@ -160,19 +160,9 @@ la facture, le budget, le numéro d'engagement, le dépôt sur Chorus Pro, les p
 ses états.`,
 	setup: func(c *command, fs *flag.FlagSet) runner {
 		path := configFlag(fs, french)
-		return func(args []string, stdout, stderr io.Writer) int {
-			ref, ok := oneRef(c, args, stderr)
-			if !ok {
-				return 2
-			}
-			ctx := context.Background()
-			st, code := openCases(ctx, c, *path, stderr)
-			if st == nil {
-				return code
-			}
-			defer st.Close()
+		return caseRunner(c, path, func(ctx context.Context, st *store.Store, ref string, stdout, stderr io.Writer) int {
 			return showCase(ctx, stdout, stderr, st, ref)
-		}
+		})
 	},
 }
 
@@ -223,6 +213,14 @@ var casesRetry = &command{
 
 // actionRunner runs release, reject or retry on the case named in args.
 func actionRunner(c *command, path *string, action string, flow, reason *string) runner {
+	return caseRunner(c, path, func(ctx context.Context, st *store.Store, ref string, stdout, stderr io.Writer) int {
+		return actOnCase(ctx, action, ref, *flow, *reason, stdout, stderr, st)
+	})
+}
+
+// caseRunner runs f on the case named in args, over the store of the
+// configuration at *path.
+func caseRunner(c *command, path *string, f func(ctx context.Context, st *store.Store, ref string, stdout, stderr io.Writer) int) runner {
 	return func(args []string, stdout, stderr io.Writer) int {
 		ref, ok := oneRef(c, args, stderr)
 		if !ok {
@@ -234,7 +232,7 @@ func actionRunner(c *command, path *string, action string, flow, reason *string)
 			return code
 		}
 		defer st.Close()
-		return actOnCase(ctx, action, ref, *flow, *reason, stdout, stderr, st)
+		return f(ctx, st, ref, stdout, stderr)
 	}
 }
 
