@@ -47,13 +47,19 @@ func NewInspector(ctx context.Context, cfg *config.Config, log *slog.Logger) (*I
 		g.Register = &register.File{Path: f}
 	}
 	in := &Inspector{Parser: g.Parser}
-	if _, err := os.Stat(filepath.Join(cfg.Instance.DataDir, store.DatabaseFile)); err == nil {
+	switch fi, err := os.Stat(filepath.Join(cfg.Instance.DataDir, store.DatabaseFile)); {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		log.Warn("the store cannot be read; decided without history", "err", err)
+	case !ownedByMe(fi):
+		// Opening it would leave files of this user (root, say) beside the
+		// daemon's database, which the daemon could then not write.
+		log.Warn("the database belongs to another user; decided without history (run inspect as that user to use it)")
+	default:
 		if in.store, err = store.Open(ctx, cfg.Instance.DataDir, store.Options{}); err != nil {
 			return nil, err
 		}
 		g.Store = in.store
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		log.Warn("the store cannot be read; decided without history", "err", err)
 	}
 	in.Gateway = gateway.New(g)
 	return in, nil
@@ -66,3 +72,4 @@ func (in *Inspector) Close() error {
 	}
 	return in.store.Close()
 }
+
