@@ -72,4 +72,3 @@ func (in *Inspector) Close() error {
 	}
 	return in.store.Close()
 }
-
