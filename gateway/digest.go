@@ -79,7 +79,7 @@ func (g *Gateway) queueDigest(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("gateway: queue digest: %w", err)
 	}
-	g.log.Info("digest queued", "topic", topic, "held", len(dg.Held))
+	g.log.Info("digest queued", "topic", topic, "held", max(len(dg.Held), dg.HeldTotal))
 	return 1, nil
 }
 
@@ -121,30 +121,39 @@ func (g *Gateway) digest(ctx context.Context, since, now time.Time) (notifier.Di
 			d.Counts.Held += t.N
 		}
 	}
-	list := func(state store.CaseState, keep func(store.Case) bool) ([]notifier.DigestCase, error) {
-		cs, err := st.Cases(ctx, store.CaseFilter{States: []store.CaseState{state}, Limit: 1000})
+	// Each list holds the most recent cases only (what a digest shows),
+	// with the count of them all: ten years may leave thousands held,
+	// and the digest must not read them every day.
+	list := func(f store.CaseFilter) ([]notifier.DigestCase, int, error) {
+		f.Limit = notifier.DigestListed
+		cs, err := st.Cases(ctx, f)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		var out []notifier.DigestCase
-		for i := len(cs) - 1; i >= 0; i-- { // oldest first
-			if keep == nil || keep(cs[i]) {
-				out = append(out, digestCase(cs[i], cs[i].Reason))
+		n := len(cs)
+		if n == notifier.DigestListed {
+			if n, err = st.CountCases(ctx, f); err != nil {
+				return nil, 0, err
 			}
 		}
-		return out, nil
+		out := make([]notifier.DigestCase, 0, len(cs))
+		for i := len(cs) - 1; i >= 0; i-- { // oldest first
+			out = append(out, digestCase(cs[i], cs[i].Reason))
+		}
+		return out, n, nil
 	}
-	if d.Held, err = list(store.CaseHeld, nil); err != nil {
+	if d.Held, d.HeldTotal, err = list(store.CaseFilter{States: []store.CaseState{store.CaseHeld}}); err != nil {
 		return d, err
 	}
-	if d.Rejected, err = list(store.CaseRejected, nil); err != nil {
+	if d.Rejected, d.RejectedTotal, err = list(store.CaseFilter{States: []store.CaseState{store.CaseRejected}}); err != nil {
 		return d, err
 	}
 	wait := g.o.Digest.WaitingAfter
 	if wait <= 0 {
 		wait = 7 * 24 * time.Hour
 	}
-	if d.Waiting, err = list(store.CaseAwaitingSupplier, func(c store.Case) bool { return now.Sub(c.UpdatedAt) >= wait }); err != nil {
+	if d.Waiting, d.WaitingTotal, err = list(store.CaseFilter{States: []store.CaseState{store.CaseAwaitingSupplier},
+		UpdatedBefore: now.Add(-wait).Add(time.Millisecond)}); err != nil {
 		return d, err
 	}
 	failed, err := st.FailedOutbox(ctx, since)

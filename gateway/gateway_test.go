@@ -11,6 +11,7 @@ import (
 
 	"facteur/chorus/sandbox"
 	"facteur/gateway"
+	"facteur/notifier"
 	"facteur/parser"
 	"facteur/register"
 	"facteur/samples"
@@ -1034,5 +1035,57 @@ func TestUnanswerableSender(t *testing.T) {
 	}
 	if c := got["T-OK"]; c.State != store.CaseIntegrated {
 		t.Errorf("T-OK: %s %q", c.State, c.Reason)
+	}
+}
+
+// TestDigestOfManyHeldCases: with more held cases than a digest lists, the
+// digest shows the most recent ones and counts them all (subject, title,
+// the rest), reading no more than it shows.
+func TestDigestOfManyHeldCases(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	h.tune(func(o *gateway.Options) {
+		o.Digest.To = []string{"finances@casq.fr"}
+		o.Digest.Next = func(t time.Time) time.Time { return t.Add(time.Second) }
+	})
+	h.restart()
+	const held = notifier.DigestListed + 13
+	var last string
+	for i := range held {
+		id, _, err := h.st.Ingest(h.ctx, store.Incoming{Mailbox: "INBOX", UIDValidity: 1, UID: uint32(1000 + i), Raw: []byte(fmt.Sprintf("Subject: n%d\r\n\r\nx", i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = h.st.Update(h.ctx, func(tx *store.Tx) error {
+			if err := tx.MessageParsed(id, store.MessageInfo{Subject: fmt.Sprintf("Facture H-%d", i), From: "compta@fournisseur.example"}); err != nil {
+				return err
+			}
+			c, err := tx.CreateCase("FAC", id, 0, store.CaseFields{InvoiceNumber: fmt.Sprintf("H-%d", i)})
+			if err != nil {
+				return err
+			}
+			last = c.Ref
+			return tx.MoveCase(c.ID, store.CaseNew, store.CaseHeld, "à examiner", store.CaseFields{})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.run()
+	h.clock.Advance(time.Second)
+	h.run()
+	var digest string
+	for _, m := range h.smtp.Messages() {
+		if text := decodedText(t, m.Data); strings.HasPrefix(text, "[Facteur] Point du ") {
+			digest = strings.Join(strings.Fields(text), " ")
+		}
+	}
+	for _, want := range []string{fmt.Sprintf("%d dossiers à examiner", held), fmt.Sprintf("Dossiers à examiner (%d)", held),
+		"… et 13 autre(s)", last} {
+		if !strings.Contains(digest, want) {
+			t.Errorf("digest lacks %q:\n%s", want, digest)
+		}
+	}
+	if strings.Contains(digest, "H-0 ") || strings.Contains(digest, "n° H-0 ") {
+		t.Errorf("the digest lists the oldest held case, beyond the %d most recent:\n%s", notifier.DigestListed, digest)
 	}
 }

@@ -32,6 +32,10 @@ type Digest struct {
 	// requests a supplier has not answered for long; FailedReplies the
 	// replies that could not be sent since the previous digest.
 	Held, Rejected, Waiting, FailedReplies []DigestCase
+	// HeldTotal, RejectedTotal and WaitingTotal are how many such cases
+	// there are in all when the lists hold only the first DigestListed
+	// (0: the list is whole).
+	HeldTotal, RejectedTotal, WaitingTotal int
 }
 
 // DigestCounts are the changes of the period, by kind.
@@ -52,8 +56,16 @@ type DigestCase struct {
 	Reason                                         string    // French
 }
 
-// maxDigestCases bounds each list of a digest; the rest is counted.
-const maxDigestCases = 50
+// DigestListed bounds each list of a digest; the rest is counted.
+const DigestListed = 50
+
+// maxDigestCases is DigestListed, for this package's own use.
+const maxDigestCases = DigestListed
+
+// total is how many cases a list stands for: its total when one is given.
+func total(listed []DigestCase, all int) int {
+	return max(len(listed), all)
+}
 
 // digestView is a Digest laid out for both renderings.
 type digestView struct {
@@ -152,7 +164,7 @@ func newDigestView(d Digest, now time.Time) digestView {
 	if org := clean(d.Organisation, maxName); org != "" {
 		v.Signature = append(v.Signature, org)
 	}
-	held := len(d.Held)
+	held := total(d.Held, d.HeldTotal)
 	v.Subject = "[Facteur] Point du " + frenchDay(now) + " : "
 	switch held {
 	case 0:
@@ -192,23 +204,26 @@ func newDigestView(d Digest, now time.Time) digestView {
 		v.Counts = append(v.Counts, row{Label: r.label, Value: strconv.Itoa(r.n)})
 	}
 	v.Sections = []digestSection{
-		section("Dossiers à examiner", "Aucun dossier n'attend de décision.", d.Held, "depuis le ",
+		section("Dossiers à examiner", "Aucun dossier n'attend de décision.", d.Held, d.HeldTotal, "depuis le ",
 			"Pour le détail d'un dossier : facteur cases show RÉFÉRENCE ; pour le réexaminer une fois la cause levée : facteur cases release RÉFÉRENCE."),
-		section("Factures refusées par Chorus Pro", "Aucune facture refusée en attente d'une facture rectifiée.", d.Rejected, "refusée le ",
+		section("Factures refusées par Chorus Pro", "Aucune facture refusée en attente d'une facture rectifiée.", d.Rejected, d.RejectedTotal, "refusée le ",
 			"Le fournisseur a reçu le motif du refus et a été invité à adresser une facture rectifiée."),
-		section("Demandes restées sans réponse", "Aucune demande ancienne sans réponse.", d.Waiting, "demandée le ",
+		section("Demandes restées sans réponse", "Aucune demande ancienne sans réponse.", d.Waiting, d.WaitingTotal, "demandée le ",
 			"Ces fournisseurs n'ont pas répondu à notre demande ; une relance par téléphone peut être utile."),
-		section("Réponses non envoyées", "Toutes les réponses ont été envoyées.", d.FailedReplies, "depuis le ",
+		section("Réponses non envoyées", "Toutes les réponses ont été envoyées.", d.FailedReplies, 0, "depuis le ",
 			"Pour renvoyer une réponse une fois l'adresse corrigée ou le serveur rétabli : facteur cases retry RÉFÉRENCE."),
 	}
 	return v
 }
 
-func section(title, empty string, cases []DigestCase, sincePrefix, hint string) digestSection {
-	s := digestSection{Title: typo.Replace(fmt.Sprintf("%s (%d)", title, len(cases))), Empty: typo.Replace(empty)}
+func section(title, empty string, cases []DigestCase, all int, sincePrefix, hint string) digestSection {
+	n := total(cases, all)
+	s := digestSection{Title: typo.Replace(fmt.Sprintf("%s (%d)", title, n)), Empty: typo.Replace(empty)}
+	if shown := min(len(cases), maxDigestCases); shown < n {
+		s.More = typo.Replace(fmt.Sprintf("… et %d autre(s) : facteur cases list pour la liste complète.", n-shown))
+	}
 	for i, c := range cases {
 		if i == maxDigestCases {
-			s.More = typo.Replace(fmt.Sprintf("… et %d autre(s) : facteur cases list pour la liste complète.", len(cases)-i))
 			break
 		}
 		var head []string

@@ -112,6 +112,20 @@ func TestComposeDigestEmptyAndLong(t *testing.T) {
 		strings.Contains(text, fmt.Sprintf("FAC-2026-%06d", maxDigestCases+1)) {
 		t.Errorf("long list:\n%s", text)
 	}
+	// A list of the first cases only, with the total of them all: the
+	// subject, the title and the rest counted say the total.
+	d.Held, d.HeldTotal = d.Held[:DigestListed], 5123
+	raw, _, err = ComposeDigest(d, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := parse(t, raw)
+	text = flat(msg.parts["text/plain"])
+	subject, _ := msg.header.Subject()
+	if !strings.Contains(text, "Dossiers à examiner (5123)") || !strings.Contains(text, fmt.Sprintf("… et %d autre(s)", 5123-DigestListed)) ||
+		!strings.Contains(subject, "5123 dossiers à examiner") {
+		t.Errorf("list of the first cases of 5123:\n%s\n%s", subject, text)
+	}
 	if _, _, err := ComposeDigest(Digest{From: netmail.Address{Address: "f@ville.example"}}, now); err == nil {
 		t.Error("a digest without recipient was composed")
 	}

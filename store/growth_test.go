@@ -437,16 +437,34 @@ func growthQueries(n int) []growthQuery {
 		}},
 		{"Transitions/case", func(ctx context.Context, s *Store) (int, error) { return rowsOf(s.Transitions(ctx, EntityCase, since)) }},
 		{"FailedOutbox", func(ctx context.Context, s *Store) (int, error) { return rowsOf(s.FailedOutbox(ctx, since)) }},
+		// The digest's lists: the 50 most recent, and the count of all.
 		{"Cases/held", func(ctx context.Context, s *Store) (int, error) {
-			return rowsOf(s.Cases(ctx, CaseFilter{States: []CaseState{CaseHeld}, Limit: 1000}))
+			return rowsOf(s.Cases(ctx, CaseFilter{States: []CaseState{CaseHeld}, Limit: 50}))
+		}},
+		{"CountCases/held", func(ctx context.Context, s *Store) (int, error) {
+			return s.CountCases(ctx, CaseFilter{States: []CaseState{CaseHeld}})
 		}},
 		{"Cases/awaiting_supplier", func(ctx context.Context, s *Store) (int, error) {
-			return rowsOf(s.Cases(ctx, CaseFilter{States: []CaseState{CaseAwaitingSupplier}, Limit: 1000}))
+			return rowsOf(s.Cases(ctx, CaseFilter{States: []CaseState{CaseAwaitingSupplier}, UpdatedBefore: growthEnd.AddDate(0, 0, -7), Limit: 50}))
+		}},
+		{"CountCases/awaiting_supplier", func(ctx context.Context, s *Store) (int, error) {
+			return s.CountCases(ctx, CaseFilter{States: []CaseState{CaseAwaitingSupplier}, UpdatedBefore: growthEnd.AddDate(0, 0, -7)})
 		}},
 		// facteur cases.
 		{"Cases/list", func(ctx context.Context, s *Store) (int, error) { return rowsOf(s.Cases(ctx, CaseFilter{Limit: 200})) }},
 		{"Cases/search", func(ctx context.Context, s *Store) (int, error) {
 			return rowsOf(s.Cases(ctx, CaseFilter{Search: fmt.Sprintf("fournisseur %d sas", supplier), Limit: 200}))
+		}},
+		// A search every case matches (the name all the suppliers share):
+		// the index's worst case.
+		{"Cases/search/common", func(ctx context.Context, s *Store) (int, error) {
+			return rowsOf(s.Cases(ctx, CaseFilter{Search: "fournisseur", Limit: 200}))
+		}},
+		{"Cases/search/held", func(ctx context.Context, s *Store) (int, error) {
+			return rowsOf(s.Cases(ctx, CaseFilter{Search: fmt.Sprintf("fournisseur %d", supplier), States: []CaseState{CaseHeld}, Limit: 200}))
+		}},
+		{"Cases/search/invoice", func(ctx context.Context, s *Store) (int, error) {
+			return rowsOf(s.Cases(ctx, CaseFilter{Search: fmt.Sprintf("F%d-%d", supplier, n/2+1), Limit: 200}))
 		}},
 		{"CaseByRef", func(ctx context.Context, s *Store) (int, error) {
 			_, err := s.CaseByRef(ctx, "FAC-2031-000042")

@@ -45,13 +45,19 @@ LIMIT 1`, []any{"m", 1, 1, "m", "x"}, ""},
 	(SELECT COUNT(*) FROM outbox WHERE state = ?),
 	(SELECT COUNT(*) FROM messages WHERE state IN (?, ?) AND filed_at IS NULL)`,
 		[]any{"received", "parsed", "new", "routed", "depositing", "deposited", "queued", "done", "failed"}, ""},
-	{"Counts", "SELECT state, COUNT(*) FROM cases GROUP BY state", nil, "counts every row, by definition"},
+	{"Counts", "SELECT entity, state, n FROM state_counts WHERE n <> 0", nil, "SCAN state_counts: a row per entity and state, kept by triggers"},
+	{"CountCases/state", "SELECT COALESCE(SUM(n), 0) FROM state_counts WHERE entity = 'cases' AND state IN (?)", []any{"held"}, ""},
+	{"CountCases/waiting", "SELECT COUNT(*) FROM cases c WHERE c.state IN (?) AND c.updated_at < ?", []any{"awaiting_supplier", 0}, ""},
 	{"Transitions", "SELECT from_state, to_state, COUNT(*) FROM ledger WHERE entity = ? AND at >= ? AND from_state != to_state GROUP BY from_state, to_state ORDER BY from_state, to_state",
 		[]any{"case", 0}, ""},
 	{"FailedOutbox", outboxSelect + " WHERE state = ? AND updated_at >= ? ORDER BY id", []any{"failed", 0}, ""},
 	{"Cases/state", caseSelect + " WHERE c.state IN (?) ORDER BY c.id DESC LIMIT ?", []any{"held", 1000}, ""},
 	{"Cases/list", caseSelect + " ORDER BY c.id DESC LIMIT ?", []any{200}, "newest first, LIMIT rows"},
-	{"Cases/search", caseSelect + " ORDER BY c.id DESC", nil, "the search is filtered in Go over every case (queries.go)"},
+	{"Cases/waiting", caseSelect + " WHERE c.state IN (?) AND c.updated_at < ? ORDER BY c.updated_at DESC, c.id DESC LIMIT ?", []any{"awaiting_supplier", 0, 51}, ""},
+	{"Cases/search", caseSelect + " WHERE c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?) ORDER BY c.id DESC LIMIT ?",
+		[]any{`"fournisseur42sas"`, 200}, ""},
+	{"Cases/search/state", caseSelect + " WHERE c.state IN (?) AND c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?) ORDER BY c.id DESC LIMIT ?",
+		[]any{"held", `"fournisseur42sas"`, 200}, ""},
 	{"CaseByRef", caseSelect + " WHERE c.ref = ?", []any{"FAC-2031-000042"}, ""},
 	{"Ledger", "SELECT at, entity, entity_id, from_state, to_state, note FROM ledger WHERE entity = ? AND entity_id = ? ORDER BY id", []any{"case", 1}, ""},
 	{"OutboxOfCase", outboxSelect + " WHERE case_id = ? ORDER BY id", []any{1}, ""},
@@ -76,6 +82,10 @@ SELECT name FROM mb WHERE name IS NOT NULL`, nil, "SCAN mb: the few mailbox name
 
 // fullScan matches a plan line that reads a whole table or index.
 var fullScan = regexp.MustCompile(`^SCAN (\w+)`)
+
+// ftsMatch matches the plan line of a full-text MATCH: the FTS5 table's
+// own index (its "M" constraint), not a scan of its rows.
+var ftsMatch = regexp.MustCompile(`SCAN \w+ VIRTUAL TABLE INDEX \d+:M\d`)
 
 // queryPlan returns the lines of EXPLAIN QUERY PLAN, indented by depth.
 func queryPlan(ctx context.Context, t *testing.T, s *Store, sql string, args ...any) []string {
@@ -116,7 +126,8 @@ func TestQueryPlans(t *testing.T) {
 			continue
 		}
 		for _, line := range plan {
-			if m := fullScan.FindStringSubmatch(strings.TrimSpace(line)); m != nil && !strings.HasPrefix(m[1], "CONSTANT") {
+			if m := fullScan.FindStringSubmatch(strings.TrimSpace(line)); m != nil && !strings.HasPrefix(m[1], "CONSTANT") &&
+				!ftsMatch.MatchString(line) {
 				t.Errorf("%s reads all of %s: %q", q.name, m[1], line)
 			}
 		}

@@ -8,9 +8,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Message is an ingested message as the store knows it.
@@ -194,72 +191,91 @@ type CaseFilter struct {
 	// Search keeps the cases where it appears (accents, case and spaces
 	// ignored) in the reference, the supplier's name, SIRET or address, the
 	// invoice or engagement number, the flow number or the e-mail subject.
+	// It is read from an index of substrings of three characters: a shorter
+	// one is ErrSearchTooShort.
 	Search string
-	Limit  int
+	// UpdatedBefore keeps the cases not changed since that instant.
+	UpdatedBefore time.Time
+	Limit         int
 }
 
-// matches reports whether the case's searchable fields contain the folded
-// search text.
-func (c Case) matches(folded string) bool {
-	for _, v := range []string{c.Ref, c.SupplierName, c.SupplierSIRET, c.SupplierEmail, c.InvoiceNumber,
-		c.Engagement, c.FlowNumber, c.Subject} {
-		if strings.Contains(searchFold(v), folded) {
-			return true
-		}
-	}
-	return false
-}
-
-// searchFold lowers s and drops its accents and white space.
-func searchFold(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		if unicode.Is(unicode.Mn, r) || unicode.IsSpace(r) {
-			continue
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
-
-// Cases lists cases, newest first.
-func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
-	q := caseSelect
+// where is the filter's WHERE clause (with its leading space), and its
+// arguments.
+func (f CaseFilter) where() (string, []any, error) {
+	var conds []string
 	var args []any
 	if len(f.States) > 0 {
-		q += " WHERE c.state IN (" + placeholders(len(f.States)) + ")"
+		conds = append(conds, "c.state IN ("+placeholders(len(f.States))+")")
 		for _, st := range f.States {
 			args = append(args, st)
 		}
 	}
+	if !f.UpdatedBefore.IsZero() {
+		conds = append(conds, "c.updated_at < ?")
+		args = append(args, millis(f.UpdatedBefore))
+	}
+	if f.Search != "" {
+		q, err := searchQuery(f.Search)
+		if err != nil {
+			return "", nil, err
+		}
+		conds = append(conds, "c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?)")
+		args = append(args, q)
+	}
+	if len(conds) == 0 {
+		return "", nil, nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+// Cases lists cases, newest first (at most f.Limit, 1,000 when unset); with
+// UpdatedBefore, the last changed first.
+func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
+	where, args, err := f.where()
+	if err != nil {
+		return nil, err
+	}
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	q += " ORDER BY c.id DESC"
-	if f.Search == "" {
-		q += " LIMIT ?"
-		args = append(args, f.Limit)
+	order := " ORDER BY c.id DESC"
+	if !f.UpdatedBefore.IsZero() {
+		order = " ORDER BY c.updated_at DESC, c.id DESC"
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.db.QueryContext(ctx, caseSelect+where+order+" LIMIT ?", append(args, f.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: cases: %w", err)
 	}
-	cases, err := collect(rows, scanCase)
-	if err != nil || f.Search == "" {
-		return cases, err
-	}
-	// Filtered here, not in SQL: LIKE ignores neither accents nor spaces.
-	folded := searchFold(f.Search)
-	var out []Case
-	for _, c := range cases {
-		if c.matches(folded) {
-			out = append(out, c)
-			if len(out) == f.Limit {
-				break
+	return collect(rows, scanCase)
+}
+
+// CountCases counts the cases a filter selects (its Limit aside): from the
+// counts kept per state when it names states only.
+func (s *Store) CountCases(ctx context.Context, f CaseFilter) (int, error) {
+	if f.Search == "" && f.UpdatedBefore.IsZero() {
+		q := "SELECT COALESCE(SUM(n), 0) FROM state_counts WHERE entity = 'cases'"
+		var args []any
+		if len(f.States) > 0 {
+			q += " AND state IN (" + placeholders(len(f.States)) + ")"
+			for _, st := range f.States {
+				args = append(args, st)
 			}
 		}
+		var n int
+		if err := s.db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("store: count cases: %w", err)
+		}
+		return n, nil
 	}
-	return out, nil
+	where, args, err := f.where()
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM cases c"+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count cases: %w", err)
+	}
+	return n, nil
 }
 
 // CasesOfMessage returns the cases opened for a message, in creation order.
@@ -398,34 +414,32 @@ type Counts struct {
 	Outbox   map[OutboxState]int
 }
 
-// Counts counts the rows of each state (for metrics).
+// Counts counts the rows of each state (for metrics), as the triggers of
+// migration 9 keep them: a read of a few rows, not of every row.
 func (s *Store) Counts(ctx context.Context) (Counts, error) {
 	c := Counts{Messages: map[MessageState]int{}, Cases: map[CaseState]int{}, Outbox: map[OutboxState]int{}}
-	for _, q := range []struct {
-		table string
-		put   func(state string, n int)
-	}{
-		{"messages", func(st string, n int) { c.Messages[MessageState(st)] = n }},
-		{"cases", func(st string, n int) { c.Cases[CaseState(st)] = n }},
-		{"outbox", func(st string, n int) { c.Outbox[OutboxState(st)] = n }},
-	} {
-		rows, err := s.db.QueryContext(ctx, "SELECT state, COUNT(*) FROM "+q.table+" GROUP BY state")
-		if err != nil {
+	rows, err := s.db.QueryContext(ctx, "SELECT entity, state, n FROM state_counts WHERE n <> 0")
+	if err != nil {
+		return c, fmt.Errorf("store: counts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var entity, st string
+		var n int
+		if err := rows.Scan(&entity, &st, &n); err != nil {
 			return c, fmt.Errorf("store: counts: %w", err)
 		}
-		for rows.Next() {
-			var st string
-			var n int
-			if err := rows.Scan(&st, &n); err != nil {
-				rows.Close()
-				return c, fmt.Errorf("store: counts: %w", err)
-			}
-			q.put(st, n)
+		switch entity {
+		case "messages":
+			c.Messages[MessageState(st)] = n
+		case "cases":
+			c.Cases[CaseState(st)] = n
+		case "outbox":
+			c.Outbox[OutboxState(st)] = n
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return c, fmt.Errorf("store: counts: %w", err)
-		}
+	}
+	if err := rows.Err(); err != nil {
+		return c, fmt.Errorf("store: counts: %w", err)
 	}
 	return c, nil
 }

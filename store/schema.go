@@ -1,5 +1,7 @@
 package store
 
+import "strings"
+
 // migrations are applied in order; the database's user_version is the number
 // of migrations applied. Never edit a released migration: append a new one.
 var migrations = []string{
@@ -205,4 +207,61 @@ CREATE INDEX ledger_by_time ON ledger (entity, at, from_state, to_state);`,
 	// 8: what the document is ("invoice", "credit_note"), so that a reply
 	// calls a credit note an avoir.
 	`ALTER TABLE cases ADD COLUMN invoice_type TEXT NOT NULL DEFAULT '';`,
+	// 9: ten years of mail, continued (BENCHMARKS.md): the search of
+	// `facteur cases list --search` reads an index instead of every case,
+	// and the counts per state (metrics, systemd status, the digest) are
+	// kept by triggers instead of counting a million rows each minute.
+	// facteur_search_text is the store's own SQL function (store/search.go).
+	`CREATE VIRTUAL TABLE case_search USING fts5(body, tokenize = 'trigram', content = '', contentless_delete = 1);
+INSERT INTO case_search (rowid, body)
+	SELECT c.id, facteur_search_text(c.ref, c.supplier_name, c.supplier_siret, c.supplier_email,
+		c.invoice_number, c.engagement, c.flow_number, m.subject)
+	FROM cases c JOIN messages m ON m.id = c.message_id;
+CREATE TRIGGER case_search_insert AFTER INSERT ON cases BEGIN
+	INSERT INTO case_search (rowid, body) VALUES (new.id, facteur_search_text(new.ref, new.supplier_name,
+		new.supplier_siret, new.supplier_email, new.invoice_number, new.engagement, new.flow_number,
+		(SELECT subject FROM messages WHERE id = new.message_id)));
+END;
+CREATE TRIGGER case_search_update AFTER UPDATE OF ref, message_id, supplier_name, supplier_siret, supplier_email,
+	invoice_number, engagement, flow_number ON cases BEGIN
+	DELETE FROM case_search WHERE rowid = old.id;
+	INSERT INTO case_search (rowid, body) VALUES (new.id, facteur_search_text(new.ref, new.supplier_name,
+		new.supplier_siret, new.supplier_email, new.invoice_number, new.engagement, new.flow_number,
+		(SELECT subject FROM messages WHERE id = new.message_id)));
+END;
+CREATE TRIGGER case_search_delete AFTER DELETE ON cases BEGIN
+	DELETE FROM case_search WHERE rowid = old.id;
+END;
+-- Cases of a state not changed for a while (the digest's unanswered requests).
+CREATE INDEX cases_by_state_updated ON cases (state, updated_at);
+CREATE TABLE state_counts (
+	entity TEXT    NOT NULL,
+	state  TEXT    NOT NULL,
+	n      INTEGER NOT NULL,
+	PRIMARY KEY (entity, state)
+) WITHOUT ROWID;
+INSERT INTO state_counts (entity, state, n) SELECT 'messages', state, COUNT(*) FROM messages GROUP BY state;
+INSERT INTO state_counts (entity, state, n) SELECT 'cases', state, COUNT(*) FROM cases GROUP BY state;
+INSERT INTO state_counts (entity, state, n) SELECT 'outbox', state, COUNT(*) FROM outbox GROUP BY state;
+` + countTriggers("messages") + countTriggers("cases") + countTriggers("outbox"),
+}
+
+// countTriggers keeps state_counts for one table (migration 9): a row
+// counted in its state when inserted, moved when its state changes,
+// uncounted when deleted.
+func countTriggers(table string) string {
+	return strings.NewReplacer("TABLE", table).Replace(`
+CREATE TRIGGER TABLE_count_insert AFTER INSERT ON TABLE BEGIN
+	INSERT OR IGNORE INTO state_counts (entity, state, n) VALUES ('TABLE', new.state, 0);
+	UPDATE state_counts SET n = n + 1 WHERE entity = 'TABLE' AND state = new.state;
+END;
+CREATE TRIGGER TABLE_count_update AFTER UPDATE OF state ON TABLE WHEN old.state IS NOT new.state BEGIN
+	UPDATE state_counts SET n = n - 1 WHERE entity = 'TABLE' AND state = old.state;
+	INSERT OR IGNORE INTO state_counts (entity, state, n) VALUES ('TABLE', new.state, 0);
+	UPDATE state_counts SET n = n + 1 WHERE entity = 'TABLE' AND state = new.state;
+END;
+CREATE TRIGGER TABLE_count_delete AFTER DELETE ON TABLE BEGIN
+	UPDATE state_counts SET n = n - 1 WHERE entity = 'TABLE' AND state = old.state;
+END;
+`)
 }

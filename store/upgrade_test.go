@@ -277,6 +277,16 @@ func checkFixtureRows(ctx context.Context, t *testing.T, s *Store, v int) {
 	if err != nil || len(ledger) != 4 || ledger[3].To != string(CaseIntegrated) {
 		t.Errorf("ledger of case 1: %+v, %v", ledger, err)
 	}
+	// Migration 9: the cases are in the search index and counted per state.
+	if found, err := s.Cases(ctx, CaseFilter{Search: "voirie nord"}); err != nil || len(found) != 1 || found[0].Ref != "FAC-2026-000001" {
+		t.Errorf("search of the migrated cases: %+v, %v", found, err)
+	}
+	if n, err := s.CountCases(ctx, CaseFilter{States: []CaseState{CaseAwaitingSupplier}}); err != nil || n != 1 {
+		t.Errorf("awaiting cases counted: %d, %v", n, err)
+	}
+	if counts, err := s.Counts(ctx); err != nil || counts.Cases[CaseIntegrated] != 1 || counts.Messages[MessageDone] != 1 || counts.Outbox[OutboxSent] < 1 {
+		t.Errorf("counts of the migrated database: %+v, %v", counts, err)
+	}
 	// The migrated database takes new work: the case counter goes on.
 	err = s.Update(ctx, func(tx *Tx) error {
 		c, err := tx.CreateCase("FAC", 1, 0, CaseFields{})

@@ -126,7 +126,7 @@ dossiers de chacun de ces états. Les états :
 			if *limit < 1 {
 				return c.usageError(stderr, "--limit doit être un nombre de dossiers, au moins 1")
 			}
-			f := store.CaseFilter{Limit: *limit, Search: *search}
+			f := store.CaseFilter{Limit: *limit, Search: strings.TrimSpace(*search)}
 			for _, v := range states.values {
 				s, ok := parseState(v)
 				if !ok {
@@ -141,6 +141,9 @@ dossiers de chacun de ces états. Les états :
 			}
 			defer st.Close()
 			cases, err := st.Cases(ctx, f)
+			if errors.Is(err, store.ErrSearchTooShort) {
+				return c.usageError(stderr, fmt.Sprintf("--search demande au moins %d lettres ou chiffres (les espaces ne comptent pas)", store.MinSearch))
+			}
 			if err != nil {
 				return casesFailure(c, stderr, "les dossiers n'ont pas pu être lus", err)
 			}
