@@ -41,11 +41,30 @@ func (g *Gateway) deposit(ctx context.Context, c store.Case) error {
 			return tx.MoveCase(c.ID, store.CaseRouted, store.CaseHeld, "document introuvable pour le dépôt : "+err.Error(), store.CaseFields{})
 		})
 	}
+	restored, err := g.o.Store.LastRestore(ctx)
+	if err != nil {
+		return fmt.Errorf("gateway: case %s: %w", c.Ref, err)
+	}
 	attempt := fmt.Sprintf("dépôt %s de %s (%.12s)", c.Syntax, doc.Name, doc.SHA256)
+	searchFirst := false
 	if err := g.o.Store.Update(ctx, func(tx *store.Tx) error {
+		if searchFirst, err = tx.CheckOnceAfterRestore(c, restored); err != nil {
+			return err
+		}
+		if searchFirst {
+			// The copied daemon may have deposited it after the copy: in
+			// doubt, as after a crash during a deposit.
+			return tx.MoveCase(c.ID, store.CaseRouted, store.CaseDepositing,
+				"données restaurées d'une sauvegarde le "+restored.In(time.Local).Format("02/01/2006 à 15:04")+
+					" : recherche sur Chorus Pro avant tout dépôt", store.CaseFields{})
+		}
 		return tx.MoveCase(c.ID, store.CaseRouted, store.CaseDepositing, attempt, store.CaseFields{})
 	}); err != nil {
 		return fmt.Errorf("gateway: case %s: %w", c.Ref, err)
+	}
+	if searchFirst {
+		log.Warn("store restored from a backup: Chorus Pro is searched before this case's deposit", "restored", restored)
+		return nil
 	}
 	if c.Syntax == chorus.ModePDF {
 		return g.depositPDF(ctx, log, c, doc)

@@ -140,7 +140,13 @@ func (s *Store) Backup(ctx context.Context, dst string) (info BackupInfo, err er
 // put in place last, so that an interrupted restore leaves no store that
 // would lack its raw messages. A backup of an earlier schema is migrated
 // when the store is next opened.
-func Restore(ctx context.Context, src, dst string) (info BackupInfo, err error) {
+func Restore(ctx context.Context, src, dst string) (BackupInfo, error) {
+	return RestoreAt(ctx, src, dst, time.Now())
+}
+
+// RestoreAt is Restore, the restore recorded as made at `at` (the clock of
+// the daemon that will run the store, in tests).
+func RestoreAt(ctx context.Context, src, dst string, at time.Time) (info BackupInfo, err error) {
 	if src, err = filepath.Abs(src); err == nil {
 		dst, err = filepath.Abs(dst)
 	}
@@ -197,6 +203,12 @@ func Restore(ctx context.Context, src, dst string) (info BackupInfo, err error) 
 	if err := syncDir(dst); err != nil {
 		return info, fmt.Errorf("store: restore: %w", err)
 	}
+	// The mark of the restore, before the database: the first Open records
+	// it, and the gateway searches Chorus Pro before depositing what the
+	// copied daemon may have deposited after the copy.
+	if err := writeRestoredMarker(dst, at, info.CreatedAt); err != nil {
+		return info, fmt.Errorf("store: restore: %w", err)
+	}
 	if err := os.Rename(stagedDB, filepath.Join(dst, DatabaseFile)); err != nil {
 		return info, fmt.Errorf("store: restore: %w", err)
 	}
@@ -229,6 +241,7 @@ func checkRestorable(dir string) error {
 				return err
 			}
 		case name == "lost+found" && e.IsDir():
+		case name == restoredMarker: // an interrupted restore's, rewritten
 		case name == "spool" && e.IsDir():
 			inner, err := os.ReadDir(filepath.Join(dir, name))
 			if err != nil {

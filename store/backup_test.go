@@ -107,7 +107,19 @@ func TestBackupDuringIngestion(t *testing.T) {
 	if rinfo != info {
 		t.Errorf("restore reports %+v, the backup %+v", rinfo, info)
 	}
+	if _, err := os.Stat(filepath.Join(restored, restoredMarker)); err != nil {
+		t.Fatalf("no restore marker left for the next Open: %v", err)
+	}
 	r := openTest(t, restored, Options{})
+	if at, err := r.LastRestore(ctx); err != nil || at.IsZero() || time.Since(at) > time.Minute {
+		t.Errorf("restore recorded at %v, %v", at, err)
+	}
+	if _, err := os.Stat(filepath.Join(restored, restoredMarker)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("restore marker still there once recorded: %v", err)
+	}
+	if at, err := s.LastRestore(ctx); err != nil || !at.IsZero() {
+		t.Errorf("the store backed up was never restored, yet: %v, %v", at, err)
+	}
 	msgs, err := r.Messages(ctx, 1_000_000)
 	if err != nil || len(msgs) != info.Messages {
 		t.Fatalf("restored messages: %d, %v; want %d", len(msgs), err, info.Messages)
@@ -303,5 +315,23 @@ func TestBackupRefusesANonEmptyDirectory(t *testing.T) {
 	}
 	if _, err := os.Stat(bk); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("failed backup left %s: %v", bk, err)
+	}
+}
+
+// TestUnreadableRestoreMarkerRefused: a store whose restore marker cannot
+// be read is not opened: without it, what the copied daemon deposited after
+// the backup could be deposited again.
+func TestUnreadableRestoreMarkerRefused(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir, Options{})
+	s.Close()
+	if err := os.WriteFile(filepath.Join(dir, restoredMarker), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := Open(context.Background(), dir, Options{}); err == nil || !strings.Contains(err.Error(), "restored from a backup") {
+		if s != nil {
+			s.Close()
+		}
+		t.Fatalf("open with an unreadable restore marker: %v", err)
 	}
 }

@@ -244,6 +244,16 @@ INSERT INTO state_counts (entity, state, n) SELECT 'messages', state, COUNT(*) F
 INSERT INTO state_counts (entity, state, n) SELECT 'cases', state, COUNT(*) FROM cases GROUP BY state;
 INSERT INTO state_counts (entity, state, n) SELECT 'outbox', state, COUNT(*) FROM outbox GROUP BY state;
 ` + countTriggers("messages") + countTriggers("cases") + countTriggers("outbox"),
+	// 10: the restores from a backup (store/restored.go), and the cases
+	// searched on Chorus Pro before their first deposit after one.
+	`CREATE TABLE restores (
+	at                INTEGER PRIMARY KEY,
+	backup_created_at INTEGER NOT NULL
+);
+CREATE TABLE restore_checked (
+	case_id INTEGER PRIMARY KEY REFERENCES cases (id),
+	at      INTEGER NOT NULL
+);`,
 }
 
 // countTriggers keeps state_counts for one table (migration 9): a row

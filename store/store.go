@@ -94,6 +94,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		lock.Close()
 		return nil, err
 	}
+	if err := s.recordRestore(ctx); err != nil {
+		db.Close()
+		lock.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

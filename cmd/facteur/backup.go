@@ -103,10 +103,11 @@ func backupCommand(restore bool, fs *flag.FlagSet) func(args []string, stdout, s
 			fmt.Fprintf(stdout, "restored %s into %s: %s (backup made %s)\n", dir, dataDir, describeBackup(info),
 				info.CreatedAt.Format("2006-01-02 15:04:05 MST"))
 			if info.InFlight() {
-				fmt.Fprintf(stdout, "warning: %s in flight when the backup was made; the daemon carries them on when it starts. "+
-					"If the daemon that was backed up kept running after the backup, check on Chorus Pro that those invoices "+
-					"were not deposited meanwhile (facteur cases list --state routed, then --state depositing).\n", inFlight(info))
+				fmt.Fprintf(stdout, "note: %s in flight when the backup was made; the daemon carries them on when it starts.\n", inFlight(info))
 			}
+			fmt.Fprintf(stdout, "The daemon searches Chorus Pro before the first deposit of every invoice it knew before this restore "+
+				"or reads in the %d hours after it, so that none the backed-up daemon deposited after the backup is deposited twice. "+
+				"Replies it sent after the backup may be sent again.\n", int(store.DoubtAfterRestore.Hours()))
 			return 0
 		}
 		st, err := store.Open(ctx, dataDir, store.Options{})
