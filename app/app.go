@@ -26,6 +26,7 @@ import (
 	"facteur/parser"
 	"facteur/register"
 	"facteur/router"
+	"facteur/sdnotify"
 	"facteur/store"
 )
 
@@ -82,7 +83,13 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if o.Store.Now == nil {
 		o.Store.Now = o.Now
 	}
+	sd := o.Systemd.Notifier
+	if sd == nil {
+		sd, _ = sdnotify.FromEnv() // an unusable socket is reported by Run
+	}
+	stopExtending := extendStart(sd, log, startExtendEvery, startExtension, startExtendMax)
 	st, err := store.Open(ctx, cfg.Instance.DataDir, o.Store)
+	stopExtending()
 	if err != nil {
 		return nil, err
 	}

@@ -231,12 +231,15 @@ func (f CaseFilter) where() (string, []any, error) {
 // Cases lists cases, newest first (at most f.Limit, 1,000 when unset); with
 // UpdatedBefore, the last changed first.
 func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
+	if f.Limit <= 0 {
+		f.Limit = 1000
+	}
+	if f.Search != "" && f.UpdatedBefore.IsZero() {
+		return s.searchCases(ctx, f)
+	}
 	where, args, err := f.where()
 	if err != nil {
 		return nil, err
-	}
-	if f.Limit <= 0 {
-		f.Limit = 1000
 	}
 	order := " ORDER BY c.id DESC"
 	if !f.UpdatedBefore.IsZero() {
@@ -247,6 +250,56 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
 		return nil, fmt.Errorf("store: cases: %w", err)
 	}
 	return collect(rows, scanCase)
+}
+
+// searchCases answers a search from the index, newest first: the index's
+// rows are read in descending case order and stop at the limit, each
+// checked against the search itself (searchCandidates may match more).
+func (s *Store) searchCases(ctx context.Context, f CaseFilter) ([]Case, error) {
+	folded := searchFold(f.Search)
+	if len([]rune(folded)) < MinSearch {
+		return nil, fmt.Errorf("%w (%d characters, at least %d)", ErrSearchTooShort, len([]rune(folded)), MinSearch)
+	}
+	q := strings.Replace(caseSelect, "FROM cases c JOIN", "FROM case_search s JOIN cases c ON c.id = s.rowid JOIN", 1) +
+		" WHERE case_search MATCH ?"
+	args := []any{searchCandidates(folded)}
+	if len(f.States) > 0 {
+		q += " AND c.state IN (" + placeholders(len(f.States)) + ")"
+		for _, st := range f.States {
+			args = append(args, st)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, q+" ORDER BY s.rowid DESC", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: search cases: %w", err)
+	}
+	defer rows.Close()
+	var out []Case
+	for len(out) < f.Limit && rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: scan: %w", err)
+		}
+		if c.matches(folded) {
+			out = append(out, c)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: search cases: %w", err)
+	}
+	return out, nil
+}
+
+// matches reports whether one of the case's searched fields holds the
+// folded search text.
+func (c Case) matches(folded string) bool {
+	for _, v := range []string{c.Ref, c.SupplierName, c.SupplierSIRET, c.SupplierEmail, c.InvoiceNumber,
+		c.Engagement, c.FlowNumber, c.Subject} {
+		if strings.Contains(searchFold(v), folded) {
+			return true
+		}
+	}
+	return false
 }
 
 // CountCases counts the cases a filter selects (its Limit aside): from the

@@ -78,3 +78,37 @@ func searchQuery(search string) (string, error) {
 	}
 	return `"` + strings.ReplaceAll(folded, `"`, `""`) + `"`, nil
 }
+
+// searchCandidates is the FTS5 query that finds the cases a folded search
+// (of MinSearch characters or more) may match, cheaply. A trigram that
+// every supplier's name holds ("fou", "sas", "eur") has a doclist of every
+// case, and a phrase of the whole search reads them all (a quarter of a
+// second at a million cases); the part of the search around its digits and
+// signs is far rarer. So when the search holds letters and something else,
+// the candidates are the cases holding the longest run of it that is not
+// letters only (with the letters on each side, which a trigram needs);
+// searchCases then keeps those that hold the whole search.
+func searchCandidates(folded string) string {
+	rs := []rune(folded)
+	lo, hi := -1, -1 // the span from the first to the last rune not a letter
+	for i, r := range rs {
+		if !unicode.IsLetter(r) {
+			if lo < 0 {
+				lo = i
+			}
+			hi = i + 1
+		}
+	}
+	if lo >= 0 && (lo > 0 || hi < len(rs)) {
+		lo, hi = max(0, lo-1), min(len(rs), hi+1)
+		for hi-lo < MinSearch { // a single digit between letters, at an end
+			if lo > 0 {
+				lo--
+			} else {
+				hi++
+			}
+		}
+		rs = rs[lo:hi]
+	}
+	return `"` + strings.ReplaceAll(string(rs), `"`, `""`) + `"`
+}

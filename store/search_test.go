@@ -256,3 +256,25 @@ func TestCountsFollowEveryChange(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchCandidates: the index is asked for the rare part of a search
+// (around its digits and signs), never for less than three characters, and
+// for the whole search when it is letters only or nothing but digits.
+func TestSearchCandidates(t *testing.T) {
+	for _, c := range []struct{ folded, want string }{
+		{"fournisseur4231sas", `"r4231s"`},
+		{"vermandois", `"vermandois"`},
+		{"41234567800011", `"41234567800011"`},
+		{"fac-2026-000123", `"c-2026-000123"`},
+		{"ab1", `"ab1"`},
+		{"a1bcdef", `"a1b"`},
+		{"abcdef1", `"ef1"`},
+		{"abc\"de", `"c""d"`},
+		{"o'brien", `"o'b"`},
+		{"müller", `"müller"`},
+	} {
+		if got := searchCandidates(c.folded); got != c.want {
+			t.Errorf("searchCandidates(%q) = %s, want %s", c.folded, got, c.want)
+		}
+	}
+}
