@@ -54,9 +54,9 @@ LIMIT 1`, []any{"m", 1, 1, "m", "x"}, ""},
 	{"Cases/state", caseSelect + " WHERE c.state IN (?) ORDER BY c.id DESC LIMIT ?", []any{"held", 1000}, ""},
 	{"Cases/list", caseSelect + " ORDER BY c.id DESC LIMIT ?", []any{200}, "newest first, LIMIT rows"},
 	{"Cases/waiting", caseSelect + " WHERE c.state IN (?) AND c.updated_at < ? ORDER BY c.updated_at DESC, c.id DESC LIMIT ?", []any{"awaiting_supplier", 0, 51}, ""},
-	{"Cases/search", strings.Replace(caseSelect, "FROM cases c JOIN", "FROM case_search s JOIN cases c ON c.id = s.rowid JOIN", 1) +
+	{"Cases/search", strings.Replace(caseSelect, "FROM cases c JOIN", "FROM case_search s CROSS JOIN cases c ON c.id = s.rowid JOIN", 1) +
 		" WHERE case_search MATCH ? ORDER BY s.rowid DESC", []any{`"r4231s"`}, ""},
-	{"Cases/search/state", strings.Replace(caseSelect, "FROM cases c JOIN", "FROM case_search s JOIN cases c ON c.id = s.rowid JOIN", 1) +
+	{"Cases/search/state", strings.Replace(caseSelect, "FROM cases c JOIN", "FROM case_search s CROSS JOIN cases c ON c.id = s.rowid JOIN", 1) +
 		" WHERE case_search MATCH ? AND c.state IN (?) ORDER BY s.rowid DESC", []any{`"r4231s"`, "held"}, ""},
 	{"CountCases/search", "SELECT COUNT(*) FROM cases c WHERE c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?)", []any{`"fournisseur4231sas"`}, ""},
 	{"CaseByRef", caseSelect + " WHERE c.ref = ?", []any{"FAC-2031-000042"}, ""},

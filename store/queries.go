@@ -255,12 +255,15 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
 // searchCases answers a search from the index, newest first: the index's
 // rows are read in descending case order and stop at the limit, each
 // checked against the search itself (searchCandidates may match more).
+// CROSS JOIN keeps the index as the outer loop: with a state filter,
+// SQLite would otherwise read every case of the state and probe the index
+// for each.
 func (s *Store) searchCases(ctx context.Context, f CaseFilter) ([]Case, error) {
 	folded := searchFold(f.Search)
 	if len([]rune(folded)) < MinSearch {
 		return nil, fmt.Errorf("%w (%d characters, at least %d)", ErrSearchTooShort, len([]rune(folded)), MinSearch)
 	}
-	q := strings.Replace(caseSelect, "FROM cases c JOIN", "FROM case_search s JOIN cases c ON c.id = s.rowid JOIN", 1) +
+	q := strings.Replace(caseSelect, "FROM cases c JOIN", "FROM case_search s CROSS JOIN cases c ON c.id = s.rowid JOIN", 1) +
 		" WHERE case_search MATCH ?"
 	args := []any{searchCandidates(folded)}
 	if len(f.States) > 0 {
