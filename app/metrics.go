@@ -25,7 +25,9 @@ type storeCollector struct {
 	messages *prometheus.Desc
 	cases    *prometheus.Desc
 	outbox   *prometheus.Desc
-	up       *prometheus.Desc
+	// unconfirmed counts the replies ever marked sent, unconfirmed.
+	unconfirmed *prometheus.Desc
+	up          *prometheus.Desc
 }
 
 func newStoreCollector(st *store.Store) *storeCollector {
@@ -34,7 +36,9 @@ func newStoreCollector(st *store.Store) *storeCollector {
 		messages: prometheus.NewDesc("facteur_messages", "Ingested messages, by state.", []string{"state"}, nil),
 		cases:    prometheus.NewDesc("facteur_cases", "Invoice cases, by state.", []string{"state"}, nil),
 		outbox:   prometheus.NewDesc("facteur_replies", "Replies to suppliers, by state.", []string{"state"}, nil),
-		up:       prometheus.NewDesc("facteur_store_up", "1 when the database answered the scrape.", nil, nil),
+		unconfirmed: prometheus.NewDesc("facteur_replies_unconfirmed_total",
+			"Replies whose sending was interrupted after DATA (crash, or no answer to the end of the message): marked sent, unconfirmed, not sent again.", nil, nil),
+		up: prometheus.NewDesc("facteur_store_up", "1 when the database answered the scrape.", nil, nil),
 	}
 }
 
@@ -42,6 +46,7 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.messages
 	ch <- c.cases
 	ch <- c.outbox
+	ch <- c.unconfirmed
 	ch <- c.up
 }
 
@@ -49,6 +54,10 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	counts, err := c.st.Counts(ctx)
+	var unconfirmed int
+	if err == nil {
+		unconfirmed, err = c.st.UnconfirmedSends(ctx)
+	}
 	if err != nil {
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 0)
 		return
@@ -63,6 +72,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	for st, n := range counts.Outbox {
 		ch <- prometheus.MustNewConstMetric(c.outbox, prometheus.GaugeValue, float64(n), string(st))
 	}
+	ch <- prometheus.MustNewConstMetric(c.unconfirmed, prometheus.CounterValue, float64(unconfirmed))
 }
 
 // passwordCollector exports the expiry of the Chorus Pro technical

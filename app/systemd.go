@@ -252,6 +252,9 @@ func (s *systemdState) count(ctx context.Context) {
 	if n := counts.Outbox[store.OutboxFailed]; n > 0 {
 		line += fmt.Sprintf("; %d replies failed", n)
 	}
+	if n := counts.Outbox[store.OutboxUnconfirmed]; n > 0 {
+		line += fmt.Sprintf("; %d replies sent, unconfirmed", n)
+	}
 	n := c[store.CaseDeposited] + c[store.CaseIntegrated] + c[store.CasePaid] + c[store.CaseRejected]
 	if s.counted && n > s.deposits {
 		s.lastDeposit = time.Now()

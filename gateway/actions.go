@@ -20,7 +20,8 @@ import (
 var (
 	// ErrReasonRequired: a case is set aside only with a reason.
 	ErrReasonRequired = errors.New("gateway: a reason is required")
-	// ErrNoFailedReply: retry found no failed reply to send again.
+	// ErrNoFailedReply: retry found no failed (or sent, unconfirmed)
+	// reply to send again.
 	ErrNoFailedReply = errors.New("gateway: no failed reply for this case")
 )
 
@@ -73,8 +74,8 @@ func (g *Gateway) Reject(ctx context.Context, ref, by, reason string) (Acted, er
 	})
 }
 
-// RetryReplies puts the replies of a case that could not be sent back in
-// the queue, on behalf of by.
+// RetryReplies puts the replies of a case that could not be sent, or were
+// sent unconfirmed, back in the queue, on behalf of by.
 func (g *Gateway) RetryReplies(ctx context.Context, ref, by string) (Acted, error) {
 	return g.act(ctx, ref, func(tx *store.Tx, c store.Case) (Acted, error) {
 		n, err := tx.RequeueFailedReplies(c.ID, "nouvel essai demandé par "+by)

@@ -314,63 +314,159 @@ func flowErrors(rep *chorus.FlowReport) string {
 	return strings.Join(parts, " ; ")
 }
 
-// sendReplies sends the queued replies.
+// sendReplies sends the queued replies, after deciding on those a previous
+// attempt left sending.
 func (g *Gateway) sendReplies(ctx context.Context) (int, error) {
+	recovered, err := g.recoverSends(ctx)
+	if err != nil {
+		return 0, err
+	}
 	items, err := g.o.Store.DueOutbox(ctx, batch)
 	if err != nil {
 		return 0, err
 	}
 	for _, it := range items {
-		log := g.log.With("outbox", it.ID, "case_id", it.CaseID, "kind", it.Kind)
-		err := guard.Call(log, fmt.Sprintf("outbox %d", it.ID), func() error {
-			return g.o.Mailer.Send(ctx, it.EnvelopeFrom, it.Recipients, it.Raw)
+		if err := g.sendReply(ctx, it); err != nil {
+			return 0, err
+		}
+	}
+	return recovered + len(items), nil
+}
+
+// sendReply sends one reply once. The attempt is recorded before the SMTP
+// session opens, and again, durably, when it reaches DATA: whatever stops
+// the process from then on, recoverSends knows whether the reply can have
+// gone out.
+func (g *Gateway) sendReply(ctx context.Context, it store.OutboxItem) error {
+	log := g.log.With("outbox", it.ID, "case_id", it.CaseID, "kind", it.Kind)
+	if err := g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.BeginSend(it.ID) }); err != nil {
+		return fmt.Errorf("gateway: outbox %d: %w", it.ID, err)
+	}
+	reachedData := false
+	progress := func(p notifier.Phase) error {
+		log.Debug("reply attempt", "phase", p)
+		if p != notifier.PhaseData {
+			return nil
+		}
+		// Before the body: a reply not known to have reached DATA is
+		// one the server cannot have accepted.
+		if err := g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.SendReachedData(it.ID) }); err != nil {
+			return err
+		}
+		reachedData = true
+		return nil
+	}
+	err := guard.Call(log, fmt.Sprintf("outbox %d", it.ID), func() error {
+		return g.o.Mailer.SendTracked(ctx, it.EnvelopeFrom, it.Recipients, it.Raw, progress)
+	})
+	if err != nil && ctx.Err() != nil {
+		// Shutting down mid-session: the reply stays sending; the next
+		// start decides from how far it got.
+		return ctx.Err()
+	}
+	var pe *guard.PanicError
+	switch {
+	case errors.As(err, &pe) && reachedData:
+		log.Error("reply interrupted by an internal error after DATA; marked sent, unconfirmed", "err", err)
+		err = g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			return g.unconfirmed(tx, it, "erreur interne de Facteur pendant la transmission du message ("+panicText(pe)+")")
 		})
-		if err != nil && ctx.Err() != nil {
-			return 0, ctx.Err()
+	case errors.As(err, &pe):
+		// Whether it went out cannot be told: never sent again on its
+		// own; the digest shows it and a person may retry it.
+		serr := errors.New("erreur interne de Facteur pendant l'envoi (" + panicText(pe) + ")")
+		err = g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.OutboxFailed(it.ID, serr.Error()) })
+	case err == nil:
+		log.Info("reply sent", "to", strings.Join(it.Recipients, ","))
+		err = g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.OutboxSent(it.ID) })
+	case errors.Is(err, notifier.ErrUnconfirmed):
+		log.Warn("reply sent in full, the SMTP server's answer not received; marked sent, unconfirmed", "err", err)
+		serr := err
+		err = g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			return g.unconfirmed(tx, it, "message transmis en entier, sans réponse du serveur de messagerie ("+serr.Error()+")")
+		})
+	case notifier.IsPermanent(err) || it.Attempts+1 >= maxReplyAttempts:
+		log.Error("reply refused by the SMTP server, or never accepted", "err", err, "attempts", it.Attempts+1)
+		serr := err
+		if !notifier.IsPermanent(err) {
+			serr = fmt.Errorf("abandon après %d essais : %w", it.Attempts+1, err)
 		}
-		var pe *guard.PanicError
-		switch {
-		case errors.As(err, &pe):
-			// Whether it went out cannot be told: never sent again on its
-			// own; the digest shows it and a person may retry it.
-			serr := errors.New("erreur interne de Facteur pendant l'envoi (" + panicText(pe) + ")")
-			err = g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.OutboxFailed(it.ID, serr.Error()) })
-		case err == nil:
-			log.Info("reply sent", "to", strings.Join(it.Recipients, ","))
-			err = g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.OutboxSent(it.ID) })
-		case notifier.IsPermanent(err) || it.Attempts+1 >= maxReplyAttempts:
-			log.Error("reply refused by the SMTP server, or never accepted", "err", err, "attempts", it.Attempts+1)
-			serr := err
-			if !notifier.IsPermanent(err) {
-				serr = fmt.Errorf("abandon après %d essais : %w", it.Attempts+1, err)
+		err = g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.OutboxFailed(it.ID, serr.Error()); err != nil {
+				return err
 			}
-			err = g.o.Store.Update(ctx, func(tx *store.Tx) error {
-				if err := tx.OutboxFailed(it.ID, serr.Error()); err != nil {
-					return err
-				}
-				if it.CaseID == 0 {
-					return nil // the digest: nothing else to do
-				}
-				// A request the supplier never received leaves the invoice
-				// waiting for nothing: finance staff must take it up.
-				c, err := tx.Case(it.CaseID)
-				if err != nil || c.State != store.CaseAwaitingSupplier {
-					return err
-				}
-				return tx.MoveCase(c.ID, store.CaseAwaitingSupplier, store.CaseHeld,
-					"la demande n'a pas pu être envoyée au fournisseur : "+serr.Error(), store.CaseFields{})
-			})
-		default:
-			next := g.now().Add(backoff(it.Attempts+1, time.Minute, time.Hour))
-			log.Warn("reply not sent; will retry", "err", err, "next", next)
-			serr := err
-			err = g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.Retry(store.EntityOutbox, it.ID, next, serr.Error()) })
-		}
+			if it.CaseID == 0 {
+				return nil // the digest: nothing else to do
+			}
+			// A request the supplier never received leaves the invoice
+			// waiting for nothing: finance staff must take it up.
+			c, err := tx.Case(it.CaseID)
+			if err != nil || c.State != store.CaseAwaitingSupplier {
+				return err
+			}
+			return tx.MoveCase(c.ID, store.CaseAwaitingSupplier, store.CaseHeld,
+				"la demande n'a pas pu être envoyée au fournisseur : "+serr.Error(), store.CaseFields{})
+		})
+	default:
+		next := g.now().Add(backoff(it.Attempts+1, time.Minute, time.Hour))
+		log.Warn("reply not sent; will retry", "err", err, "next", next)
+		serr := err
+		err = g.o.Store.Update(ctx, func(tx *store.Tx) error { return tx.SendNotDone(it.ID, next, serr.Error()) })
+	}
+	if err != nil {
+		return fmt.Errorf("gateway: outbox %d: %w", it.ID, err)
+	}
+	return nil
+}
+
+// recoverSends decides on the replies an earlier attempt left sending: the
+// process stopped (or the store failed) during the SMTP session or right
+// after it. Steps run one at a time (g.mu) and a reply is sending only
+// within sendReply, so none of them is being sent now. An attempt that
+// never reached DATA cannot have delivered the reply: it is queued again,
+// to be sent now with the same Message-ID. One that reached DATA may have:
+// it is marked sent, unconfirmed, and never sent again on its own.
+func (g *Gateway) recoverSends(ctx context.Context) (int, error) {
+	items, err := g.o.Store.InterruptedSends(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, it := range items {
+		log := g.log.With("outbox", it.ID, "case_id", it.CaseID, "kind", it.Kind)
+		begun := it.AttemptAt.In(time.Local).Format("02/01/2006 à 15:04:05")
+		err := g.o.Store.Update(ctx, func(tx *store.Tx) error {
+			if it.AttemptPhase == store.SendPhaseData {
+				return g.unconfirmed(tx, it, "envoi du "+begun+" interrompu après le début de la transmission du message au serveur de messagerie")
+			}
+			return tx.SendNotDone(it.ID, g.now(), "envoi du "+begun+" interrompu avant la transmission du message : envoyée de nouveau, sous le même identifiant de message")
+		})
 		if err != nil {
 			return 0, fmt.Errorf("gateway: outbox %d: %w", it.ID, err)
 		}
+		if it.AttemptPhase == store.SendPhaseData {
+			log.Warn("reply interrupted after DATA; marked sent, unconfirmed (not sent again)", "attempt_at", it.AttemptAt)
+		} else {
+			log.Warn("reply interrupted before DATA; sending it again with the same Message-ID", "attempt_at", it.AttemptAt, "message_id", it.HeaderMessageID)
+		}
 	}
 	return len(items), nil
+}
+
+// unconfirmed marks a reply sent, unconfirmed, and says so in its case's
+// history, where finance staff read it (facteur cases show).
+func (g *Gateway) unconfirmed(tx *store.Tx, it store.OutboxItem, why string) error {
+	if err := tx.OutboxUnconfirmed(it.ID, why); err != nil {
+		return err
+	}
+	if it.CaseID == 0 {
+		return nil
+	}
+	c, err := tx.Case(it.CaseID)
+	if err != nil {
+		return err
+	}
+	return tx.Note(store.EntityCase, c.ID, string(c.State), "réponse « "+it.Subject+" » envoyée sans confirmation du serveur de messagerie : "+why+
+		". Le fournisseur l'a probablement reçue ; elle n'est pas renvoyée d'elle-même (« facteur cases retry "+c.Ref+" » la renverrait).")
 }
 
 // maxReplyAttempts bounds the attempts to send one reply: with the backoff

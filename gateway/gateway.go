@@ -16,6 +16,7 @@ import (
 
 	"facteur/chorus"
 	"facteur/guard"
+	"facteur/notifier"
 	"facteur/parser"
 	"facteur/register"
 	"facteur/router"
@@ -48,9 +49,10 @@ type RegisterSource interface {
 	Current(now time.Time) (*register.Register, error)
 }
 
-// Sender sends one composed message over SMTP.
+// Sender sends one composed message over SMTP, telling progress how far
+// the attempt got (notifier.Mailer.SendTracked).
 type Sender interface {
-	Send(ctx context.Context, envelopeFrom string, rcpt []string, raw []byte) error
+	SendTracked(ctx context.Context, envelopeFrom string, rcpt []string, raw []byte, progress notifier.Progress) error
 }
 
 // Options wire a Gateway.
@@ -184,7 +186,8 @@ func (g *Gateway) Wake() {
 // Recover reports what a previous run left in the middle of an act: a case
 // found in "depositing" may or may not have reached Chorus Pro. It is never
 // deposited again blindly (invariant 2): the next Step searches Chorus Pro
-// for it first (verifyDeposits).
+// for it first (verifyDeposits). A reply found "sending" is decided on from
+// how far its attempt got (recoverSends).
 func (g *Gateway) Recover(ctx context.Context) error {
 	cases, err := g.o.Store.DueCases(ctx, 1000, store.CaseDepositing)
 	if err != nil {
@@ -193,7 +196,11 @@ func (g *Gateway) Recover(ctx context.Context) error {
 	for _, c := range cases {
 		g.log.Warn("case interrupted while depositing; Chorus Pro will be searched before any new deposit", "case", c.Ref, "message", c.MessageID)
 	}
-	return nil
+	// Replies left sending: sent again, or marked sent, unconfirmed.
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_, err = g.recoverSends(ctx)
+	return err
 }
 
 // Run works until ctx is cancelled: it steps whenever woken, and at least

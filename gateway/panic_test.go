@@ -9,6 +9,7 @@ import (
 
 	"facteur/guard"
 	"facteur/internal/panictest"
+	"facteur/notifier"
 	"facteur/register"
 	"facteur/router"
 	"facteur/samples"
@@ -30,7 +31,9 @@ func (panicRegister) Current(time.Time) (*register.Register, error) { panic("reg
 // panicSender is an SMTP sender that panics.
 type panicSender struct{}
 
-func (panicSender) Send(context.Context, string, []string, []byte) error { panic("sender defect") }
+func (panicSender) SendTracked(context.Context, string, []string, []byte, notifier.Progress) error {
+	panic("sender defect")
+}
 
 func factureMail(t *testing.T, number string) []byte {
 	t.Helper()

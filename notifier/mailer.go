@@ -121,6 +121,52 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// Phase is how far an SMTP attempt got. The phases come in this order;
+// a caller that must not send a message twice records PhaseData durably
+// before the body is sent (see SendTracked).
+type Phase int
+
+// The phases of one attempt.
+const (
+	// PhaseConnected: the server greeted us and answered EHLO (and AUTH).
+	PhaseConnected Phase = iota + 1
+	// PhaseMail: the server accepted MAIL FROM.
+	PhaseMail
+	// PhaseRcpt: the server accepted every RCPT TO.
+	PhaseRcpt
+	// PhaseData: the server answered DATA with 354; the body is about to
+	// be sent. From here on the message may be accepted.
+	PhaseData
+)
+
+// String names the phase as the SMTP command that reached it.
+func (p Phase) String() string {
+	switch p {
+	case PhaseConnected:
+		return "connected"
+	case PhaseMail:
+		return "mail"
+	case PhaseRcpt:
+		return "rcpt"
+	case PhaseData:
+		return "data"
+	}
+	return fmt.Sprintf("phase(%d)", int(p))
+}
+
+// Progress is told each phase an attempt reaches, before the next command
+// is sent. A non-nil error ends the session there: returned at PhaseData,
+// the body is never sent (the server discards the transaction when the
+// connection closes without the final dot), so a caller that could not
+// record that it reached DATA sends nothing that could be accepted.
+type Progress func(Phase) error
+
+// ErrUnconfirmed is the error (tested with errors.Is) of an attempt whose
+// whole message was sent but whose answer from the server never came (the
+// connection broke, the answer timed out): the server may have accepted
+// it. Sending it again could deliver it twice.
+var ErrUnconfirmed = errors.New("message sent in full, the server's answer not received")
+
 // Send delivers raw to rcpt in one SMTP session: EHLO, AUTH when a user name
 // is set, MAIL FROM envelopeFrom ("" sends the null reverse path <>, as an
 // automatic reply should), RCPT TO each recipient (NOTIFY=NEVER when the
@@ -130,9 +176,21 @@ func isLoopback(host string) bool {
 // is sent and the error says which one. Once the server has accepted the
 // message, Send returns nil even if QUIT fails. The session ends when ctx is
 // done or the Mailer's timeout has passed, whichever comes first.
-func (m *Mailer) Send(ctx context.Context, envelopeFrom string, rcpt []string, raw []byte) (err error) {
+func (m *Mailer) Send(ctx context.Context, envelopeFrom string, rcpt []string, raw []byte) error {
+	return m.SendTracked(ctx, envelopeFrom, rcpt, raw, nil)
+}
+
+// SendTracked is Send, telling progress (when not nil) each phase the
+// attempt reaches. It returns nil only when the server accepted the
+// message; an error wrapping ErrUnconfirmed when the whole message was
+// sent but no answer came; an *smtp.SMTPError (see IsPermanent) when the
+// server refused a command, the message's end included.
+func (m *Mailer) SendTracked(ctx context.Context, envelopeFrom string, rcpt []string, raw []byte, progress Progress) (err error) {
 	if len(rcpt) == 0 {
 		return errors.New("notifier: smtp: no recipient")
+	}
+	if progress == nil {
+		progress = func(Phase) error { return nil }
 	}
 	ctx, cancel := context.WithTimeout(ctx, m.timeout)
 	defer cancel()
@@ -142,6 +200,12 @@ func (m *Mailer) Send(ctx context.Context, envelopeFrom string, rcpt []string, r
 			return fmt.Errorf("notifier: smtp %s: %w: %w", step, ce, e)
 		}
 		return fmt.Errorf("notifier: smtp %s: %w", step, e)
+	}
+	reached := func(p Phase) error {
+		if err := progress(p); err != nil {
+			return fmt.Errorf("notifier: smtp attempt stopped at %s: %w", p, err)
+		}
+		return nil
 	}
 
 	conn, err := m.dial(ctx)
@@ -165,9 +229,9 @@ func (m *Mailer) Send(ctx context.Context, envelopeFrom string, rcpt []string, r
 	}
 	c.CommandTimeout = m.timeout
 	c.SubmissionTimeout = m.timeout
-	accepted := false
+	polite := true
 	defer func() {
-		if accepted || ctx.Err() != nil {
+		if !polite || ctx.Err() != nil {
 			return
 		}
 		// Be polite after a refusal; the server may also be gone already.
@@ -191,6 +255,9 @@ func (m *Mailer) Send(ctx context.Context, envelopeFrom string, rcpt []string, r
 			return fail("auth", &configError{err})
 		}
 	}
+	if err := reached(PhaseConnected); err != nil {
+		return err
+	}
 
 	mailOpts := &smtp.MailOptions{Size: int64(len(raw))}
 	if !isASCII(envelopeFrom) || !allASCII(rcpt) {
@@ -199,23 +266,42 @@ func (m *Mailer) Send(ctx context.Context, envelopeFrom string, rcpt []string, r
 	if err := c.Mail(envelopeFrom, mailOpts); err != nil {
 		return fail("mail from <"+envelopeFrom+">", &configError{err})
 	}
+	if err := reached(PhaseMail); err != nil {
+		return err
+	}
 	rcptOpts := &smtp.RcptOptions{Notify: []smtp.DSNNotify{smtp.DSNNotifyNever}}
 	for _, to := range rcpt {
 		if err := c.Rcpt(to, rcptOpts); err != nil {
 			return fail("rcpt to <"+to+">", err)
 		}
 	}
+	if err := reached(PhaseRcpt); err != nil {
+		return err
+	}
 	w, err := c.Data()
 	if err != nil {
 		return fail("data", err)
 	}
+	if err := reached(PhaseData); err != nil {
+		// No QUIT: it would end the body with a dot. The connection is
+		// closed in the middle of DATA and the server drops the message.
+		polite = false
+		return err
+	}
 	if _, err := w.Write(raw); err != nil {
+		// The final dot was not sent: the server cannot have accepted it.
+		polite = false
 		return fail("data", err)
 	}
 	if err := w.Close(); err != nil {
-		return fail("data", err)
+		var se *smtp.SMTPError
+		if errors.As(err, &se) {
+			return fail("data", err) // refused: the server answered
+		}
+		polite = false
+		return fail("data", fmt.Errorf("%w: %w", ErrUnconfirmed, err))
 	}
-	accepted = true
+	polite = false
 	if err := c.Quit(); err != nil {
 		m.log.Warn("smtp quit failed after the message was accepted", "addr", m.addr, "err", err)
 	}

@@ -501,3 +501,42 @@ func TestIsPermanent(t *testing.T) {
 		}
 	}
 }
+
+// TestSendTrackedPhases: the phases come in order, each after the server
+// answered its command; a refusal at PhaseData sends no body, and the
+// server delivers nothing.
+func TestSendTrackedPhases(t *testing.T) {
+	be := &backend{}
+	addr := startServer(t, be, serverOpts{})
+	m := newMailer(t, MailerOptions{Addr: addr, Security: "plain"})
+	raw := []byte("Subject: x\r\n\r\nx\r\n")
+	var seen []Phase
+	err := m.SendTracked(context.Background(), "", []string{"a@example.org"}, raw, func(p Phase) error {
+		seen = append(seen, p)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []Phase{PhaseConnected, PhaseMail, PhaseRcpt, PhaseData}; !reflect.DeepEqual(seen, want) {
+		t.Fatalf("phases %v, want %v", seen, want)
+	}
+	if n := len(be.deliveries()); n != 1 {
+		t.Fatalf("%d deliveries, want 1", n)
+	}
+
+	stop := errors.New("store unavailable")
+	err = m.SendTracked(context.Background(), "", []string{"a@example.org"}, raw, func(p Phase) error {
+		if p == PhaseData {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || errors.Is(err, ErrUnconfirmed) || IsPermanent(err) {
+		t.Fatalf("err = %v; want the progress error, neither unconfirmed nor permanent", err)
+	}
+	// The server sees the connection close in the middle of DATA.
+	if n := len(be.deliveries()); n != 1 {
+		t.Fatalf("%d deliveries after an attempt stopped before the body, want still 1", n)
+	}
+}

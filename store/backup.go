@@ -349,8 +349,8 @@ func describeDatabase(ctx context.Context, path string) (BackupInfo, error) {
 	err = db.QueryRowContext(ctx, `SELECT (SELECT user_version FROM pragma_user_version), (SELECT COUNT(*) FROM messages),
 	(SELECT COUNT(*) FROM cases), (SELECT COUNT(DISTINCT spool_name) FROM messages`+where+`),
 	(SELECT COUNT(*) FROM messages WHERE state IN (?, ?)), (SELECT COUNT(*) FROM cases WHERE state IN (?, ?, ?)),
-	(SELECT COUNT(*) FROM outbox WHERE state = ?)`,
-		MessageReceived, MessageParsed, CaseNew, CaseRouted, CaseDepositing, OutboxQueued).
+	(SELECT COUNT(*) FROM outbox WHERE state IN (?, ?))`,
+		MessageReceived, MessageParsed, CaseNew, CaseRouted, CaseDepositing, OutboxQueued, OutboxSending).
 		Scan(&info.SchemaVersion, &info.Messages, &info.Cases, &info.SpoolFiles, &info.PendingMessages, &info.PendingCases, &info.QueuedReplies)
 	return info, err
 }

@@ -355,21 +355,21 @@ ORDER BY id LIMIT ?`, MessageParsed, CaseNew, CaseRouted, CaseDepositing, limit)
 }
 
 const outboxSelect = `SELECT id, COALESCE(case_id, 0), COALESCE(topic, ''), kind, header_message_id, envelope_from, recipients, subject, raw, state,
-	attempts, last_error, created_at, COALESCE(sent_at, 0) FROM outbox`
+	attempts, last_error, created_at, COALESCE(sent_at, 0), send_attempts, attempt_at, attempt_phase FROM outbox`
 
 func scanOutbox(row interface{ Scan(...any) error }) (OutboxItem, error) {
 	var it OutboxItem
 	var rcpt string
-	var created, sent int64
+	var created, sent, attempt int64
 	err := row.Scan(&it.ID, &it.CaseID, &it.Topic, &it.Kind, &it.HeaderMessageID, &it.EnvelopeFrom, &rcpt, &it.Subject, &it.Raw,
-		&it.State, &it.Attempts, &it.LastError, &created, &sent)
+		&it.State, &it.Attempts, &it.LastError, &created, &sent, &it.SendAttempts, &attempt, &it.AttemptPhase)
 	if errors.Is(err, sql.ErrNoRows) {
 		return it, ErrNotFound
 	}
 	if rcpt != "" {
 		it.Recipients = strings.Split(rcpt, ",")
 	}
-	it.CreatedAt, it.SentAt = fromMillis(created), fromMillis(sent)
+	it.CreatedAt, it.SentAt, it.AttemptAt = fromMillis(created), fromMillis(sent), fromMillis(attempt)
 	return it, err
 }
 
@@ -381,6 +381,29 @@ func (s *Store) DueOutbox(ctx context.Context, limit int) ([]OutboxItem, error) 
 		return nil, fmt.Errorf("store: due outbox: %w", err)
 	}
 	return collect(rows, scanOutbox)
+}
+
+// InterruptedSends returns the replies left sending: an attempt began and
+// its end was never recorded (the process stopped, or the store failed,
+// during or right after the SMTP session).
+func (s *Store) InterruptedSends(ctx context.Context) ([]OutboxItem, error) {
+	rows, err := s.db.QueryContext(ctx, outboxSelect+" WHERE state = ? ORDER BY id", OutboxSending)
+	if err != nil {
+		return nil, fmt.Errorf("store: interrupted sends: %w", err)
+	}
+	return collect(rows, scanOutbox)
+}
+
+// UnconfirmedSends counts the replies ever marked sent, unconfirmed (a
+// counter: the ledger keeps them even once a person had one sent again).
+func (s *Store) UnconfirmedSends(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM ledger WHERE entity = ? AND from_state = ? AND to_state = ?",
+		EntityOutbox, OutboxSending, OutboxUnconfirmed).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: unconfirmed sends: %w", err)
+	}
+	return n, nil
 }
 
 // OutboxOfCase returns the replies of a case.
@@ -433,9 +456,9 @@ func (s *Store) Pending(ctx context.Context) (Pending, error) {
 	err := s.db.QueryRowContext(ctx, `SELECT
 	(SELECT COUNT(*) FROM messages WHERE state IN (?, ?)),
 	(SELECT COUNT(*) FROM cases WHERE state IN (?, ?, ?, ?)),
-	(SELECT COUNT(*) FROM outbox WHERE state = ?),
+	(SELECT COUNT(*) FROM outbox WHERE state IN (?, ?)),
 	(SELECT COUNT(*) FROM messages WHERE state IN (?, ?) AND filed_at IS NULL)`,
-		MessageReceived, MessageParsed, CaseNew, CaseRouted, CaseDepositing, CaseDeposited, OutboxQueued, MessageDone, MessageFailed,
+		MessageReceived, MessageParsed, CaseNew, CaseRouted, CaseDepositing, CaseDeposited, OutboxQueued, OutboxSending, MessageDone, MessageFailed,
 	).Scan(&p.Messages, &p.Cases, &p.Outbox, &p.Unfiled)
 	if err != nil {
 		return p, fmt.Errorf("store: pending: %w", err)

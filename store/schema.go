@@ -254,6 +254,14 @@ CREATE TABLE restore_checked (
 	case_id INTEGER PRIMARY KEY REFERENCES cases (id),
 	at      INTEGER NOT NULL
 );`,
+	// 11: a reply is sent once across crashes: each attempt is recorded
+	// before the SMTP session opens (state "sending", its time, a counter
+	// of attempts begun) and, durably, when it reached DATA (its phase),
+	// so that a restart can tell an attempt that cannot have delivered the
+	// reply (sent again) from one that may have (marked unconfirmed).
+	`ALTER TABLE outbox ADD COLUMN send_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN attempt_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN attempt_phase TEXT NOT NULL DEFAULT '';`,
 }
 
 // countTriggers keeps state_counts for one table (migration 9): a row

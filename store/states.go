@@ -50,11 +50,20 @@ const (
 // OutboxState is the state of a queued reply.
 type OutboxState string
 
-// The states of an outbox item: queued → sent, or failed.
+// The states of an outbox item: queued → sending → sent, or failed; an
+// attempt that may have been accepted by the SMTP server without Facteur
+// hearing it (a crash, a broken connection after the whole message was
+// sent) ends unconfirmed, never sent again on its own.
 const (
 	OutboxQueued OutboxState = "queued"
-	OutboxSent   OutboxState = "sent"
-	OutboxFailed OutboxState = "failed"
+	// OutboxSending: an attempt is under way (recorded before the SMTP
+	// session opens, with its time; its phase once it reached DATA).
+	OutboxSending OutboxState = "sending"
+	OutboxSent    OutboxState = "sent"
+	OutboxFailed  OutboxState = "failed"
+	// OutboxUnconfirmed: sent, unconfirmed. The attempt reached DATA and
+	// its outcome is unknown: the supplier has probably received it.
+	OutboxUnconfirmed OutboxState = "unconfirmed"
 )
 
 var messageTransitions = map[MessageState][]MessageState{
@@ -80,9 +89,11 @@ var caseTransitions = map[CaseState][]CaseState{
 }
 
 var outboxTransitions = map[OutboxState][]OutboxState{
-	OutboxQueued: {OutboxSent, OutboxFailed},
-	OutboxFailed: {OutboxQueued},
-	OutboxSent:   {},
+	OutboxQueued:      {OutboxSending},
+	OutboxSending:     {OutboxSent, OutboxQueued, OutboxFailed, OutboxUnconfirmed},
+	OutboxFailed:      {OutboxQueued},
+	OutboxUnconfirmed: {OutboxQueued}, // a person asks for it to be sent again
+	OutboxSent:        {},
 }
 
 func allowed[S ~string](table map[S][]S, from, to S) bool {

@@ -272,7 +272,12 @@ func TestOutboxOncePerKindAndFiling(t *testing.T) {
 	if len(due) != 1 || due[0].Attempts != 1 || due[0].LastError != "451 try later" {
 		t.Fatalf("after backoff: %+v", due)
 	}
-	if err := s.Update(ctx, func(tx *Tx) error { return tx.OutboxSent(due[0].ID) }); err != nil {
+	if err := s.Update(ctx, func(tx *Tx) error {
+		if err := tx.BeginSend(due[0].ID); err != nil {
+			return err
+		}
+		return tx.OutboxSent(due[0].ID)
+	}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -320,6 +320,12 @@ type OutboxItem struct {
 	LastError       string
 	CreatedAt       time.Time
 	SentAt          time.Time
+	// SendAttempts counts the attempts begun (BeginSend); AttemptAt is
+	// when the latest began, AttemptPhase how far it is known to have got
+	// ("" or SendPhaseData).
+	SendAttempts int
+	AttemptAt    time.Time
+	AttemptPhase string
 }
 
 // Enqueue queues a reply. At most one reply of a kind exists per case: a
@@ -360,14 +366,66 @@ ON CONFLICT DO NOTHING`,
 	return id, true, nil
 }
 
-// OutboxSent records that a reply was accepted by the SMTP server.
-func (tx *Tx) OutboxSent(id int64) error {
-	return tx.moveOutbox(id, OutboxQueued, OutboxSent, "")
+// BeginSend records, before the SMTP session opens, that an attempt to send
+// a queued reply begins: the item becomes sending, with the attempt's time
+// and one more attempt begun, and no phase reached yet. A crash from here on
+// leaves it sending, for Recover to decide (see InterruptedSends).
+func (tx *Tx) BeginSend(id int64) error {
+	if err := tx.moveOutbox(id, OutboxQueued, OutboxSending, ""); err != nil {
+		return err
+	}
+	_, err := tx.exec("UPDATE outbox SET send_attempts = send_attempts + 1, attempt_at = ?, attempt_phase = '' WHERE id = ?",
+		millis(tx.now), id)
+	if err != nil {
+		return fmt.Errorf("outbox %d: %w", id, err)
+	}
+	return nil
 }
 
-// OutboxFailed records that a reply cannot be sent (permanent error).
+// SendPhaseData is the phase recorded when an attempt reached DATA: from
+// then on the reply may have been accepted by the SMTP server.
+const SendPhaseData = "data"
+
+// SendReachedData records that the attempt under way reached DATA, before
+// the message's body is sent.
+func (tx *Tx) SendReachedData(id int64) error {
+	res, err := tx.exec("UPDATE outbox SET attempt_phase = ?, updated_at = ? WHERE id = ? AND state = ?",
+		SendPhaseData, millis(tx.now), id, OutboxSending)
+	if err != nil {
+		return fmt.Errorf("outbox %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("outbox %d is not %s: %w", id, OutboxSending, ErrConflict)
+	}
+	return tx.Note(EntityOutbox, id, string(OutboxSending), "transmission du message commencée (DATA)")
+}
+
+// OutboxSent records that a reply was accepted by the SMTP server.
+func (tx *Tx) OutboxSent(id int64) error {
+	return tx.moveOutbox(id, OutboxSending, OutboxSent, "")
+}
+
+// OutboxFailed records that a reply cannot be sent (permanent error, or
+// too many attempts).
 func (tx *Tx) OutboxFailed(id int64, reason string) error {
-	return tx.moveOutbox(id, OutboxQueued, OutboxFailed, reason)
+	return tx.moveOutbox(id, OutboxSending, OutboxFailed, reason)
+}
+
+// SendNotDone puts a reply whose attempt did not deliver it back in the
+// queue, to be tried again at next, the failed attempt counted.
+func (tx *Tx) SendNotDone(id int64, next time.Time, reason string) error {
+	reason = truncate(reason, 2000)
+	if err := tx.moveOutbox(id, OutboxSending, OutboxQueued, reason); err != nil {
+		return err
+	}
+	return tx.Retry(EntityOutbox, id, next, reason)
+}
+
+// OutboxUnconfirmed records that a reply may have been accepted by the
+// SMTP server without Facteur hearing it: sent, unconfirmed. It is never
+// sent again on its own (a person may ask for it).
+func (tx *Tx) OutboxUnconfirmed(id int64, reason string) error {
+	return tx.moveOutbox(id, OutboxSending, OutboxUnconfirmed, truncate(reason, 2000))
 }
 
 func (tx *Tx) moveOutbox(id int64, from, to OutboxState, note string) error {
@@ -550,25 +608,29 @@ func (tx *Tx) MessageHeaderID(messageID int64) (string, error) {
 // RequeueFailedReplies puts the failed replies of a case back in the queue,
 // when a person asks for it; it returns how many.
 func (tx *Tx) RequeueFailedReplies(caseID int64, note string) (int, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, "SELECT id FROM outbox WHERE case_id = ? AND state = ?", caseID, OutboxFailed)
+	rows, err := tx.tx.QueryContext(tx.ctx, "SELECT id, state FROM outbox WHERE case_id = ? AND state IN (?, ?)", caseID, OutboxFailed, OutboxUnconfirmed)
 	if err != nil {
 		return 0, fmt.Errorf("requeue: %w", err)
 	}
-	var ids []int64
+	type item struct {
+		id    int64
+		state OutboxState
+	}
+	var ids []item
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var it item
+		if err := rows.Scan(&it.id, &it.state); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("requeue: %w", err)
 		}
-		ids = append(ids, id)
+		ids = append(ids, it)
 	}
 	rows.Close()
-	for _, id := range ids {
-		if err := tx.moveOutbox(id, OutboxFailed, OutboxQueued, note); err != nil {
+	for _, it := range ids {
+		if err := tx.moveOutbox(it.id, it.state, OutboxQueued, note); err != nil {
 			return 0, err
 		}
-		if _, err := tx.exec("UPDATE outbox SET attempts = 0, next_attempt_at = ? WHERE id = ?", millis(tx.now), id); err != nil {
+		if _, err := tx.exec("UPDATE outbox SET attempts = 0, next_attempt_at = ? WHERE id = ?", millis(tx.now), it.id); err != nil {
 			return 0, fmt.Errorf("requeue: %w", err)
 		}
 	}

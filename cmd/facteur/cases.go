@@ -207,7 +207,9 @@ var casesRetry = &command{
 	lang:     french,
 	synopsis: "DOSSIER",
 	summary:  "renvoyer les réponses qui n'ont pas pu être envoyées",
-	text:     `Remet en file d'envoi les réponses de ce dossier dont l'envoi a échoué ; Facteur les envoie à son passage suivant.`,
+	text: `Remet en file d'envoi les réponses de ce dossier dont l'envoi a échoué, et celles envoyées sans
+confirmation du serveur de messagerie (le fournisseur les a probablement reçues : vérifiez
+auprès de lui avant de les renvoyer) ; Facteur les envoie à son passage suivant.`,
 	setup: func(c *command, fs *flag.FlagSet) runner {
 		path := configFlag(fs, french)
 		return actionRunner(c, path, "retry", new(string), new(string))
@@ -429,7 +431,7 @@ func frenchActionError(err error, from store.CaseState) string {
 	case errors.Is(err, gateway.ErrReasonRequired):
 		return "--reason est obligatoire : dites pourquoi le dossier est écarté"
 	case errors.Is(err, gateway.ErrNoFailedReply):
-		return "aucune réponse en échec pour ce dossier"
+		return "aucune réponse en échec ou sans confirmation pour ce dossier"
 	}
 	return "erreur technique, à transmettre au service informatique : " + technical(err)
 }
@@ -511,8 +513,7 @@ func showCase(ctx context.Context, w, stderr io.Writer, st *store.Store, ref str
 		return showFailure(stderr, ref, err)
 	}
 	for _, it := range items {
-		status := map[store.OutboxState]string{store.OutboxQueued: "en attente d'envoi", store.OutboxSent: "envoyée", store.OutboxFailed: "échec de l'envoi"}[it.State]
-		row("Réponse", fmt.Sprintf("« %s » – %s", it.Subject, status))
+		row("Réponse", fmt.Sprintf("« %s » – %s", it.Subject, replyStatus(it)))
 	}
 	ledger, err := st.Ledger(ctx, store.EntityCase, c.ID)
 	if err != nil {
@@ -527,6 +528,27 @@ func showCase(ctx context.Context, w, stderr io.Writer, st *store.Store, ref str
 		fmt.Fprintf(w, "  %s  %s → %s  %s\n", e.At.Local().Format(time.DateTime), from, stateLabel(store.CaseState(e.To)), e.Note)
 	}
 	return 0
+}
+
+// replyStatus says where a reply stands, for finance staff.
+func replyStatus(it store.OutboxItem) string {
+	switch it.State {
+	case store.OutboxQueued:
+		if it.SendAttempts > 0 {
+			return fmt.Sprintf("en attente d'envoi (%d essai(s) sans succès)", it.SendAttempts)
+		}
+		return "en attente d'envoi"
+	case store.OutboxSending:
+		return "envoi en cours depuis le " + it.AttemptAt.Local().Format("02/01/2006 à 15:04")
+	case store.OutboxSent:
+		return "envoyée le " + it.SentAt.Local().Format("02/01/2006 à 15:04")
+	case store.OutboxFailed:
+		return "échec de l'envoi : " + it.LastError
+	case store.OutboxUnconfirmed:
+		return "envoyée sans confirmation du serveur de messagerie (envoi du " + it.AttemptAt.Local().Format("02/01/2006 à 15:04") +
+			" interrompu après la transmission du message) : probablement reçue, non renvoyée"
+	}
+	return string(it.State)
 }
 
 // showFailure says that the case ref could not be read, and why for the
