@@ -214,6 +214,9 @@ func TestCountsFollowEveryChange(t *testing.T) {
 					return err
 				}
 				if r.IntN(2) == 0 {
+					if err := tx.BeginSend(oid); err != nil {
+						return err
+					}
 					return tx.OutboxSent(oid)
 				}
 			}
