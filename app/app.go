@@ -169,6 +169,8 @@ func decidingOptions(cfg *config.Config, chorusClient *chorus.Client, patterns [
 		CasePrefix:   cfg.Instance.CasePrefix,
 		Organisation: cfg.Instance.Name,
 		Logger:       log.With("component", "gateway"),
+
+		RepliesPerSenderPerDay: cfg.Replies.PerSenderPerDay,
 	}
 	if chorusClient != nil {
 		g.Chorus = chorusClient

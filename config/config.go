@@ -36,6 +36,7 @@ type Config struct {
 	Limits     Limits     `toml:"limits"`
 	Register   Register   `toml:"register"`
 	Digest     Digest     `toml:"digest"`
+	Replies    Replies    `toml:"replies"`
 	Metrics    Metrics    `toml:"metrics"`
 	Retention  Retention  `toml:"retention"`
 }
@@ -80,6 +81,21 @@ const (
 	DefaultDigestSchedule    = "0 8 * * 1-5"
 	DefaultDigestWaitingDays = 7
 )
+
+// Replies bounds the automatic replies to suppliers.
+type Replies struct {
+	// PerSenderPerDay bounds the replies to one address in 24 hours (a
+	// guard against mail loops); a supplier over it is told the next day,
+	// in one summary of its invoices of the day (default 10).
+	PerSenderPerDay int `toml:"per_sender_per_day"`
+}
+
+// DefaultRepliesPerSenderPerDay is the default of replies.per_sender_per_day.
+const DefaultRepliesPerSenderPerDay = 10
+
+// MaxRepliesPerSenderPerDay bounds replies.per_sender_per_day: beyond it
+// the limit no longer stops a loop.
+const MaxRepliesPerSenderPerDay = 1000
 
 // Instance describes the public body running Facteur.
 type Instance struct {
@@ -409,6 +425,9 @@ func (c *Config) applyDefaults() {
 	setDefault(&c.Digest.Schedule, DefaultDigestSchedule)
 	if c.Digest.WaitingDays == 0 {
 		c.Digest.WaitingDays = DefaultDigestWaitingDays
+	}
+	if c.Replies.PerSenderPerDay == 0 {
+		c.Replies.PerSenderPerDay = DefaultRepliesPerSenderPerDay
 	}
 	in := &c.Instance
 	setDefault(&in.DataDir, DefaultDataDir)

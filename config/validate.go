@@ -252,6 +252,9 @@ func (c *Config) validate() Problems {
 	if c.Digest.WaitingDays < 1 {
 		ps.add("digest.waiting_days", "must be at least 1")
 	}
+	if n := c.Replies.PerSenderPerDay; n < 1 || n > MaxRepliesPerSenderPerDay {
+		ps.add("replies.per_sender_per_day", "must be between 1 and %d, not %d", MaxRepliesPerSenderPerDay, n)
+	}
 
 	if v := c.Routing.CannotDeposit; v != CannotDepositGuide && v != CannotDepositHold {
 		ps.add("routing.cannot_deposit", "must be %q or %q, not %q", CannotDepositGuide, CannotDepositHold, v)

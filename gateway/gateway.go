@@ -78,7 +78,9 @@ type Options struct {
 	EnvelopeFrom string       // MAIL FROM; "" = null sender
 	Bcc          []string     // copy of every reply
 	OwnAddresses []string     // our mailboxes: never answered
-	// RepliesPerSenderPerDay bounds the replies to one address (default 10).
+	// RepliesPerSenderPerDay bounds the replies queued for one address in
+	// 24 hours (default 10); the replies over it are held back and the
+	// supplier told the next day in one summary.
 	RepliesPerSenderPerDay int
 	// Digest configures the daily digest to finance staff.
 	Digest DigestOptions
@@ -253,7 +255,7 @@ func (g *Gateway) Step(ctx context.Context) (bool, error) {
 		f    func(context.Context) (int, error)
 	}{
 		{"parse", g.parseMessages}, {"decide", g.decideCases}, {"verify", g.verifyDeposits}, {"deposit", g.depositCases},
-		{"poll", g.pollFlows}, {"follow", g.followInvoices}, {"settle", g.settleMessages}, {"digest", g.queueDigest}, {"send", g.sendReplies},
+		{"poll", g.pollFlows}, {"follow", g.followInvoices}, {"settle", g.settleMessages}, {"digest", g.queueDigest}, {"summary", g.queueSummaries}, {"send", g.sendReplies},
 	} {
 		// Each message, case and reply has its own panic boundary; this
 		// one stops a panic outside them (a query, the digest) from

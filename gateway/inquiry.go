@@ -91,7 +91,7 @@ func (g *Gateway) statusInquiry(tx *store.Tx, m store.Message, pm *parser.Messag
 // held for a person). about is the case asked about, whose facts the reply
 // recalls.
 func (g *Gateway) answerInquiry(tx *store.Tx, m store.Message, pm *parser.Message, dec router.Decision, reply *notifier.Reply, about store.Case, opened *[]string) error {
-	f := store.CaseFields{SupplierEmail: replyAddress(pm).Address, NoReply: g.replyRefusal(tx, pm)}
+	f := store.CaseFields{SupplierEmail: replyAddress(pm).Address, NoReply: g.replyRefusal(pm)}
 	c, err := tx.CreateCase(g.o.CasePrefix, m.ID, 0, f)
 	if err != nil {
 		return err

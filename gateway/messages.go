@@ -174,7 +174,7 @@ func (g *Gateway) failMessage(tx *store.Tx, msgID int64, reason string) error {
 
 // openCase records a case and applies the router's decision to it.
 func (g *Gateway) openCase(tx *store.Tx, m store.Message, pm *parser.Message, docID int64, d *parser.Document, dec router.Decision) (string, error) {
-	f := store.CaseFields{SupplierEmail: replyAddress(pm).Address, NoReply: g.replyRefusal(tx, pm)}
+	f := store.CaseFields{SupplierEmail: replyAddress(pm).Address, NoReply: g.replyRefusal(pm)}
 	if d != nil && d.Invoice != nil {
 		inv := d.Invoice
 		f.SupplierName, f.SupplierSIRET = inv.Seller.Name, inv.Seller.SIRET

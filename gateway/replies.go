@@ -22,21 +22,13 @@ func replyAddress(pm *parser.Message) mail.Address {
 }
 
 // replyRefusal says why no reply may be sent to a message ("" when one
-// may), by the notifier's gate, with the replies already queued for the
-// address in the last 24 hours.
-func (g *Gateway) replyRefusal(tx *store.Tx, pm *parser.Message) string {
+// may), by the notifier's gate: automatic mail, bounces, our own address,
+// unauthenticated senders. The daily limit per address is applied when a
+// reply is queued (enqueue), in the same transaction as the count.
+func (g *Gateway) replyRefusal(pm *parser.Message) string {
 	to := replyAddress(pm).Address
-	gate := notifier.Gate{Own: g.isOwn, PerDay: g.o.RepliesPerSenderPerDay}
-	in := notifier.Inbound{Automatic: pm.Automatic, AuthenticationResults: pm.AuthenticationResults, ReturnPath: pm.ReturnPath, To: to}
-	if r := gate.Refusal(in, 0); r != "" {
-		return r // refused whatever the count: not counted
-	}
-	n, err := tx.RepliesTo(to, g.now().Add(-24*time.Hour))
-	if err != nil {
-		g.log.Warn("replies to the sender could not be counted; the daily limit is not applied to this message", "to", to, "err", err)
-		return ""
-	}
-	return gate.Refusal(in, n)
+	gate := notifier.Gate{Own: g.isOwn}
+	return gate.Refusal(notifier.Inbound{Automatic: pm.Automatic, AuthenticationResults: pm.AuthenticationResults, ReturnPath: pm.ReturnPath, To: to})
 }
 
 // enqueueReply composes a reply of a kind for a case and queues it in the
@@ -79,12 +71,23 @@ func (g *Gateway) enqueue(tx *store.Tx, c store.Case, pm *parser.Message, r noti
 	if err != nil {
 		return fmt.Errorf("compose %s reply for %s: %w", kind, c.Ref, err)
 	}
-	_, _, err = tx.Enqueue(store.OutboxItem{
+	now := g.now()
+	_, heldBack, err := tx.EnqueueCapped(store.OutboxItem{
 		CaseID: c.ID, Kind: string(kind), HeaderMessageID: msgID, EnvelopeFrom: g.o.EnvelopeFrom,
 		Recipients: r.Recipients(), Subject: subjectOf(raw), Raw: raw,
-	})
-	return err
+	}, store.Capped{Addr: to.Address, Since: now.Add(-24 * time.Hour), Limit: g.o.RepliesPerSenderPerDay, Day: localDay(now)})
+	if err != nil || !heldBack {
+		return err
+	}
+	g.log.Warn("reply held back: daily limit of replies to the address reached; summarised tomorrow",
+		"case", c.Ref, "kind", kind, "to", to.Address, "limit", g.o.RepliesPerSenderPerDay)
+	return tx.Note(store.EntityCase, c.ID, string(c.State), fmt.Sprintf(
+		"réponse « %s » retenue : limite de %d réponses automatiques par jour atteinte pour %s ; "+
+			"le fournisseur recevra demain un récapitulatif de ses envois du jour", subjectOf(raw), g.o.RepliesPerSenderPerDay, to.Address))
 }
+
+// localDay is the local calendar day of t (YYYY-MM-DD).
+func localDay(t time.Time) string { return t.In(time.Local).Format(time.DateOnly) }
 
 // subjectOf returns the decoded Subject of a composed message.
 func subjectOf(raw []byte) string {

@@ -46,6 +46,10 @@ const (
 	KindBankCheck Kind = "bank_check"
 	// KindStatus: where an invoice the supplier asks about stands.
 	KindStatus Kind = "status"
+	// KindDailySummary: the replies to an address over the daily limit
+	// were held back; the next day, one summary tells where each of its
+	// invoices of that day stands.
+	KindDailySummary Kind = "daily_summary"
 	// KindStatusUnknown: the invoice the supplier asks about is not known
 	// to us; how to follow or send it.
 	KindStatusUnknown Kind = "status_unknown"
@@ -107,7 +111,25 @@ type Reply struct {
 	// (Lifecycle, e.g. "MISE_EN_PAIEMENT"). For KindStatusUnknown:
 	// Asked is what the supplier asked about (a number, a reference).
 	StatusText, Lifecycle, Asked string
+
+	// For KindDailySummary: the day summarised (YYYY-MM-DD), the daily
+	// limit that held replies back, and the invoices of that day. CaseRef
+	// names the summary itself.
+	SummaryDay   string
+	SummaryLimit int
+	Summary      []SummaryLine
 }
+
+// SummaryLine is one invoice in a daily summary.
+type SummaryLine struct {
+	CaseRef, InvoiceNumber, AmountWithVAT, Currency string
+	// Status says where it stands, in the supplier's words.
+	Status string
+}
+
+// maxSummaryLines bounds the invoices listed in one summary; the rest are
+// counted.
+const maxSummaryLines = 200
 
 // Recipients returns the envelope recipients of the reply: To, then each
 // Bcc address, blanks and repeats (compared case-insensitively) left out.

@@ -612,3 +612,46 @@ func TestCreditNoteWording(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeDailySummary: the summary of a day's sendings says why the
+// replies were held back, lists each invoice with where it stands, and
+// bounds the list.
+func TestComposeDailySummary(t *testing.T) {
+	r := sampleReply(KindDailySummary)
+	r.CaseRef, r.SummaryDay, r.SummaryLimit = "RECAP-20261104", "2026-11-04", 10
+	r.Summary = []SummaryLine{
+		{CaseRef: "FAC-2026-000120", InvoiceNumber: "FA-2026-0040", AmountWithVAT: "1234.5", Currency: "EUR", Status: "transmise au destinataire sur Chorus Pro"},
+		{CaseRef: "FAC-2026-000121", Status: "en cours d'examen par nos services"},
+	}
+	p, _ := compose(t, r)
+	if got, _ := p.header.Subject(); got != "[RECAP-20261104] Situation de vos envois du 4 novembre 2026" {
+		t.Errorf("subject = %q", got)
+	}
+	text := flat(p.parts["text/plain"])
+	for _, w := range []string{"pas plus de 10 réponses automatiques par jour", "Vos envois du 4 novembre 2026\u00a0:",
+		"Facture n° FA-2026-0040 (1\u00a0234,50\u00a0€ TTC), dossier FAC-2026-000120\u00a0: transmise au destinataire sur Chorus Pro",
+		"Envoi sans numéro de facture lisible, dossier FAC-2026-000121\u00a0: en cours d'examen par nos services",
+		"salutations distinguées"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("text lacks %q:\n%s", w, text)
+		}
+	}
+	checkNoPlaceholder(t, text+p.parts["text/html"])
+	if v, _ := p.header.Text("Auto-Submitted"); v != "auto-replied" {
+		t.Errorf("Auto-Submitted = %q", v)
+	}
+
+	r.Summary = nil
+	for i := range maxSummaryLines + 5 {
+		r.Summary = append(r.Summary, SummaryLine{CaseRef: fmt.Sprintf("FAC-2026-%06d", i+1), Status: "mise en paiement"})
+	}
+	p, _ = compose(t, r)
+	text = flat(p.parts["text/plain"])
+	if strings.Contains(text, fmt.Sprintf("FAC-2026-%06d", maxSummaryLines+1)) || !strings.Contains(text, "Autres envois\u00a0: 5, non détaillés ici") {
+		t.Errorf("list not bounded:\n%.400s", text[len(text)-400:])
+	}
+	r.Summary = nil
+	if _, _, err := Compose(r, time.Now()); err == nil {
+		t.Error("a summary of nothing was composed")
+	}
+}

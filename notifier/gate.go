@@ -1,7 +1,6 @@
 package notifier
 
 import (
-	"fmt"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -10,9 +9,11 @@ import (
 // The reply gate: whether Facteur may answer a message at all, under RFC
 // 3834 (no automatic answer to automatic mail, to a null sender) and its
 // own rules against loops and backscatter (no answer to our own address,
-// to mail whose sender's domain did not authenticate it, nor beyond a daily
-// number of replies to one address). The gateway asks once, when a case is
-// opened, and records the answer with the case.
+// to mail whose sender's domain did not authenticate it). The gateway asks
+// once, when a case is opened, and records the answer with the case. The
+// daily number of replies to one address is bounded where replies are
+// queued (store.Tx.EnqueueCapped): over it, a reply is held back and the
+// supplier told the next day in one summary (KindDailySummary).
 
 // Inbound is what the gate needs to know of a received message.
 type Inbound struct {
@@ -33,14 +34,11 @@ type Inbound struct {
 type Gate struct {
 	// Own reports one of our own addresses.
 	Own func(addr string) bool
-	// PerDay bounds the replies to one address in 24 hours.
-	PerDay int
 }
 
 // Refusal says, in French for finance staff, why no reply may be sent to
-// in ("" when one may); repliesToday is the number of replies already
-// queued for in.To in the last 24 hours.
-func (g Gate) Refusal(in Inbound, repliesToday int) string {
+// in ("" when one may).
+func (g Gate) Refusal(in Inbound) string {
 	switch {
 	case in.Automatic != "":
 		return "message automatique : pas de réponse"
@@ -59,8 +57,6 @@ func (g Gate) Refusal(in Inbound, repliesToday int) string {
 		return "message venant de notre propre adresse : pas de réponse"
 	case noReplyAddress(in.To):
 		return "adresse d'expédition qui n'accepte pas de réponse (« " + in.To + " ») : pas de réponse"
-	case g.PerDay > 0 && repliesToday >= g.PerDay:
-		return fmt.Sprintf("limite de %d réponses par jour atteinte pour %s", g.PerDay, in.To)
 	}
 	return ""
 }

@@ -7,33 +7,31 @@ import (
 )
 
 func TestGateRefusal(t *testing.T) {
-	g := Gate{Own: func(a string) bool { return strings.EqualFold(a, "accueil.comptabilite@casq.fr") }, PerDay: 3}
+	g := Gate{Own: func(a string) bool { return strings.EqualFold(a, "accueil.comptabilite@casq.fr") }}
 	person := Inbound{To: "compta@voirie-nord.example", AuthenticationResults: "mx.casq.fr; dmarc=pass header.from=voirie-nord.example"}
-	if r := g.Refusal(person, 2); r != "" {
-		t.Errorf("a person under the limit: refused %q", r)
+	if r := g.Refusal(person); r != "" {
+		t.Errorf("a person: refused %q", r)
 	}
 	for _, tc := range []struct {
 		name string
 		in   Inbound
-		n    int
 		want string
 	}{
-		{"automatic", Inbound{Automatic: "Auto-Submitted: auto-generated", To: person.To}, 0, "message automatique"},
-		{"dmarc", Inbound{AuthenticationResults: "mx.casq.fr; spf=fail; dmarc=fail (p=none)", To: person.To}, 0, "dmarc=fail"},
-		{"compauth", Inbound{AuthenticationResults: "spf=pass; compauth=fail reason=001", To: person.To}, 0, "compauth=fail"},
-		{"null sender", Inbound{ReturnPath: "<>", To: person.To}, 0, "expéditeur nul"},
-		{"no address", Inbound{}, 0, "adresse de l'expéditeur absente"},
-		{"unusable", Inbound{To: "jean@exämple.fr"}, 0, "inutilisable"},
-		{"own", Inbound{To: "Accueil.Comptabilite@casq.fr"}, 0, "notre propre adresse"},
-		{"no-reply", Inbound{To: "ne-pas-repondre@facturation.example"}, 0, "n'accepte pas de réponse"},
-		{"noreply", Inbound{To: "NoReply+factures@billing.example"}, 0, "n'accepte pas de réponse"},
-		{"limit", person, 3, "limite de 3 réponses par jour"},
+		{"automatic", Inbound{Automatic: "Auto-Submitted: auto-generated", To: person.To}, "message automatique"},
+		{"dmarc", Inbound{AuthenticationResults: "mx.casq.fr; spf=fail; dmarc=fail (p=none)", To: person.To}, "dmarc=fail"},
+		{"compauth", Inbound{AuthenticationResults: "spf=pass; compauth=fail reason=001", To: person.To}, "compauth=fail"},
+		{"null sender", Inbound{ReturnPath: "<>", To: person.To}, "expéditeur nul"},
+		{"no address", Inbound{}, "adresse de l'expéditeur absente"},
+		{"unusable", Inbound{To: "jean@exämple.fr"}, "inutilisable"},
+		{"own", Inbound{To: "Accueil.Comptabilite@casq.fr"}, "notre propre adresse"},
+		{"no-reply", Inbound{To: "ne-pas-repondre@facturation.example"}, "n'accepte pas de réponse"},
+		{"noreply", Inbound{To: "NoReply+factures@billing.example"}, "n'accepte pas de réponse"},
 	} {
-		if r := g.Refusal(tc.in, tc.n); !strings.Contains(r, tc.want) {
+		if r := g.Refusal(tc.in); !strings.Contains(r, tc.want) {
 			t.Errorf("%s: refusal %q, want %q", tc.name, r, tc.want)
 		}
 	}
-	if r := g.Refusal(Inbound{To: "noreen.martin@voirie.example"}, 0); r != "" {
+	if r := g.Refusal(Inbound{To: "noreen.martin@voirie.example"}); r != "" {
 		t.Errorf("a person whose name starts like no-reply: %q", r)
 	}
 	// Not a failure: a word that merely contains the check.

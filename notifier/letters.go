@@ -495,6 +495,42 @@ func newLetter(r Reply) (*letter, error) {
 		}
 		l.Recap = v.recapRows("ref", "subject")
 
+	case KindDailySummary:
+		day := FrenchDate(clean(r.SummaryDay, maxShort))
+		if day == "" || len(r.Summary) == 0 || r.SummaryLimit < 1 {
+			return nil, fmt.Errorf("notifier: %s reply without its day, limit or invoices", r.Kind)
+		}
+		l.Subject = prefix + "Situation de vos envois du " + day
+		l.Before = []block{
+			para("Vous nous avez adressé de nombreux envois le %s. Pour qu'un échange de messages automatiques "+
+				"ne puisse pas s'emballer, nous n'envoyons pas plus de %d réponses automatiques par jour à une même "+
+				"adresse : certaines de nos réponses ne vous ont donc pas été adressées ce jour-là.", day, r.SummaryLimit),
+			para("Voici, en une seule fois, où en est chacun des envois reçus de votre part ce jour-là."),
+		}
+		l.RecapTitle = "Vos envois du " + day
+		for i, s := range r.Summary {
+			if i == maxSummaryLines {
+				l.Recap = append(l.Recap, row{Label: "Autres envois", Value: fmt.Sprintf("%d, non détaillés ici", len(r.Summary)-i)})
+				break
+			}
+			label := "Envoi sans numéro de facture lisible"
+			if n := clean(s.InvoiceNumber, maxShort); n != "" {
+				label = "Facture n° " + n
+			}
+			if a := FrenchAmount(clean(s.AmountWithVAT, maxShort), clean(s.Currency, maxShort)); a != "" {
+				label += " (" + a + " TTC)"
+			}
+			if ref := clean(s.CaseRef, maxShort); ref != "" {
+				label += ", dossier " + ref
+			}
+			l.Recap = append(l.Recap, row{Label: label, Value: clean(s.Status, maxReason)})
+		}
+		l.After = []block{
+			para("Vous pouvez suivre le traitement des factures déposées sur Chorus Pro (%s), rubrique "+
+				"« Factures émises ».", chorusProURL),
+			para("Pour toute question sur l'un de ces envois, écrivez-nous en rappelant son numéro de dossier."),
+		}
+
 	default:
 		return nil, fmt.Errorf("notifier: unknown reply kind %q", r.Kind)
 	}

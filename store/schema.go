@@ -262,6 +262,21 @@ CREATE TABLE restore_checked (
 	`ALTER TABLE outbox ADD COLUMN send_attempts INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE outbox ADD COLUMN attempt_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE outbox ADD COLUMN attempt_phase TEXT NOT NULL DEFAULT '';`,
+	// 12: the replies held back by the daily limit per address, so that
+	// the supplier is told the next day in one summary of its invoices of
+	// that day (summary_id: the outbox item of the summary that told it,
+	// 0 when none could be composed; NULL until then).
+	`CREATE TABLE replies_held_back (
+	id         INTEGER PRIMARY KEY,
+	recipient  TEXT    NOT NULL,
+	day        TEXT    NOT NULL,
+	case_id    INTEGER NOT NULL REFERENCES cases (id),
+	kind       TEXT    NOT NULL,
+	at         INTEGER NOT NULL,
+	summary_id INTEGER
+);
+CREATE INDEX replies_held_back_pending ON replies_held_back (day, recipient) WHERE summary_id IS NULL;
+CREATE INDEX replies_held_back_by_case ON replies_held_back (case_id);`,
 }
 
 // countTriggers keeps state_counts for one table (migration 9): a row

@@ -400,6 +400,126 @@ func (tx *Tx) SendReachedData(id int64) error {
 	return tx.Note(EntityOutbox, id, string(OutboxSending), "transmission du message commencée (DATA)")
 }
 
+// Capped is the daily limit of replies to one address that EnqueueCapped
+// applies.
+type Capped struct {
+	Addr  string    // the supplier's address the reply goes to
+	Since time.Time // the start of the window (24 hours ago)
+	Limit int       // replies queued for Addr since Since, at most
+	Day   string    // the local day (YYYY-MM-DD) a held-back reply is summarised for
+}
+
+// EnqueueCapped queues a reply about a case unless cap.Limit replies to
+// cap.Addr were queued since cap.Since: then it is held back instead, for
+// the summary of cap.Day (heldBack true), and nothing is queued. The count
+// and the insert are in the caller's transaction, which holds the
+// database's write lock from its start: two of them cannot both see room
+// for one more reply.
+func (tx *Tx) EnqueueCapped(it OutboxItem, cap Capped) (queued, heldBack bool, err error) {
+	if cap.Limit > 0 {
+		n, err := tx.RepliesTo(cap.Addr, cap.Since)
+		if err != nil {
+			return false, false, err
+		}
+		if n >= cap.Limit {
+			_, err := tx.exec("INSERT INTO replies_held_back (recipient, day, case_id, kind, at) VALUES (?, ?, ?, ?, ?)",
+				strings.ToLower(cap.Addr), cap.Day, it.CaseID, it.Kind, millis(tx.now))
+			if err != nil {
+				return false, false, fmt.Errorf("hold back %s for case %d: %w", it.Kind, it.CaseID, err)
+			}
+			return false, true, nil
+		}
+	}
+	_, queued, err = tx.Enqueue(it)
+	return queued, false, err
+}
+
+// HeldBack is a reply held back by the daily limit.
+type HeldBack struct {
+	CaseID int64
+	Kind   string
+}
+
+// HeldBackDue returns the addresses and days with held-back replies not yet
+// summarised, for days before day (the summary is sent the day after).
+func (s *Store) HeldBackDue(ctx context.Context, day string, limit int) ([][2]string, error) {
+	rows, err := s.db.QueryContext(ctx,
+		"SELECT DISTINCT recipient, day FROM replies_held_back WHERE summary_id IS NULL AND day < ? ORDER BY day, recipient LIMIT ?", day, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: held-back replies: %w", err)
+	}
+	return collect(rows, func(row interface{ Scan(...any) error }) ([2]string, error) {
+		var v [2]string
+		err := row.Scan(&v[0], &v[1])
+		return v, err
+	})
+}
+
+// HeldBackOf returns the replies held back for an address on a day.
+func (tx *Tx) HeldBackOf(addr, day string) ([]HeldBack, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx,
+		"SELECT case_id, kind FROM replies_held_back WHERE recipient = ? AND day = ? ORDER BY id", strings.ToLower(addr), day)
+	if err != nil {
+		return nil, fmt.Errorf("held-back replies of %s: %w", addr, err)
+	}
+	return collect(rows, func(row interface{ Scan(...any) error }) (HeldBack, error) {
+		var h HeldBack
+		err := row.Scan(&h.CaseID, &h.Kind)
+		return h, err
+	})
+}
+
+// HeldBackSummarised records that the held-back replies of an address on a
+// day were summarised by the outbox item summaryID.
+func (tx *Tx) HeldBackSummarised(addr, day string, summaryID int64) error {
+	_, err := tx.exec("UPDATE replies_held_back SET summary_id = ? WHERE recipient = ? AND day = ? AND summary_id IS NULL",
+		summaryID, strings.ToLower(addr), day)
+	if err != nil {
+		return fmt.Errorf("held-back replies of %s: %w", addr, err)
+	}
+	return nil
+}
+
+// ReplyKindsOfCase returns the kinds of the replies queued or sent about a
+// case, oldest first.
+func (tx *Tx) ReplyKindsOfCase(caseID int64) ([]string, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, "SELECT kind FROM outbox WHERE case_id = ? ORDER BY id", caseID)
+	if err != nil {
+		return nil, fmt.Errorf("replies of case %d: %w", caseID, err)
+	}
+	return collect(rows, func(row interface{ Scan(...any) error }) (string, error) {
+		var k string
+		err := row.Scan(&k)
+		return k, err
+	})
+}
+
+// OutboxByTopic returns the id of the item about a topic, 0 when none.
+func (tx *Tx) OutboxByTopic(topic string) (int64, error) {
+	var id int64
+	err := tx.tx.QueryRowContext(tx.ctx, "SELECT id FROM outbox WHERE topic = ?", topic).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("outbox of %s: %w", topic, err)
+	}
+	return id, nil
+}
+
+// CasesOfSenderBetween returns the cases opened for messages whose reply
+// address is addr (compared without case) in [from, to), oldest first, at
+// most limit.
+func (tx *Tx) CasesOfSenderBetween(addr string, from, to time.Time, limit int) ([]Case, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, caseSelect+
+		" WHERE c.supplier_email = ? COLLATE NOCASE AND c.created_at >= ? AND c.created_at < ? ORDER BY c.id LIMIT ?",
+		addr, millis(from), millis(to), limit)
+	if err != nil {
+		return nil, fmt.Errorf("cases of %s: %w", addr, err)
+	}
+	return collect(rows, scanCase)
+}
+
 // OutboxSent records that a reply was accepted by the SMTP server.
 func (tx *Tx) OutboxSent(id int64) error {
 	return tx.moveOutbox(id, OutboxSending, OutboxSent, "")
