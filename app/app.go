@@ -28,6 +28,7 @@ import (
 	"facteur/router"
 	"facteur/sdnotify"
 	"facteur/store"
+	"facteur/web"
 )
 
 // Options tune an App beyond its configuration.
@@ -56,6 +57,9 @@ type App struct {
 	poll     time.Duration
 	register *register.File // nil without an engagement register
 	systemd  SystemdOptions
+	web      *web.Server // nil without the finance staff's page
+	webMu    sync.Mutex
+	webAddr  string
 }
 
 // New resolves the secrets, opens the store and builds every component. It
@@ -154,6 +158,10 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 			return nil, fmt.Errorf("mailbox %s: %w", mb.Name, err)
 		}
 		a.watchers = append(a.watchers, w)
+	}
+	if a.web, err = a.newWeb(cfg, patterns); err != nil {
+		st.Close()
+		return nil, err
 	}
 	return a, nil
 }
@@ -291,7 +299,7 @@ func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, len(a.watchers)+3)
+	errs := make(chan error, len(a.watchers)+4)
 	// Each loop runs within a panic boundary: the pieces of work inside
 	// have their own (a message, a case, an IMAP cycle are set aside), so
 	// a panic reaching this one is a defect of the loop itself: it is
@@ -309,6 +317,9 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	if addr := a.cfg.Metrics.Listen; addr != "" {
 		start("metrics server", func() error { return a.serveMetrics(ctx, addr) })
+	}
+	if a.web != nil {
+		start("web server", func() error { return a.serveWeb(ctx, a.cfg.Web.Listen) })
 	}
 	for _, w := range a.watchers {
 		start("mailbox watcher", func() error { return w.Run(ctx) })

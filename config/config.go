@@ -39,6 +39,7 @@ type Config struct {
 	Replies    Replies    `toml:"replies"`
 	Metrics    Metrics    `toml:"metrics"`
 	Retention  Retention  `toml:"retention"`
+	Web        Web        `toml:"web"`
 }
 
 // Limits bound what one message may make Facteur read; beyond one, the
@@ -422,6 +423,7 @@ func (c *Config) applyDefaults() {
 		l.DocumentTimeout.Duration = parser.DefaultDocumentTimeout
 	}
 	setDefault(&c.Routing.CannotDeposit, CannotDepositGuide)
+	c.Web.applyDefaults()
 	setDefault(&c.Digest.Schedule, DefaultDigestSchedule)
 	if c.Digest.WaitingDays == 0 {
 		c.Digest.WaitingDays = DefaultDigestWaitingDays

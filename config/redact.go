@@ -28,6 +28,9 @@ func (c *Config) secrets() []secretRef {
 		secretRef{"chorus.client_secret", c.Chorus.ClientSecret, true},
 		secretRef{"chorus.technical_password", c.Chorus.TechnicalPassword, true},
 	)
+	if c.Web.Listen != "" && c.Web.Auth == WebAuthOIDC {
+		refs = append(refs, secretRef{"web.oidc.client_secret", c.Web.OIDC.ClientSecret, true})
+	}
 	return refs
 }
 
@@ -140,7 +143,7 @@ func tomlValue(v reflect.Value) string {
 			return "false"
 		}
 		return strconv.FormatBool(*x)
-	case MailboxOAuth2:
+	case MailboxOAuth2, WebOIDC:
 		// An inline table; its secret shown as its source only.
 		var parts []string
 		t := v.Type()

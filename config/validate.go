@@ -47,6 +47,8 @@ func (c *Config) validate() Problems {
 		}
 	}
 
+	c.validateWeb(&ps)
+
 	if len(c.Mailboxes) == 0 {
 		ps.add("mailbox", "at least one [[mailbox]] is required")
 	}

@@ -196,7 +196,52 @@ type CaseFilter struct {
 	Search string
 	// UpdatedBefore keeps the cases not changed since that instant.
 	UpdatedBefore time.Time
-	Limit         int
+	// Budget keeps the cases of this budget (its name, as recorded).
+	Budget string
+	// Supplier keeps the cases whose supplier's name, SIRET or address
+	// contains it (accents, case and spaces ignored; read from the index
+	// like Search, so at least MinSearch characters).
+	Supplier string
+	// Since and Until keep the cases received at or after Since and
+	// before Until (zero: unbounded).
+	Since, Until time.Time
+	Limit        int
+	// Offset skips the first cases of the list (pagination).
+	Offset int
+}
+
+// ErrSupplierNotCounted: CountCases does not count by supplier (the
+// index finds the text in every searched field, not the supplier's only).
+var ErrSupplierNotCounted = errors.New("store: cases are not counted by supplier")
+
+// supplierMatches reports whether the case's supplier fields contain the
+// folded text.
+func (c Case) supplierMatches(folded string) bool {
+	for _, v := range []string{c.SupplierName, c.SupplierSIRET, c.SupplierEmail} {
+		if strings.Contains(searchFold(v), folded) {
+			return true
+		}
+	}
+	return false
+}
+
+// receivedConds are the conditions of the filter's budget and dates.
+func (f CaseFilter) receivedConds() ([]string, []any) {
+	var conds []string
+	var args []any
+	if f.Budget != "" {
+		conds = append(conds, "c.budget = ?")
+		args = append(args, f.Budget)
+	}
+	if !f.Since.IsZero() {
+		conds = append(conds, "c.created_at >= ?")
+		args = append(args, millis(f.Since))
+	}
+	if !f.Until.IsZero() {
+		conds = append(conds, "c.created_at < ?")
+		args = append(args, millis(f.Until))
+	}
+	return conds, args
 }
 
 // where is the filter's WHERE clause (with its leading space), and its
@@ -214,6 +259,8 @@ func (f CaseFilter) where() (string, []any, error) {
 		conds = append(conds, "c.updated_at < ?")
 		args = append(args, millis(f.UpdatedBefore))
 	}
+	rc, ra := f.receivedConds()
+	conds, args = append(conds, rc...), append(args, ra...)
 	if f.Search != "" {
 		q, err := searchQuery(f.Search)
 		if err != nil {
@@ -234,8 +281,11 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	if f.Search != "" && f.UpdatedBefore.IsZero() {
+	if (f.Search != "" || f.Supplier != "") && f.UpdatedBefore.IsZero() {
 		return s.searchCases(ctx, f)
+	}
+	if f.Supplier != "" {
+		return nil, fmt.Errorf("store: cases: a supplier filter with UpdatedBefore: %w", errors.ErrUnsupported)
 	}
 	where, args, err := f.where()
 	if err != nil {
@@ -245,7 +295,7 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
 	if !f.UpdatedBefore.IsZero() {
 		order = " ORDER BY c.updated_at DESC, c.id DESC"
 	}
-	rows, err := s.db.QueryContext(ctx, caseSelect+where+order+" LIMIT ?", append(args, f.Limit)...)
+	rows, err := s.db.QueryContext(ctx, caseSelect+where+order+" LIMIT ? OFFSET ?", append(args, f.Limit, max(f.Offset, 0))...)
 	if err != nil {
 		return nil, fmt.Errorf("store: cases: %w", err)
 	}
@@ -259,18 +309,30 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
 // SQLite would otherwise read every case of the state and probe the index
 // for each.
 func (s *Store) searchCases(ctx context.Context, f CaseFilter) ([]Case, error) {
-	folded := searchFold(f.Search)
-	if len([]rune(folded)) < MinSearch {
-		return nil, fmt.Errorf("%w (%d characters, at least %d)", ErrSearchTooShort, len([]rune(folded)), MinSearch)
+	// The index is read for the search, else for the supplier; each case
+	// is checked against both.
+	folded, supplier := searchFold(f.Search), searchFold(f.Supplier)
+	for _, v := range []string{f.Search, f.Supplier} {
+		if n := len([]rune(searchFold(v))); v != "" && n < MinSearch {
+			return nil, fmt.Errorf("%w (%d characters, at least %d)", ErrSearchTooShort, n, MinSearch)
+		}
+	}
+	drive := folded
+	if drive == "" {
+		drive = supplier
 	}
 	q := strings.Replace(caseSelect, "FROM cases c JOIN", "FROM case_search s CROSS JOIN cases c ON c.id = s.rowid JOIN", 1) +
 		" WHERE case_search MATCH ?"
-	args := []any{searchCandidates(folded)}
+	args := []any{searchCandidates(drive)}
 	if len(f.States) > 0 {
 		q += " AND c.state IN (" + placeholders(len(f.States)) + ")"
 		for _, st := range f.States {
 			args = append(args, st)
 		}
+	}
+	if rc, ra := f.receivedConds(); len(rc) > 0 {
+		q += " AND " + strings.Join(rc, " AND ")
+		args = append(args, ra...)
 	}
 	rows, err := s.db.QueryContext(ctx, q+" ORDER BY s.rowid DESC", args...)
 	if err != nil {
@@ -278,12 +340,17 @@ func (s *Store) searchCases(ctx context.Context, f CaseFilter) ([]Case, error) {
 	}
 	defer rows.Close()
 	var out []Case
+	skip := max(f.Offset, 0)
 	for len(out) < f.Limit && rows.Next() {
 		c, err := scanCase(rows)
 		if err != nil {
 			return nil, fmt.Errorf("store: scan: %w", err)
 		}
-		if c.matches(folded) {
+		if (folded == "" || c.matches(folded)) && (supplier == "" || c.supplierMatches(supplier)) {
+			if skip > 0 {
+				skip--
+				continue
+			}
 			out = append(out, c)
 		}
 	}
@@ -308,7 +375,10 @@ func (c Case) matches(folded string) bool {
 // CountCases counts the cases a filter selects (its Limit aside): from the
 // counts kept per state when it names states only.
 func (s *Store) CountCases(ctx context.Context, f CaseFilter) (int, error) {
-	if f.Search == "" && f.UpdatedBefore.IsZero() {
+	if f.Supplier != "" {
+		return 0, ErrSupplierNotCounted
+	}
+	if rc, _ := f.receivedConds(); f.Search == "" && f.UpdatedBefore.IsZero() && len(rc) == 0 {
 		q := "SELECT COALESCE(SUM(n), 0) FROM state_counts WHERE entity = 'cases'"
 		var args []any
 		if len(f.States) > 0 {
@@ -573,13 +643,13 @@ func (s *Store) FailedOutbox(ctx context.Context, since time.Time) ([]OutboxItem
 // DocumentsOfMessage returns the documents found in a message, in order.
 func (s *Store) DocumentsOfMessage(ctx context.Context, messageID int64) ([]DocumentInfo, error) {
 	rows, err := s.db.QueryContext(ctx,
-		"SELECT idx, name, content_type, format, sha256, size, is_invoice, error, problem, problem_limit FROM documents WHERE message_id = ? ORDER BY idx", messageID)
+		"SELECT id, idx, name, content_type, format, sha256, size, is_invoice, error, problem, problem_limit FROM documents WHERE message_id = ? ORDER BY idx", messageID)
 	if err != nil {
 		return nil, fmt.Errorf("store: documents of message %d: %w", messageID, err)
 	}
 	return collect(rows, func(row interface{ Scan(...any) error }) (DocumentInfo, error) {
 		var d DocumentInfo
-		err := row.Scan(&d.Index, &d.Name, &d.ContentType, &d.Format, &d.SHA256, &d.Size, &d.IsInvoice, &d.Error, &d.Problem, &d.Limit)
+		err := row.Scan(&d.ID, &d.Index, &d.Name, &d.ContentType, &d.Format, &d.SHA256, &d.Size, &d.IsInvoice, &d.Error, &d.Problem, &d.Limit)
 		return d, err
 	})
 }

@@ -277,6 +277,27 @@ ALTER TABLE outbox ADD COLUMN attempt_phase TEXT NOT NULL DEFAULT '';`,
 );
 CREATE INDEX replies_held_back_pending ON replies_held_back (day, recipient) WHERE summary_id IS NULL;
 CREATE INDEX replies_held_back_by_case ON replies_held_back (case_id);`,
+	// 13: the finance staff's web page: the people who may use it, with
+	// their role and, for a local account, an argon2id hash ("" for a
+	// person authenticated by the identity provider or the reverse proxy),
+	// and its sessions, known by the SHA-256 of their cookie only.
+	`CREATE TABLE users (
+	name          TEXT    PRIMARY KEY,
+	password_hash TEXT    NOT NULL DEFAULT '',
+	role          TEXT    NOT NULL,
+	created_at    INTEGER NOT NULL,
+	updated_at    INTEGER NOT NULL
+);
+CREATE TABLE web_sessions (
+	token_hash TEXT    PRIMARY KEY,
+	user_name  TEXT    NOT NULL,
+	csrf       TEXT    NOT NULL,
+	created_at INTEGER NOT NULL,
+	seen_at    INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL
+);
+CREATE INDEX web_sessions_by_user ON web_sessions (user_name);
+CREATE INDEX web_sessions_by_expiry ON web_sessions (expires_at);`,
 }
 
 // countTriggers keeps state_counts for one table (migration 9): a row

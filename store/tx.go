@@ -166,6 +166,9 @@ func (tx *Tx) Park(id int64, state CaseState, note string) error {
 
 // DocumentInfo describes one document found in a message.
 type DocumentInfo struct {
+	// ID is the document's row (read back from the store; ignored by
+	// AddDocument).
+	ID          int64
 	Index       int
 	Name        string
 	ContentType string

@@ -12,70 +12,14 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
-
+	"facteur/app"
+	"facteur/clerk"
 	"facteur/config"
 	"facteur/gateway"
 	"facteur/notifier"
-	"facteur/parser"
-	"facteur/router"
 	"facteur/store"
 )
-
-// stateLabel is how finance staff read a case's state.
-func stateLabel(s store.CaseState) string {
-	switch s {
-	case store.CaseNew:
-		return "reçue"
-	case store.CaseRouted:
-		return "prête à déposer"
-	case store.CaseDepositing:
-		return "dépôt en cours"
-	case store.CaseDeposited:
-		return "déposée, en traitement"
-	case store.CaseIntegrated:
-		return "déposée et intégrée"
-	case store.CasePaid:
-		return "mise en paiement"
-	case store.CaseRejected:
-		return "refusée par Chorus Pro"
-	case store.CaseAwaitingSupplier:
-		return "en attente du fournisseur"
-	case store.CaseHeld:
-		return "à examiner"
-	case store.CaseIgnored:
-		return "ignorée"
-	case store.CaseDuplicate:
-		return "doublon"
-	case store.CaseGuided:
-		return "à déposer par le fournisseur"
-	}
-	return string(s)
-}
-
-// documentLabel describes a document of a message for a finance clerk:
-// « facture.pdf » (Factur-X, facture) or « scan.jpg » (illisible : …).
-func documentLabel(d store.DocumentInfo) string {
-	kind := map[string]string{
-		"facturx": "Factur-X", "zugferd1": "ZUGFeRD 1.0", "ubl": "UBL", "cii": "CII", "pdf": "PDF",
-		"xml": "XML", "zip": "archive ZIP", "tnef": "winmail.dat", "unsupported": "format non pris en charge",
-	}[d.Format]
-	if kind == "" {
-		kind = "autre fichier"
-	}
-	if d.IsInvoice {
-		kind += ", facture"
-	}
-	if d.Problem != "" {
-		kind += " ; illisible : " + oneLine(router.DocumentProblem(parser.Document{
-			Name: d.Name, ContentType: d.ContentType, Format: d.Format,
-			Problem: parser.Problem(d.Problem), Limit: parser.Limit(d.Limit), Error: d.Error,
-		}), 200)
-	}
-	return "« " + d.Name + " » (" + kind + ")"
-}
 
 // casesCommand is what finance staff use; it speaks French, its help and
 // its errors alike.
@@ -83,12 +27,12 @@ var casesCommand = &command{
 	name:     "cases",
 	lang:     french,
 	synopsis: "[--config FICHIER] COMMANDE [OPTIONS]",
-	summary:  "what finance staff ask, in French: list, show, release, reject, retry",
+	summary:  "what finance staff ask, in French: list, show, release, reject, retry, engagement, budget, handled",
 	text: `Les dossiers de Facteur, pour les services financiers : un dossier par facture reçue
 par courriel, avec son état et, quand il attend une personne, le motif. Un dossier se
 désigne par son numéro, par exemple FAC-2026-000123. Sans COMMANDE : list.
 
-Chaque action (release, reject, retry) est enregistrée dans l'historique du dossier avec le
+Chaque action (release, reject, retry, engagement, budget, handled) est enregistrée dans l'historique du dossier avec le
 nom de la personne qui l'a faite ; Facteur la prend en compte à son passage suivant, en
 général dans la minute. Les options peuvent suivre la commande : facteur cases list
 --config FICHIER. Code de sortie : 0 si la commande a abouti, 1 si elle a échoué (dossier
@@ -98,7 +42,7 @@ inconnu, action impossible dans l'état du dossier), 2 si elle est mal écrite.`
 		configFlag(fs, french)
 		return nil
 	},
-	subs: []*command{casesList, casesShow, casesRelease, casesReject, casesRetry},
+	subs: []*command{casesList, casesShow, casesRelease, casesReject, casesRetry, casesEngagement, casesBudget, casesHandled},
 }
 
 var casesList = &command{
@@ -128,14 +72,14 @@ dossiers de chacun de ces états. Les états :
 			}
 			f := store.CaseFilter{Limit: *limit, Search: strings.TrimSpace(*search)}
 			for _, v := range states.values {
-				s, ok := parseState(v)
+				s, ok := clerk.ParseState(v)
 				if !ok {
 					return c.usageError(stderr, fmt.Sprintf("état inconnu « %s ». Les états, par leur nom ou leur libellé :\n%s", v, stateTable()))
 				}
 				f.States = append(f.States, s)
 			}
 			ctx := context.Background()
-			st, code := openCases(ctx, c, *path, stderr)
+			st, _, code := openCases(ctx, c, *path, stderr)
 			if st == nil {
 				return code
 			}
@@ -163,7 +107,7 @@ la facture, le budget, le numéro d'engagement, le dépôt sur Chorus Pro, les p
 ses états.`,
 	setup: func(c *command, fs *flag.FlagSet) runner {
 		path := configFlag(fs, french)
-		return caseRunner(c, path, func(ctx context.Context, st *store.Store, ref string, stdout, stderr io.Writer) int {
+		return caseRunner(c, path, func(ctx context.Context, st *store.Store, _ *config.Config, ref string, stdout, stderr io.Writer) int {
 			return showCase(ctx, stdout, stderr, st, ref)
 		})
 	},
@@ -216,28 +160,93 @@ auprès de lui avant de les renvoyer) ; Facteur les envoie à son passage suivan
 	},
 }
 
+var casesEngagement = &command{
+	name:     "engagement",
+	lang:     french,
+	synopsis: "DOSSIER NUMÉRO",
+	summary:  "donner à un dossier son numéro d'engagement, puis le décider à nouveau",
+	text: `Donne au dossier le numéro d'engagement (bon de commande) que la facture ou le
+fournisseur n'a pas donné, trouvé par exemple dans le logiciel financier : Facteur décide à
+nouveau le dossier avec ce numéro et, si rien d'autre ne s'y oppose, dépose la facture sur
+Chorus Pro à son passage suivant. Possible pour un dossier « à examiner », « en attente du
+fournisseur », « à déposer par le fournisseur », « ignorée » ou « refusée par Chorus Pro »,
+jamais pour une facture déjà déposée (elle ne l'est jamais deux fois).`,
+	setup: func(c *command, fs *flag.FlagSet) runner {
+		return valueRunner(c, configFlag(fs, french), "engagement", "le numéro d'engagement")
+	},
+}
+
+var casesBudget = &command{
+	name:     "budget",
+	lang:     french,
+	synopsis: "DOSSIER BUDGET",
+	summary:  "choisir le budget destinataire d'un dossier, puis le décider à nouveau",
+	text: `Choisit le budget destinataire de la facture, par son nom (entre guillemets) ou son
+SIRET, quand la facture n'en désigne aucun des nôtres : Facteur décide à nouveau le dossier
+pour ce budget à son passage suivant. Les budgets sont ceux du fichier de configuration.`,
+	setup: func(c *command, fs *flag.FlagSet) runner {
+		return valueRunner(c, configFlag(fs, french), "budget", "le budget (son nom entre guillemets, ou son SIRET)")
+	},
+}
+
+var casesHandled = &command{
+	name:     "handled",
+	lang:     french,
+	synopsis: "DOSSIER --reason COMMENT",
+	summary:  "noter qu'un dossier a été traité hors de Facteur",
+	text: `Note que la facture a été traitée hors de Facteur (déposée à la main sur Chorus Pro,
+renvoyée au fournisseur par courrier...) : Facteur n'en fait plus rien. Dire comment est
+obligatoire ; c'est écrit dans l'historique du dossier.`,
+	setup: func(c *command, fs *flag.FlagSet) runner {
+		path := configFlag(fs, french)
+		reason := fs.String("reason", "", "comment la facture a été traitée (obligatoire) : `COMMENT`, entre guillemets")
+		return actionRunner(c, path, "handled", new(string), reason)
+	},
+}
+
 // actionRunner runs release, reject or retry on the case named in args.
 func actionRunner(c *command, path *string, action string, flow, reason *string) runner {
-	return caseRunner(c, path, func(ctx context.Context, st *store.Store, ref string, stdout, stderr io.Writer) int {
-		return actOnCase(ctx, action, ref, *flow, *reason, stdout, stderr, st)
+	return caseRunner(c, path, func(ctx context.Context, st *store.Store, cfg *config.Config, ref string, stdout, stderr io.Writer) int {
+		return actOnCase(ctx, action, ref, *flow, *reason, stdout, stderr, st, cfg)
 	})
 }
 
 // caseRunner runs f on the case named in args, over the store of the
 // configuration at *path.
-func caseRunner(c *command, path *string, f func(ctx context.Context, st *store.Store, ref string, stdout, stderr io.Writer) int) runner {
+func caseRunner(c *command, path *string, f func(ctx context.Context, st *store.Store, cfg *config.Config, ref string, stdout, stderr io.Writer) int) runner {
 	return func(args []string, stdout, stderr io.Writer) int {
 		ref, ok := oneRef(c, args, stderr)
 		if !ok {
 			return 2
 		}
 		ctx := context.Background()
-		st, code := openCases(ctx, c, *path, stderr)
+		st, cfg, code := openCases(ctx, c, *path, stderr)
 		if st == nil {
 			return code
 		}
 		defer st.Close()
-		return f(ctx, st, ref, stdout, stderr)
+		return f(ctx, st, cfg, ref, stdout, stderr)
+	}
+}
+
+// valueRunner runs an action giving a case a value: its arguments are the
+// case and the value (what names the value, in French, for the refusal
+// of a missing one).
+func valueRunner(c *command, path *string, action, what string) runner {
+	return func(args []string, stdout, stderr io.Writer) int {
+		switch {
+		case len(args) == 1:
+			return c.usageError(stderr, "indiquez "+what+" après le numéro du dossier")
+		case len(args) == 0 || len(args) > 2:
+			return c.usageError(stderr, fmt.Sprintf("indiquez le numéro du dossier puis %s, par exemple %s", what, c.synopsis))
+		}
+		ctx := context.Background()
+		st, cfg, code := openCases(ctx, c, *path, stderr)
+		if st == nil {
+			return code
+		}
+		defer st.Close()
+		return actOnCase(ctx, action, args[0], "", args[1], stdout, stderr, st, cfg)
 	}
 }
 
@@ -254,72 +263,28 @@ func oneRef(c *command, args []string, stderr io.Writer) (string, bool) {
 	return "", false
 }
 
-// caseStates are the states of a case, in the order of their life.
-var caseStates = []store.CaseState{
-	store.CaseNew, store.CaseRouted, store.CaseDepositing, store.CaseDeposited, store.CaseIntegrated,
-	store.CasePaid, store.CaseRejected, store.CaseAwaitingSupplier, store.CaseGuided, store.CaseHeld,
-	store.CaseIgnored, store.CaseDuplicate,
-}
-
 // stateTable lists the states, their names and labels, for the help and
 // the refusal of an unknown one.
 func stateTable() string {
 	var b strings.Builder
-	for _, s := range caseStates {
-		fmt.Fprintf(&b, "  %-19s %s\n", s, stateLabel(s))
+	for _, s := range clerk.States {
+		fmt.Fprintf(&b, "  %-19s %s\n", s, clerk.StateLabel(s))
 	}
 	return strings.TrimRight(b.String(), "\n")
-}
-
-// parseState reads the state a finance clerk names: its name (held) or
-// its label (« à examiner »), whatever the case, accents, spaces and
-// punctuation.
-func parseState(v string) (store.CaseState, bool) {
-	want := foldState(v)
-	if want == "" {
-		return "", false
-	}
-	for _, s := range caseStates {
-		if foldState(string(s)) == want || foldState(stateLabel(s)) == want {
-			return s, true
-		}
-	}
-	return "", false
-}
-
-// foldState lowers v, drops its accents and keeps its letters and digits,
-// one space between words: "Déposée, en traitement" → "deposee en traitement".
-func foldState(v string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range norm.NFD.String(v) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = false
-			b.WriteRune(unicode.ToLower(r))
-		default:
-			space = true
-		}
-	}
-	return b.String()
 }
 
 // openCases opens the store of the configuration at path for a cases
 // command, or says in French why it cannot: nil then, with the exit status.
 // It never creates a database: the daemon does.
-func openCases(ctx context.Context, c *command, path string, stderr io.Writer) (*store.Store, int) {
+func openCases(ctx context.Context, c *command, path string, stderr io.Writer) (*store.Store, *config.Config, int) {
 	if code, ok := configGiven(c, path, stderr); !ok {
-		return nil, code
+		return nil, nil, code
 	}
 	if _, err := os.ReadFile(path); err != nil {
 		if errors.Is(err, fs.ErrPermission) {
-			return nil, casesFailure(c, stderr, fmt.Sprintf("accès refusé au fichier de configuration %s. %s", path, asServiceUser), nil)
+			return nil, nil, casesFailure(c, stderr, fmt.Sprintf("accès refusé au fichier de configuration %s. %s", path, asServiceUser), nil)
 		}
-		return nil, casesFailure(c, stderr, fmt.Sprintf("le fichier de configuration %s ne peut pas être lu", path), err)
+		return nil, nil, casesFailure(c, stderr, fmt.Sprintf("le fichier de configuration %s ne peut pas être lu", path), err)
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
@@ -331,30 +296,30 @@ func openCases(ctx context.Context, c *command, path string, stderr io.Writer) (
 				fmt.Fprintf(stderr, "  %s\n", p)
 			}
 		}
-		return nil, 2
+		return nil, nil, 2
 	}
 	dir := cfg.Instance.DataDir
 	if _, err := os.Stat(filepath.Join(dir, store.DatabaseFile)); err != nil {
 		switch {
 		case errors.Is(err, fs.ErrPermission):
-			return nil, casesFailure(c, stderr, fmt.Sprintf("accès refusé aux données de Facteur (%s). %s", dir, asServiceUser), nil)
+			return nil, nil, casesFailure(c, stderr, fmt.Sprintf("accès refusé aux données de Facteur (%s). %s", dir, asServiceUser), nil)
 		case errors.Is(err, fs.ErrNotExist):
-			return nil, casesFailure(c, stderr, fmt.Sprintf("aucune base de données dans %s : Facteur n'y a encore rien enregistré "+
+			return nil, nil, casesFailure(c, stderr, fmt.Sprintf("aucune base de données dans %s : Facteur n'y a encore rien enregistré "+
 				"(le service a-t-il démarré ?), ou instance.data_dir ne désigne pas le bon répertoire", dir), nil)
 		}
-		return nil, casesFailure(c, stderr, fmt.Sprintf("les données de Facteur (%s) ne peuvent pas être lues", dir), err)
+		return nil, nil, casesFailure(c, stderr, fmt.Sprintf("les données de Facteur (%s) ne peuvent pas être lues", dir), err)
 	}
 	st, err := store.Open(ctx, dir, store.Options{})
 	switch {
 	case err == nil:
-		return st, 0
+		return st, cfg, 0
 	case errors.Is(err, store.ErrNewerSchema):
-		return nil, casesFailure(c, stderr, fmt.Sprintf("la base de données de %s a été écrite par une version plus récente de Facteur "+
+		return nil, nil, casesFailure(c, stderr, fmt.Sprintf("la base de données de %s a été écrite par une version plus récente de Facteur "+
 			"que cette commande (facteur --version) ; utilisez la commande de la version installée avec le service", dir), nil)
 	case errors.Is(err, fs.ErrPermission):
-		return nil, casesFailure(c, stderr, fmt.Sprintf("accès refusé aux données de Facteur (%s). %s", dir, asServiceUser), nil)
+		return nil, nil, casesFailure(c, stderr, fmt.Sprintf("accès refusé aux données de Facteur (%s). %s", dir, asServiceUser), nil)
 	}
-	return nil, casesFailure(c, stderr, fmt.Sprintf("les données de Facteur (%s) ne peuvent pas être ouvertes", dir), err)
+	return nil, nil, casesFailure(c, stderr, fmt.Sprintf("les données de Facteur (%s) ne peuvent pas être ouvertes", dir), err)
 }
 
 // asServiceUser says how to run a command with the service's rights.
@@ -365,15 +330,9 @@ const asServiceUser = "Lancez la commande avec les droits du service : sudo -u f
 func casesFailure(c *command, stderr io.Writer, what string, err error) int {
 	fmt.Fprintf(stderr, "%s : %s.\n", c.path(), strings.TrimSuffix(what, "."))
 	if err != nil {
-		fmt.Fprintf(stderr, "Détail pour le service informatique : %s\n", technical(err))
+		fmt.Fprintf(stderr, "Détail pour le service informatique : %s\n", clerk.Technical(err))
 	}
 	return 1
-}
-
-// technical is an error's text for the IT department, without the names
-// of Facteur's packages that prefix it (store:, gateway:, config:).
-func technical(err error) string {
-	return strings.NewReplacer("store: ", "", "gateway: ", "", "config: ", "").Replace(err.Error())
 }
 
 // actOnCase carries out what a finance clerk decided about a case:
@@ -383,12 +342,14 @@ func technical(err error) string {
 //	release REF --flow NUM    Chorus Pro shows the invoice was deposited as flow NUM
 //	reject REF --reason TEXT  set it aside; Facteur will not deposit it
 //	retry REF                 send again the replies that could not be sent
+//	engagement REF NUM        give it its engagement number, decide it again
+//	budget REF BUDGET         give it its budget (name or SIRET), decide it again
+//	handled REF --reason HOW  it was dealt with outside Facteur
 //
-// The daemon picks the change up at its next pass; the ledger records who
+// value is the reason, the engagement number or the budget. The daemon picks the change up at its next pass; the ledger records who
 // made it.
-func actOnCase(ctx context.Context, action, ref, flowArg, reasonArg string, stdout, stderr io.Writer, st *store.Store) int {
-	flow, reason := &flowArg, &reasonArg
-	g := gateway.New(gateway.Options{Store: st})
+func actOnCase(ctx context.Context, action, ref, flow, value string, stdout, stderr io.Writer, st *store.Store, cfg *config.Config) int {
+	g := gateway.New(gateway.Options{Store: st, Rules: app.Rules(cfg)})
 	who := operator()
 	var (
 		a   gateway.Acted
@@ -396,44 +357,31 @@ func actOnCase(ctx context.Context, action, ref, flowArg, reasonArg string, stdo
 	)
 	switch action {
 	case "release":
-		a, err = g.Release(ctx, ref, who, *flow)
+		a, err = g.Release(ctx, ref, who, flow)
 	case "reject":
-		a, err = g.Reject(ctx, ref, who, *reason)
+		a, err = g.Reject(ctx, ref, who, value)
+	case "engagement":
+		a, err = g.SetEngagement(ctx, ref, who, value)
+	case "budget":
+		a, err = g.SetBudget(ctx, ref, who, value)
+	case "handled":
+		a, err = g.MarkHandled(ctx, ref, who, value)
 	default: // retry
 		a, err = g.RetryReplies(ctx, ref, who)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "facteur cases %s : dossier %s : %s.\n", action, ref, frenchActionError(err, a.Case.State))
+		why := clerk.ActionError(err, a.Case.State, g.BudgetNames())
+		if errors.Is(err, gateway.ErrReasonRequired) {
+			why = "--reason est obligatoire : dites pourquoi le dossier est écarté"
+			if action == "handled" {
+				why = "--reason est obligatoire : dites comment la facture a été traitée"
+			}
+		}
+		fmt.Fprintf(stderr, "facteur cases %s : dossier %s : %s.\n", action, ref, why)
 		return 1
 	}
-	switch {
-	case action == "retry":
-		fmt.Fprintf(stdout, "Dossier %s : %d réponse(s) remise(s) en file d'envoi.\n", ref, a.Requeued)
-	case a.To == store.CaseDeposited && *flow != "":
-		fmt.Fprintf(stdout, "Dossier %s : déposé sur Chorus Pro sous le flux %s ; son suivi reprend.\n", ref, a.Flow)
-	case a.To == store.CaseDeposited:
-		fmt.Fprintf(stdout, "Dossier %s : le suivi sur Chorus Pro (flux %s) reprend.\n", ref, a.Flow)
-	case a.To == store.CaseNew:
-		fmt.Fprintf(stdout, "Dossier %s : remis à l'examen.\n", ref)
-	default:
-		fmt.Fprintf(stdout, "Dossier %s : écarté.\n", ref)
-	}
+	fmt.Fprintf(stdout, "Dossier %s : %s.\n", ref, clerk.Acted(action, a, flow != ""))
 	return 0
-}
-
-// frenchActionError explains a refused action to a finance clerk.
-func frenchActionError(err error, from store.CaseState) string {
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return "aucun dossier de ce numéro"
-	case errors.Is(err, store.ErrTransition):
-		return fmt.Sprintf("action impossible sur un dossier « %s »", stateLabel(from))
-	case errors.Is(err, gateway.ErrReasonRequired):
-		return "--reason est obligatoire : dites pourquoi le dossier est écarté"
-	case errors.Is(err, gateway.ErrNoFailedReply):
-		return "aucune réponse en échec ou sans confirmation pour ce dossier"
-	}
-	return "erreur technique, à transmettre au service informatique : " + technical(err)
 }
 
 // operator names the person acting, for the ledger.
@@ -463,8 +411,8 @@ func printCases(w io.Writer, cases []store.Case) int {
 			detail = "flux " + c.FlowNumber
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Ref, c.CreatedAt.Local().Format("02/01/2006 15:04"),
-			oneLine(supplier, 32), dash(c.InvoiceNumber), dash(amount(c.AmountWithVAT, c.Currency)), dash(c.Budget),
-			stateLabel(c.State), oneLine(detail, 90))
+			clerk.OneLine(supplier, 32), dash(c.InvoiceNumber), dash(clerk.Amount(c.AmountWithVAT, c.Currency)), dash(c.Budget),
+			clerk.StateLabel(c.State), clerk.OneLine(detail, 90))
 	}
 	tw.Flush()
 	return 0
@@ -485,7 +433,7 @@ func showCase(ctx context.Context, w, stderr io.Writer, st *store.Store, ref str
 		}
 	}
 	row("Dossier", c.Ref)
-	row("État", stateLabel(c.State))
+	row("État", clerk.StateLabel(c.State))
 	row("Motif", c.Reason)
 	row("Message", c.Subject)
 	row("Expéditeur", c.From)
@@ -493,7 +441,7 @@ func showCase(ctx context.Context, w, stderr io.Writer, st *store.Store, ref str
 	row("SIRET du fournisseur", c.SupplierSIRET)
 	row("Facture n°", c.InvoiceNumber)
 	row("Date de facture", notifier.FrenchDate(c.InvoiceDate))
-	row("Montant TTC", amount(c.AmountWithVAT, c.Currency))
+	row("Montant TTC", clerk.Amount(c.AmountWithVAT, c.Currency))
 	row("Budget", c.Budget)
 	row("SIRET destinataire", c.RecipientSIRET)
 	row("Numéro d'engagement", c.Engagement)
@@ -506,14 +454,14 @@ func showCase(ctx context.Context, w, stderr io.Writer, st *store.Store, ref str
 		return showFailure(stderr, ref, err)
 	}
 	for _, d := range docs {
-		row("Pièce jointe", documentLabel(d))
+		row("Pièce jointe", clerk.DocumentLabel(d))
 	}
 	items, err := st.OutboxOfCase(ctx, c.ID)
 	if err != nil {
 		return showFailure(stderr, ref, err)
 	}
 	for _, it := range items {
-		row("Réponse", fmt.Sprintf("« %s » – %s", it.Subject, replyStatus(it)))
+		row("Réponse", fmt.Sprintf("« %s » – %s", it.Subject, clerk.ReplyStatus(it)))
 	}
 	ledger, err := st.Ledger(ctx, store.EntityCase, c.ID)
 	if err != nil {
@@ -521,40 +469,19 @@ func showCase(ctx context.Context, w, stderr io.Writer, st *store.Store, ref str
 	}
 	fmt.Fprintln(w, "\nHistorique :")
 	for _, e := range ledger {
-		from := stateLabel(store.CaseState(e.From))
+		from := clerk.StateLabel(store.CaseState(e.From))
 		if e.From == "" {
 			from = "—"
 		}
-		fmt.Fprintf(w, "  %s  %s → %s  %s\n", e.At.Local().Format(time.DateTime), from, stateLabel(store.CaseState(e.To)), e.Note)
+		fmt.Fprintf(w, "  %s  %s → %s  %s\n", e.At.Local().Format(time.DateTime), from, clerk.StateLabel(store.CaseState(e.To)), e.Note)
 	}
 	return 0
-}
-
-// replyStatus says where a reply stands, for finance staff.
-func replyStatus(it store.OutboxItem) string {
-	switch it.State {
-	case store.OutboxQueued:
-		if it.SendAttempts > 0 {
-			return fmt.Sprintf("en attente d'envoi (%d essai(s) sans succès)", it.SendAttempts)
-		}
-		return "en attente d'envoi"
-	case store.OutboxSending:
-		return "envoi en cours depuis le " + it.AttemptAt.Local().Format("02/01/2006 à 15:04")
-	case store.OutboxSent:
-		return "envoyée le " + it.SentAt.Local().Format("02/01/2006 à 15:04")
-	case store.OutboxFailed:
-		return "échec de l'envoi : " + it.LastError
-	case store.OutboxUnconfirmed:
-		return "envoyée sans confirmation du serveur de messagerie (envoi du " + it.AttemptAt.Local().Format("02/01/2006 à 15:04") +
-			" interrompu après la transmission du message) : probablement reçue, non renvoyée"
-	}
-	return string(it.State)
 }
 
 // showFailure says that the case ref could not be read, and why for the
 // IT department; the exit status is 1.
 func showFailure(stderr io.Writer, ref string, err error) int {
-	fmt.Fprintf(stderr, "facteur cases show : le dossier %s n'a pas pu être lu.\nDétail pour le service informatique : %s\n", ref, technical(err))
+	fmt.Fprintf(stderr, "facteur cases show : le dossier %s n'a pas pu être lu.\nDétail pour le service informatique : %s\n", ref, clerk.Technical(err))
 	return 1
 }
 
@@ -563,11 +490,4 @@ func dash(s string) string {
 		return "—"
 	}
 	return s
-}
-
-func amount(v, currency string) string {
-	if currency == "" {
-		currency = "EUR"
-	}
-	return notifier.FrenchAmount(v, currency)
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"facteur/clerk"
 	"facteur/demo"
 	"facteur/samples"
 	"facteur/store"
@@ -136,7 +137,7 @@ func TestCasesSpeaksFrench(t *testing.T) {
 		{[]string{"cases", "reject", "FAC-2026-000001", "--reason"}, "l'option --reason attend une valeur"},
 		{[]string{"cases", "list", "--limit", "beaucoup"}, "valeur « beaucoup » incorrecte pour l'option --limit"},
 		{[]string{"cases", "list", "--limit", "0"}, "--limit doit être un nombre de dossiers"},
-		{[]string{"cases", "frobnicate"}, "commande inconnue « frobnicate » (list, show, release, reject, retry)"},
+		{[]string{"cases", "frobnicate"}, "commande inconnue « frobnicate » (list, show, release, reject, retry, engagement, budget, handled)"},
 		{[]string{"cases", "show"}, "indiquez le numéro du dossier"},
 		{[]string{"cases", "release", "FAC-1", "FAC-2"}, "un seul numéro de dossier"},
 		{[]string{"cases", "list", "en-trop"}, "argument inattendu « en-trop »"},
@@ -155,9 +156,9 @@ func TestCasesSpeaksFrench(t *testing.T) {
 	}
 	// The refusal of an unknown state lists the valid ones, names and labels.
 	_, _, errOut := runCLI(t, "cases", "list", "--state", "perdue")
-	for _, s := range caseStates {
-		if !strings.Contains(errOut, string(s)) || !strings.Contains(errOut, stateLabel(s)) {
-			t.Errorf("the refusal of an unknown state lacks %s (%s):\n%s", s, stateLabel(s), errOut)
+	for _, s := range clerk.States {
+		if !strings.Contains(errOut, string(s)) || !strings.Contains(errOut, clerk.StateLabel(s)) {
+			t.Errorf("the refusal of an unknown state lacks %s (%s):\n%s", s, clerk.StateLabel(s), errOut)
 		}
 	}
 }
@@ -166,31 +167,31 @@ func TestCasesSpeaksFrench(t *testing.T) {
 // case, with or without accents; the labels are all different.
 func TestStateNames(t *testing.T) {
 	seen := map[string]store.CaseState{}
-	for _, s := range caseStates {
-		label := stateLabel(s)
+	for _, s := range clerk.States {
+		label := clerk.StateLabel(s)
 		if label == string(s) {
 			t.Errorf("%s has no French label", s)
 		}
-		if o, dup := seen[foldState(label)]; dup {
+		if o, dup := seen[clerk.Fold(label)]; dup {
 			t.Errorf("%s and %s have the same label %q", s, o, label)
 		}
-		seen[foldState(label)] = s
+		seen[clerk.Fold(label)] = s
 		for _, v := range []string{string(s), strings.ToUpper(string(s)), label, strings.ToUpper(label),
 			" " + strings.NewReplacer("é", "e", "à", "a", "É", "E").Replace(label) + " "} {
-			if got, ok := parseState(v); !ok || got != s {
-				t.Errorf("parseState(%q) = %q, %v; want %s", v, got, ok, s)
+			if got, ok := clerk.ParseState(v); !ok || got != s {
+				t.Errorf("clerk.ParseState(%q) = %q, %v; want %s", v, got, ok, s)
 			}
 		}
 	}
 	for _, v := range []string{"", "  ", "examiner", "held,rejected", "déposée en"} {
-		if s, ok := parseState(v); ok {
-			t.Errorf("parseState(%q) = %s", v, s)
+		if s, ok := clerk.ParseState(v); ok {
+			t.Errorf("clerk.ParseState(%q) = %s", v, s)
 		}
 	}
-	if got, ok := parseState("À EXAMINER"); !ok || got != store.CaseHeld {
+	if got, ok := clerk.ParseState("À EXAMINER"); !ok || got != store.CaseHeld {
 		t.Errorf("À EXAMINER: %s %v", got, ok)
 	}
-	if got, ok := parseState("deposee en traitement"); !ok || got != store.CaseDeposited {
+	if got, ok := clerk.ParseState("deposee en traitement"); !ok || got != store.CaseDeposited {
 		t.Errorf("deposee en traitement: %s %v", got, ok)
 	}
 }

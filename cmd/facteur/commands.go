@@ -37,7 +37,7 @@ after the arguments.`,
 // The commands, in the order of the help. A new command is one more entry.
 func init() {
 	root.subs = []*command{
-		runCommand, demoCommand, checkConfigCommand, inspectCommand, casesCommand, sandboxCommand,
+		runCommand, demoCommand, checkConfigCommand, inspectCommand, casesCommand, usersCommand, sandboxCommand,
 		backupEntry, restoreEntry, versionCommand, helpCommand, manCommand,
 	}
 	link(root)

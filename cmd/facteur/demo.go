@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"facteur/app"
+	"facteur/clerk"
 	"facteur/demo"
 	"facteur/store"
 )
@@ -127,7 +128,7 @@ func printDemoReport(ctx context.Context, w io.Writer, st *store.Store, env *dem
 					reply += " (" + string(it.State) + ")"
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", oneLine(m.Subject, 48), c.Ref, stateLabel(c.State), oneLine(detail, 70), oneLine(reply, 80))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", clerk.OneLine(m.Subject, 48), c.Ref, clerk.StateLabel(c.State), clerk.OneLine(detail, 70), clerk.OneLine(reply, 80))
 		}
 	}
 	if err := tw.Flush(); err != nil {

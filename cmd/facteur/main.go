@@ -157,11 +157,3 @@ func hasKey(ps config.Problems, key string) bool {
 	}
 	return false
 }
-
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}

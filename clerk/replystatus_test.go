@@ -1,4 +1,4 @@
-package main
+package clerk
 
 import (
 	"strings"
@@ -8,7 +8,7 @@ import (
 	"facteur/store"
 )
 
-// TestReplyStatus: `facteur cases show` tells finance staff where each reply
+// TestReplyStatus: `facteur cases show` and the web page tell finance staff where each reply
 // stands, an unconfirmed one as probably received and not sent again.
 func TestReplyStatus(t *testing.T) {
 	at := time.Date(2026, 12, 3, 10, 4, 0, 0, time.Local)
@@ -23,7 +23,7 @@ func TestReplyStatus(t *testing.T) {
 		{store.OutboxItem{State: store.OutboxFailed, LastError: "550 inconnu"}, "échec de l'envoi : 550 inconnu"},
 		{store.OutboxItem{State: store.OutboxUnconfirmed, AttemptAt: at}, "sans confirmation du serveur de messagerie (envoi du 03/12/2026 à 10:04"},
 	} {
-		if got := replyStatus(tc.it); !strings.Contains(got, tc.want) {
+		if got := ReplyStatus(tc.it); !strings.Contains(got, tc.want) {
 			t.Errorf("%s: %q, want it to say %q", tc.it.State, got, tc.want)
 		}
 	}
