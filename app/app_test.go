@@ -393,7 +393,7 @@ func TestMetricsAndHealth(t *testing.T) {
 		`facteur_cases{state="integrated"} 3`, `facteur_cases{state="awaiting_supplier"} 1`,
 		`facteur_cases{state="guided"} 1`,
 		`facteur_replies{state="sent"} 5`, `facteur_messages{state="done"} 6`, "facteur_store_up 1",
-		"facteur_replies_unconfirmed_total 0",
+		"facteur_replies_unconfirmed_total 0", "facteur_cases_depositing_over_1h 0",
 		"facteur_register_engagements 2", "facteur_register_up 1",
 		"facteur_chorus_password_expiry_timestamp_seconds", "go_goroutines", `facteur_mailbox_up{mailbox="comptabilite"} 1`,
 	} {

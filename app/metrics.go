@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"facteur/chorus"
+	"facteur/gateway"
 	"facteur/guard"
 	"facteur/store"
 )
@@ -27,7 +28,9 @@ type storeCollector struct {
 	outbox   *prometheus.Desc
 	// unconfirmed counts the replies ever marked sent, unconfirmed.
 	unconfirmed *prometheus.Desc
-	up          *prometheus.Desc
+	// slow counts the cases depositing for more than an hour.
+	slow *prometheus.Desc
+	up   *prometheus.Desc
 }
 
 func newStoreCollector(st *store.Store) *storeCollector {
@@ -38,6 +41,8 @@ func newStoreCollector(st *store.Store) *storeCollector {
 		outbox:   prometheus.NewDesc("facteur_replies", "Replies to suppliers, by state.", []string{"state"}, nil),
 		unconfirmed: prometheus.NewDesc("facteur_replies_unconfirmed_total",
 			"Replies whose sending was interrupted after DATA (crash, or no answer to the end of the message): marked sent, unconfirmed, not sent again.", nil, nil),
+		slow: prometheus.NewDesc("facteur_cases_depositing_over_1h",
+			"Cases in depositing for more than an hour (deposits in doubt whose searches on Chorus Pro have not settled them).", nil, nil),
 		up: prometheus.NewDesc("facteur_store_up", "1 when the database answered the scrape.", nil, nil),
 	}
 }
@@ -47,6 +52,7 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.cases
 	ch <- c.outbox
 	ch <- c.unconfirmed
+	ch <- c.slow
 	ch <- c.up
 }
 
@@ -55,8 +61,12 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	counts, err := c.st.Counts(ctx)
 	var unconfirmed int
+	var slow []store.SlowDeposit
 	if err == nil {
 		unconfirmed, err = c.st.UnconfirmedSends(ctx)
+	}
+	if err == nil {
+		slow, err = c.st.SlowDeposits(ctx, time.Now().Add(-gateway.SlowDepositAfter))
 	}
 	if err != nil {
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 0)
@@ -73,6 +83,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.outbox, prometheus.GaugeValue, float64(n), string(st))
 	}
 	ch <- prometheus.MustNewConstMetric(c.unconfirmed, prometheus.CounterValue, float64(unconfirmed))
+	ch <- prometheus.MustNewConstMetric(c.slow, prometheus.GaugeValue, float64(len(slow)))
 }
 
 // passwordCollector exports the expiry of the Chorus Pro technical

@@ -156,6 +156,19 @@ func (g *Gateway) digest(ctx context.Context, since, now time.Time) (notifier.Di
 		UpdatedBefore: now.Add(-wait).Add(time.Millisecond)}); err != nil {
 		return d, err
 	}
+	slow, err := st.SlowDeposits(ctx, now.Add(-SlowDepositAfter))
+	if err != nil {
+		return d, err
+	}
+	for i, s := range slow {
+		if i == notifier.DigestListed {
+			break
+		}
+		dc := digestCase(s.Case, s.Case.Reason)
+		dc.Since = s.Since
+		d.SlowDeposits = append(d.SlowDeposits, dc)
+	}
+	d.SlowDepositsTotal = len(slow)
 	failed, err := st.FailedOutbox(ctx, since)
 	if err != nil {
 		return d, err

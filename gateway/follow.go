@@ -10,6 +10,12 @@ import (
 	"facteur/store"
 )
 
+// SlowDepositAfter is how long a case may stay depositing before it is
+// shown to people as slow (metric, `facteur cases list`, the digest): under
+// 20 % of Chorus Pro faults a deposit in doubt settles in one to four
+// search cycles of about a quarter of an hour (RELIABILITY.md).
+const SlowDepositAfter = time.Hour
+
 // verifySearches is how many times Chorus Pro is searched for an invoice
 // whose deposit is in doubt before it is deposited again. The searches are
 // spread over about twenty minutes (verifyDelay), the time a flow takes to

@@ -32,6 +32,10 @@ type Digest struct {
 	// requests a supplier has not answered for long; FailedReplies the
 	// replies that could not be sent since the previous digest.
 	Held, Rejected, Waiting, FailedReplies []DigestCase
+	// SlowDeposits are the cases being deposited for more than an hour
+	// (Since: when the deposit began), oldest first.
+	SlowDeposits      []DigestCase
+	SlowDepositsTotal int // how many in all (0: the list is whole)
 	// HeldTotal, RejectedTotal and WaitingTotal are how many such cases
 	// there are in all when the lists hold only the first DigestListed
 	// (0: the list is whole).
@@ -210,6 +214,9 @@ func newDigestView(d Digest, now time.Time) digestView {
 			"Le fournisseur a reçu le motif du refus et a été invité à adresser une facture rectifiée."),
 		section("Demandes restées sans réponse", "Aucune demande ancienne sans réponse.", d.Waiting, d.WaitingTotal, "demandée le ",
 			"Ces fournisseurs n'ont pas répondu à notre demande ; une relance par téléphone peut être utile."),
+		section("Dépôts en cours depuis plus d'une heure", "Aucun dépôt en attente de confirmation depuis plus d'une heure.", d.SlowDeposits, d.SlowDepositsTotal, "dépôt commencé le ",
+			"Chorus Pro n'a pas encore confirmé ces dépôts ; Facteur continue de vérifier avant tout nouveau dépôt, sans rien déposer deux fois. "+
+				"Rien à faire tant qu'ils n'arrivent pas dans les dossiers à examiner."),
 		section("Réponses non envoyées", "Toutes les réponses ont été envoyées.", d.FailedReplies, 0, "depuis le ",
 			"Pour renvoyer une réponse une fois l'adresse corrigée ou le serveur rétabli : facteur cases retry RÉFÉRENCE."),
 	}

@@ -91,7 +91,11 @@ dossiers de chacun de ces états. Les états :
 			if err != nil {
 				return casesFailure(c, stderr, "les dossiers n'ont pas pu être lus", err)
 			}
-			return printCases(stdout, cases)
+			slow, err := st.SlowDeposits(ctx, time.Now().Add(-gateway.SlowDepositAfter))
+			if err != nil {
+				return casesFailure(c, stderr, "les dossiers n'ont pas pu être lus", err)
+			}
+			return printCases(stdout, cases, slow)
 		}
 	},
 }
@@ -394,11 +398,18 @@ func operator() string {
 	return "un opérateur"
 }
 
-func printCases(w io.Writer, cases []store.Case) int {
+// printCases prints the list; the cases of slow (depositing for more than
+// gateway.SlowDepositAfter) are marked, and counted below the table.
+func printCases(w io.Writer, cases []store.Case, slow []store.SlowDeposit) int {
 	if len(cases) == 0 {
 		fmt.Fprintln(w, "Aucun dossier.")
 		return 0
 	}
+	since := map[int64]time.Time{}
+	for _, d := range slow {
+		since[d.Case.ID] = d.Since
+	}
+	marked := 0
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "DOSSIER\tREÇU LE\tFOURNISSEUR\tFACTURE\tMONTANT TTC\tBUDGET\tÉTAT\tMOTIF / FLUX")
 	for _, c := range cases {
@@ -410,12 +421,31 @@ func printCases(w io.Writer, cases []store.Case) int {
 		if c.FlowNumber != "" {
 			detail = "flux " + c.FlowNumber
 		}
+		state := clerk.StateLabel(c.State)
+		if t, ok := since[c.ID]; ok {
+			marked++
+			state += " (> 1 h)"
+			detail = "en cours depuis le " + t.Local().Format("02/01/2006 15:04") + " : " + detail
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Ref, c.CreatedAt.Local().Format("02/01/2006 15:04"),
 			clerk.OneLine(supplier, 32), dash(c.InvoiceNumber), dash(clerk.Amount(c.AmountWithVAT, c.Currency)), dash(c.Budget),
-			clerk.StateLabel(c.State), clerk.OneLine(detail, 90))
+			state, clerk.OneLine(detail, 90))
 	}
 	tw.Flush()
+	if n := len(slow); n > 0 {
+		fmt.Fprintf(w, "\n%s depuis plus d'une heure (%d dans cette liste, marqué(s) « > 1 h ») : Chorus Pro n'a pas encore "+
+			"confirmé le dépôt. Facteur continue de vérifier sur Chorus Pro avant tout nouveau dépôt ; au-delà de 24 heures "+
+			"de recherches sans réponse, le dossier est mis à examiner.\n",
+			plural(n, "dossier en cours de dépôt", "dossiers en cours de dépôt"), marked)
+	}
 	return 0
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func showCase(ctx context.Context, w, stderr io.Writer, st *store.Store, ref string) int {
