@@ -86,6 +86,14 @@ func (g *Gateway) parseMessage(ctx context.Context, m store.Message) error {
 			return err
 		}
 		if len(invoices) == 0 {
+			if dec, cut := router.DecideLimits(pm); cut && pm.Automatic == "" {
+				// Part of the message was not read: what the rest holds
+				// (an invoice past the limits) is for a person to see,
+				// never a status question answered nor a message ignored.
+				ref, err := g.openCase(tx, m, pm, 0, nil, dec)
+				opened = append(opened, ref+" "+string(dec.Outcome))
+				return err
+			}
 			replied, err := repliedCase(tx, pm) // the case this message answers, if any
 			if err != nil {
 				return err

@@ -459,6 +459,10 @@ func (w *walker) leaf(h textproto.Header, mediaType string, params map[string]st
 			text, files = extractUU(text, max(w.opts.MaxParts-w.parts, 0))
 			for _, f := range files {
 				w.parts++
+				if f.cut {
+					w.msg.Documents = append(w.msg.Documents, cutUUDocument(f))
+					continue
+				}
 				for _, doc := range parseDocuments(sanitizeName(f.name), f.data, w.opts, 0) {
 					doc.Warnings = append(doc.Warnings, "uuencoded in the message text")
 					if forwarded {

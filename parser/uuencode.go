@@ -1,6 +1,9 @@
 package parser
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -15,6 +18,10 @@ var uuBegin = regexp.MustCompile(`(?m)^begin [0-7]{3,4} ([^\r\n]{1,255}?)\r?$`)
 type uuFile struct {
 	name string
 	data []byte
+	// cut: the block began and decoded, then ended without its "end"
+	// line (truncated, or a line that is not uuencoding): data is what
+	// decoded before.
+	cut bool
 }
 
 // extractUU returns text without its uuencoded blocks, and the files they
@@ -35,6 +42,11 @@ func extractUU(text string, max int) (string, []uuFile) {
 		body := rest[loc[1]:]
 		data, n, ok := uudecode(body)
 		if !ok {
+			if len(data) > 0 {
+				// A block cut short: the file it held is named, as
+				// damaged, never taken for no file at all.
+				files = append(files, uuFile{name: name, data: data, cut: true})
+			}
 			out.WriteString(rest[:loc[1]])
 			rest = body
 			continue
@@ -49,7 +61,7 @@ func extractUU(text string, max int) (string, []uuFile) {
 
 // uudecode decodes the lines that follow a begin line, up to and including
 // the "end" line; n is the length consumed. ok is false when a line is not
-// uuencoding or the end is missing.
+// uuencoding or the end is missing; data is then what decoded before.
 func uudecode(s string) (data []byte, n int, ok bool) {
 	pos := 0
 	if strings.HasPrefix(s, "\n") {
@@ -75,11 +87,11 @@ func uudecode(s string) (data []byte, n int, ok bool) {
 		}
 		d, ok := uuLine(line)
 		if !ok {
-			return nil, 0, false
+			return data, 0, false
 		}
 		data = append(data, d...)
 	}
-	return nil, 0, false
+	return data, 0, false
 }
 
 // uuLine decodes one line: a length character, then groups of four
@@ -117,4 +129,14 @@ func uuLine(line string) ([]byte, bool) {
 		out = append(out, c[0]<<2|c[1]>>4, c[1]<<4|c[2]>>2, c[2]<<6|c[3])
 	}
 	return out[:n], true
+}
+
+// cutUUDocument is the document of a uuencoded block cut short: damaged,
+// with what decoded before the cut counted but not read.
+func cutUUDocument(f uuFile) Document {
+	sum := sha256.Sum256(f.data)
+	doc := Document{Name: sanitizeName(f.name), Size: len(f.data), SHA256: hex.EncodeToString(sum[:]),
+		Sniffed: sniff(f.data), Format: FormatOther, Warnings: []string{"uuencoded in the message text"}}
+	doc.fail(ProblemDamaged, LimitNone, fmt.Sprintf("uuencoded block cut short after %d bytes (no end line)", len(f.data)))
+	return doc
 }

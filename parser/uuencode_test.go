@@ -62,21 +62,24 @@ func TestUUEncodedAttachment(t *testing.T) {
 	}
 }
 
-func FuzzUUDecode(f *testing.F) {
-	f.Add([]byte("%PDF-1.4 hello"), "begin 644 x\nM\nend\n")
-	f.Add([]byte{0, 1, 2, 255}, "begin 666 a b.pdf\r\n#86)C\r\n`\r\nend\r\n")
-	f.Fuzz(func(t *testing.T, data []byte, text string) {
-		// Any text: never a panic, never more files than allowed.
-		if _, files := extractUU(text, 3); len(files) > 3 {
-			t.Fatalf("%d files", len(files))
+// TestUUEncodedCutShort: a uuencoded block that decodes, then stops
+// without its end line (truncated, or cut by a line that is not
+// uuencoding), is a damaged document named as sent, never no document.
+func TestUUEncodedCutShort(t *testing.T) {
+	pdf := makePDF(t, map[string][]byte{"factur-x.xml": []byte(sampleCII)})
+	uu := uuencode("FA-2026-0043.pdf", pdf)
+	for name, block := range map[string]string{
+		"truncated":   uu[:len(uu)/2],
+		"interrupted": uu[:len(uu)/2] + "\nCordialement,\n",
+	} {
+		raw := "From: compta@fournisseur.example\r\nSubject: Facture\r\n\r\nCi-joint.\r\n" + strings.ReplaceAll(block, "\n", "\r\n")
+		m, err := Parse([]byte(raw), Options{})
+		if err != nil {
+			t.Fatal(err)
 		}
-		// What uuencode writes comes back intact.
-		if len(data) == 0 {
-			return
+		if len(m.Documents) != 1 || m.Documents[0].Name != "FA-2026-0043.pdf" || m.Documents[0].Problem != ProblemDamaged ||
+			m.Documents[0].IsInvoice || !strings.Contains(m.Documents[0].Error, "no end line") {
+			t.Errorf("%s: documents %+v", name, m.Documents)
 		}
-		rest, files := extractUU("avant\n"+uuencode("f.bin", data)+"après\n", 3)
-		if len(files) != 1 || !bytes.Equal(files[0].data, data) || files[0].name != "f.bin" || rest != "avant\naprès\n" {
-			t.Fatalf("round trip: %d files, rest %q", len(files), rest)
-		}
-	})
+	}
 }

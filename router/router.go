@@ -430,7 +430,7 @@ const smallImage = 30 << 10
 // logo reports an attached picture small enough to be a logo or a
 // signature.
 func logo(d parser.Document) bool {
-	return strings.HasPrefix(d.Sniffed, "image/") && d.Size <= smallImage
+	return strings.HasPrefix(d.Sniffed, "image/") && d.Size <= smallImage && !strings.HasSuffix(strings.ToLower(d.Name), ".pdf")
 }
 
 // mayHideInvoice reports an attachment Facteur cannot read but that may be
@@ -446,6 +446,13 @@ func mayHideInvoice(d parser.Document) bool {
 		strings.HasSuffix(n, ".tif"), strings.HasSuffix(n, ".tiff"),
 		d.Sniffed == "application/zip", d.Sniffed == "application/ms-tnef", d.Sniffed == "application/vnd.ms-tnef",
 		d.ContentType == "application/ms-tnef", d.ContentType == "application/vnd.ms-outlook":
+		return true
+	case d.Format != parser.FormatPDF && d.Format != parser.FormatZUGFeRD1 &&
+		(strings.HasSuffix(n, ".pdf") || strings.HasPrefix(strings.ToLower(d.ContentType), "application/pdf")):
+		// A file that says it is a PDF (by its name or its type) but
+		// does not read as one: whatever it holds (a picture, random
+		// bytes), it is what the supplier sent as the invoice, never
+		// nothing.
 		return true
 	case strings.HasPrefix(d.Sniffed, "image/"):
 		// An attached picture (those the HTML body shows are not
