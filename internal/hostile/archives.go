@@ -9,21 +9,6 @@ import (
 	"io"
 )
 
-// zeros is a reader of n zero bytes.
-type zeros struct{ n int64 }
-
-func (z *zeros) Read(p []byte) (int, error) {
-	if z.n <= 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > z.n {
-		p = p[:z.n]
-	}
-	clear(p)
-	z.n -= int64(len(p))
-	return len(p), nil
-}
-
 // zipOf is a ZIP archive of the given entries, each deflated at the best
 // compression; an entry's data comes from its reader.
 func zipOf(entries ...zipEntry) ([]byte, error) {
