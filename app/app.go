@@ -123,6 +123,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	g.Register = a.registerSource()
 	g.Digest = gateway.DigestOptions{To: cfg.Digest.To, Next: digestSchedule.Next,
 		WaitingAfter: time.Duration(cfg.Digest.WaitingDays) * 24 * time.Hour, Mailboxes: own}
+	if cfg.Web.Listen != "" && cfg.Web.PublicURL != "" {
+		g.Digest.PageURL = cfg.WebURL() // the address finance staff reach, not the loopback listener
+	}
 	g.From = mail.Address{Name: fromName, Address: cfg.SMTP.From}
 	g.EnvelopeFrom, g.Bcc, g.OwnAddresses = cfg.SMTP.EnvelopeFrom, cfg.SMTP.Bcc, own
 	g.OnSettled, g.Now = a.triggerWatchers, o.Now

@@ -20,6 +20,9 @@ type DigestOptions struct {
 	// listed (default 7 days).
 	WaitingAfter time.Duration
 	Mailboxes    []string // the addresses suppliers write to, named in the digest
+	// PageURL is the finance staff's page ([web] public_url), "" when
+	// none: the digest links each case to its page.
+	PageURL string
 }
 
 // queueDigest puts the digest in the outbox when its time has come: the
@@ -87,7 +90,7 @@ func (g *Gateway) queueDigest(ctx context.Context) (int, error) {
 func (g *Gateway) digest(ctx context.Context, since, now time.Time) (notifier.Digest, error) {
 	d := notifier.Digest{
 		Organisation: g.o.Organisation, From: g.o.From, To: g.o.Digest.To,
-		Mailboxes: g.o.Digest.Mailboxes, Since: since,
+		Mailboxes: g.o.Digest.Mailboxes, Since: since, PageURL: g.o.Digest.PageURL,
 	}
 	st := g.o.Store
 	msgs, err := st.Transitions(ctx, store.EntityMessage, since)

@@ -783,6 +783,7 @@ func TestDigest(t *testing.T) {
 	h.tune(func(o *gateway.Options) {
 		o.Digest.To = []string{"finances@casq.fr"}
 		o.Digest.Next = func(t time.Time) time.Time { return t.Add(time.Second) }
+		o.Digest.PageURL = "https://facteur.casq.fr/" // [web] public_url
 	})
 	h.restart()
 	h.deliver(invoiceMail(t, "T-DIG1", samples.CASQBudgetPrincipal, "", "EJ-2026-71", "Facture T-DIG1", ""))
@@ -825,7 +826,8 @@ func TestDigest(t *testing.T) {
 	text := strings.Join(strings.Fields(got[0]), " ")
 	// (strings.Fields also splits at the no-break spaces.)
 	for _, want := range []string{"1 dossier à examiner", "Messages reçus : 3", "Factures déposées sur Chorus Pro : 1",
-		"Demandes envoyées aux fournisseurs : 1", "Dossiers à examiner (1)", held.Ref, "contradictoires"} {
+		"Demandes envoyées aux fournisseurs : 1", "Dossiers à examiner (1)", held.Ref, "contradictoires",
+		"https://facteur.casq.fr/dossiers/" + held.Ref} {
 		if held.Ref == "" || !strings.Contains(text, want) {
 			t.Errorf("digest lacks %q:\n%s", want, got[0])
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	netmail "net/mail"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,10 @@ type Digest struct {
 	// (Since: when the deposit began), oldest first.
 	SlowDeposits      []DigestCase
 	SlowDepositsTotal int // how many in all (0: the list is whole)
+	// PageURL is the address of the finance staff's page, ending with
+	// "/" ("" when it has none): each case is linked to its page
+	// (PageURL/dossiers/REF).
+	PageURL string
 	// HeldTotal, RejectedTotal and WaitingTotal are how many such cases
 	// there are in all when the lists hold only the first DigestListed
 	// (0: the list is whole).
@@ -93,6 +98,7 @@ type digestSection struct {
 type digestItem struct {
 	Head   string
 	Detail string
+	Link   string // the case's page, "" without one
 }
 
 // ComposeDigest writes the digest as a complete RFC 5322 message (French,
@@ -207,27 +213,31 @@ func newDigestView(d Digest, now time.Time) digestView {
 	} {
 		v.Counts = append(v.Counts, row{Label: r.label, Value: strconv.Itoa(r.n)})
 	}
+	page := pageURL(d.PageURL)
 	v.Sections = []digestSection{
-		section("Dossiers à examiner", "Aucun dossier n'attend de décision.", d.Held, d.HeldTotal, "depuis le ",
+		section(page, "Dossiers à examiner", "Aucun dossier n'attend de décision.", d.Held, d.HeldTotal, "depuis le ",
 			"Pour le détail d'un dossier : facteur cases show RÉFÉRENCE ; pour le réexaminer une fois la cause levée : facteur cases release RÉFÉRENCE."),
-		section("Factures refusées par Chorus Pro", "Aucune facture refusée en attente d'une facture rectifiée.", d.Rejected, d.RejectedTotal, "refusée le ",
+		section(page, "Factures refusées par Chorus Pro", "Aucune facture refusée en attente d'une facture rectifiée.", d.Rejected, d.RejectedTotal, "refusée le ",
 			"Le fournisseur a reçu le motif du refus et a été invité à adresser une facture rectifiée."),
-		section("Demandes restées sans réponse", "Aucune demande ancienne sans réponse.", d.Waiting, d.WaitingTotal, "demandée le ",
+		section(page, "Demandes restées sans réponse", "Aucune demande ancienne sans réponse.", d.Waiting, d.WaitingTotal, "demandée le ",
 			"Ces fournisseurs n'ont pas répondu à notre demande ; une relance par téléphone peut être utile."),
-		section("Dépôts en cours depuis plus d'une heure", "Aucun dépôt en attente de confirmation depuis plus d'une heure.", d.SlowDeposits, d.SlowDepositsTotal, "dépôt commencé le ",
+		section(page, "Dépôts en cours depuis plus d'une heure", "Aucun dépôt en attente de confirmation depuis plus d'une heure.", d.SlowDeposits, d.SlowDepositsTotal, "dépôt commencé le ",
 			"Chorus Pro n'a pas encore confirmé ces dépôts ; Facteur continue de vérifier avant tout nouveau dépôt, sans rien déposer deux fois. "+
 				"Rien à faire tant qu'ils n'arrivent pas dans les dossiers à examiner."),
-		section("Réponses non envoyées", "Toutes les réponses ont été envoyées.", d.FailedReplies, 0, "depuis le ",
+		section(page, "Réponses non envoyées", "Toutes les réponses ont été envoyées.", d.FailedReplies, 0, "depuis le ",
 			"Pour renvoyer une réponse une fois l'adresse corrigée ou le serveur rétabli : facteur cases retry RÉFÉRENCE."),
 	}
 	return v
 }
 
-func section(title, empty string, cases []DigestCase, all int, sincePrefix, hint string) digestSection {
+func section(pageURL, title, empty string, cases []DigestCase, all int, sincePrefix, hint string) digestSection {
 	n := total(cases, all)
 	s := digestSection{Title: typo.Replace(fmt.Sprintf("%s (%d)", title, n)), Empty: typo.Replace(empty)}
 	if shown := min(len(cases), maxDigestCases); shown < n {
 		s.More = typo.Replace(fmt.Sprintf("… et %d autre(s) : facteur cases list pour la liste complète.", n-shown))
+		if pageURL != "" {
+			s.More = typo.Replace(fmt.Sprintf("… et %d autre(s) : la liste complète est sur la page des dossiers, ", n-shown)) + pageURL + "dossiers"
+		}
 	}
 	for i, c := range cases {
 		if i == maxDigestCases {
@@ -248,7 +258,11 @@ func section(title, empty string, cases []DigestCase, all int, sincePrefix, hint
 		if !c.Since.IsZero() {
 			head = append(head, sincePrefix+FrenchDate(c.Since.Format("2006-01-02")))
 		}
-		s.Items = append(s.Items, digestItem{Head: strings.Join(head, " – "), Detail: typo.Replace(sentence(clean(c.Reason, maxReason)))})
+		it := digestItem{Head: strings.Join(head, " – "), Detail: typo.Replace(sentence(clean(c.Reason, maxReason)))}
+		if ref := clean(c.Ref, maxShort); pageURL != "" && ref != "" {
+			it.Link = pageURL + "dossiers/" + url.PathEscape(ref)
+		}
+		s.Items = append(s.Items, it)
 	}
 	if len(cases) > 0 {
 		s.Hint = typo.Replace(hint)
@@ -296,6 +310,9 @@ func (v digestView) text() []byte {
 			if it.Detail != "" {
 				para(it.Detail, "    ")
 			}
+			if it.Link != "" {
+				line("    " + it.Link)
+			}
 		}
 		if s.More != "" {
 			para(s.More, "")
@@ -338,7 +355,7 @@ var htmlDigest = template.Must(template.New("digest").Parse(`<!DOCTYPE html>
 {{- else}}
 <ul style="margin:0 0 12px 0;padding-left:20px;">
 {{- range .Items}}
-<li style="margin:0 0 8px 0;"><strong>{{.Head}}</strong>{{if .Detail}}<br><span style="color:#444444;">{{.Detail}}</span>{{end}}</li>
+<li style="margin:0 0 8px 0;"><strong>{{if .Link}}<a href="{{.Link}}">{{.Head}}</a>{{else}}{{.Head}}{{end}}</strong>{{if .Detail}}<br><span style="color:#444444;">{{.Detail}}</span>{{end}}</li>
 {{- end}}
 </ul>
 {{- end}}
@@ -358,3 +375,16 @@ var htmlDigest = template.Must(template.New("digest").Parse(`<!DOCTYPE html>
 `))
 
 func (v digestView) html() ([]byte, error) { return renderHTML(htmlDigest, v) }
+
+// pageURL is the digest's page address if it is an absolute http(s) URL
+// (it ends up in an e-mail: nothing else is linked), with a final "/".
+func pageURL(raw string) string {
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return ""
+	}
+	if !strings.HasSuffix(raw, "/") {
+		raw += "/"
+	}
+	return raw
+}

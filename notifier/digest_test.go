@@ -130,3 +130,38 @@ func TestComposeDigestEmptyAndLong(t *testing.T) {
 		t.Error("a digest without recipient was composed")
 	}
 }
+
+// TestDigestLinks: with the page's address, each case of the digest links
+// to its page, in the text and the HTML; without it, none does, and an
+// address that is no http(s) URL links nothing.
+func TestDigestLinks(t *testing.T) {
+	now := time.Date(2026, 11, 26, 8, 0, 0, 0, paris)
+	d := sampleDigest()
+	d.PageURL = "https://facteur.casq.fr/finances"
+	raw, _, err := ComposeDigest(d, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := parse(t, raw)
+	text, html := p.parts["text/plain"], p.parts["text/html"]
+	for _, ref := range []string{"FAC-2026-000120", "FAC-2026-000123", "FAC-2026-000101", "FAC-2026-000090"} {
+		link := "https://facteur.casq.fr/finances/dossiers/" + ref
+		if !strings.Contains(text, "    "+link+"\r\n") {
+			t.Errorf("the text lacks the link %s:\n%s", link, text)
+		}
+		if !strings.Contains(html, `<a href="`+link+`">`+ref) {
+			t.Errorf("the HTML lacks the link %s:\n%s", link, html)
+		}
+	}
+	for _, bad := range []string{"", "javascript:alert(1)", "facteur.casq.fr", "https://u:p@facteur.casq.fr/", "https://facteur.casq.fr/?x=1"} {
+		d.PageURL = bad
+		raw, _, err := ComposeDigest(d, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := parse(t, raw)
+		if strings.Contains(p.parts["text/plain"], "/dossiers/") || strings.Contains(p.parts["text/html"], "<a href") {
+			t.Errorf("page %q: a link is written", bad)
+		}
+	}
+}

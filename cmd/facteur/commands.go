@@ -126,10 +126,15 @@ var demoCommand = &command{
 	text: `Start, in-process and on loopback ports, an IMAP server holding a mailbox, an SMTP
 server capturing the replies and the Chorus Pro sandbox; generate sample supplier e-mails;
 run exactly the code of facteur run over them until everything is settled; print what
-became of each message and exit 0. It reads no configuration file.`,
+became of each message and exit 0. It reads no configuration file.
+
+With --keep, the demo's data directory is kept (its path is printed, with the facteur cases
+command that reads it), and the finance staff's web page is served over the demo's cases on a
+loopback port, with a one-time account (role gestion), until SIGINT or SIGTERM: its address,
+the account's name and its password are printed.`,
 	setup: func(c *command, fs *flag.FlagSet) runner {
 		fs.Bool("v", false, "log every step to stderr")
-		fs.Bool("keep", false, "keep the demo's data directory (its path is printed)")
+		fs.Bool("keep", false, "keep the demo's data directory and serve the finance staff's page over it until interrupted (their address is printed)")
 		return handOver(c, fs, cmdDemo, false)
 	},
 }
