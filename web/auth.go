@@ -111,10 +111,17 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, name strin
 
 type handler func(w http.ResponseWriter, r *http.Request, ses *store.Session)
 
+// maxForm bounds what a form may post (an action's fields are a few
+// hundred bytes).
+const maxForm = 64 << 10
+
 // authed runs h for a person with at least the role need; without a
 // session, a GET goes to the login page and anything else is refused.
 func (s *Server) authed(need string, h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		}
 		ses, err := s.session(r)
 		if err != nil {
 			s.internal(w, r, nil, "lecture de la session", err)
@@ -275,7 +282,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, nil, http.StatusNotFound, "Page introuvable", "La connexion se fait par le fournisseur d'identité de votre organisme.")
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, r, nil, http.StatusBadRequest, "Formulaire illisible", "Le formulaire de connexion n'a pas pu être lu. Rechargez la page, puis recommencez.")
 		return

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"facteur/clerk"
+	"facteur/gateway"
 	"facteur/notifier"
 	"facteur/parser"
 	"facteur/store"
@@ -482,12 +483,11 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, ses *store.Session)
 			return
 		}
 		s.log.Warn("web: action refused", "case", ref, "action", action, "user", by, "err", a)
-		status := http.StatusConflict
-		if errors.Is(a, store.ErrTransition) || errors.Is(a, store.ErrConflict) {
-			status = http.StatusConflict
-		} else if !isTechnical(a) {
-			status = http.StatusUnprocessableEntity
-		} else {
+		status := http.StatusUnprocessableEntity // what the person gave
+		switch {
+		case errors.Is(a, store.ErrTransition) || errors.Is(a, store.ErrConflict) || errors.Is(a, gateway.ErrOnChorus):
+			status = http.StatusConflict // the case's state
+		case isTechnical(a):
 			status = http.StatusInternalServerError
 		}
 		s.showCase(w, r, ses, status, ref, "", "Action refusée : "+clerk.ActionError(a, from, s.o.Gateway.BudgetNames())+".", value)
