@@ -275,7 +275,7 @@ var doneText = map[string]string{
 	"remettre":   "Le dossier est remis à l'examen : Facteur le décide à nouveau à son passage suivant, en général dans la minute.",
 	"suivre":     "Le suivi de la facture sur Chorus Pro reprend.",
 	"ecarter":    "Le dossier est écarté : sa facture ne sera pas déposée.",
-	"renvoyer":   "Les réponses en échec sont remises en file d'envoi.",
+	"renvoyer":   "Les réponses en échec ou non confirmées sont remises en file d'envoi.",
 	"engagement": "Le numéro d'engagement est enregistré : Facteur décide à nouveau le dossier à son passage suivant, en général dans la minute.",
 	"budget":     "Le budget est enregistré : Facteur décide à nouveau le dossier à son passage suivant, en général dans la minute.",
 	"traite":     "Le dossier est noté comme traité hors de Facteur.",
@@ -372,8 +372,13 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, ses *store.Ses
 		if !it.SentAt.IsZero() {
 			rp.At = frenchDateTime(it.SentAt)
 		}
-		if it.State == store.OutboxFailed {
+		switch it.State {
+		case store.OutboxFailed:
 			rp.Error = it.LastError
+			failedReplies = true
+		case store.OutboxUnconfirmed:
+			// Sent, but the server's answer was lost: a person may ask
+			// for it to be sent again (RetryReplies), as with cases retry.
 			failedReplies = true
 		}
 		d.Replies = append(d.Replies, rp)
