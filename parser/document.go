@@ -190,6 +190,7 @@ func readPDFDocument(doc *Document, opts Options) {
 		maxPages:     opts.MaxPDFPages,
 		maxOps:       DefaultMaxPDFOperators,
 		maxDecode:    maxPDFStreamBytes,
+		maxRatio:     opts.MaxRatio,
 		maxTextBytes: DefaultMaxTextBytes,
 	})
 	doc.Text = text

@@ -1,10 +1,13 @@
 package parser
 
 import (
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 
+	"github.com/pdfcpu/pdfcpu/pkg/filter"
 	"github.com/pdfcpu/pdfcpu/pkg/font"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
@@ -209,21 +212,62 @@ func nameOf(d types.Dict, key string) string {
 	return ""
 }
 
-// streamData decodes a stream, at most limit bytes; nil on failure.
+// streamData decodes a font's stream, at most limit bytes and at most its
+// encoded size times DefaultMaxRatio; nil on failure or past a bound (the
+// font then decodes as WinAnsi with average widths).
 func streamData(sd *types.StreamDict, limit int64) []byte {
-	if len(sd.FilterPipeline) == 0 {
-		if int64(len(sd.Raw)) > limit {
-			return nil
-		}
-		return sd.Raw
+	if limit > maxCMapBytes {
+		limit = maxCMapBytes
 	}
-	if sd.Content != nil {
-		return sd.Content
+	if r := int64(len(sd.Raw))*DefaultMaxRatio + ratioSlack; r < limit {
+		limit = r
 	}
-	if err := sd.DecodeWithLimit(limit); err != nil {
+	data, err := decodeBounded(sd, limit)
+	if err != nil {
 		return nil
 	}
-	return sd.Content
+	return data
+}
+
+// errDecodeBound is returned by decodeBounded for a stream that decodes
+// to more than its limit.
+var errDecodeBound = errors.New("stream decodes beyond its limit")
+
+// decodeBounded decodes a stream into at most limit bytes. The stream is
+// decoded on a copy: its decoded content is not kept in the document
+// (a stream shared by many pages is decoded, and counted, each time).
+func decodeBounded(sd *types.StreamDict, limit int64) (data []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			data, err = nil, fmt.Errorf("stream decoder failure: %v", r)
+		}
+	}()
+	if limit < 0 {
+		limit = 0
+	}
+	if len(sd.FilterPipeline) == 0 {
+		if int64(len(sd.Raw)) > limit {
+			return nil, errDecodeBound
+		}
+		return sd.Raw, nil
+	}
+	if sd.Content != nil {
+		if int64(len(sd.Content)) > limit {
+			return nil, errDecodeBound
+		}
+		return sd.Content, nil
+	}
+	c := *sd
+	if err := c.DecodeWithLimit(limit); err != nil {
+		if errors.Is(err, filter.ErrDecodeLimitExceeded) {
+			return nil, errDecodeBound
+		}
+		return nil, err
+	}
+	if int64(len(c.Content)) > limit {
+		return nil, errDecodeBound
+	}
+	return c.Content, nil
 }
 
 // simpleWidths reads /FirstChar and /Widths.

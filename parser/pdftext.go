@@ -33,8 +33,23 @@ type textLimits struct {
 	maxPages     int
 	maxOps       int   // content operators over the whole document
 	maxDecode    int64 // bytes of one decoded stream
+	maxRatio     int   // decoded / encoded size of a stream
+	maxContent   int64 // bytes of all the decoded content streams; 0: maxContentBytes
 	maxTextBytes int   // bytes of extracted text
 }
+
+// The content streams of the pages and forms are decoded within bounds,
+// like every other stream: one stream at most maxContentStreamBytes (a
+// dense invoice page is a few hundred kilobytes) and at most its encoded
+// size times the ratio limit, and all the content streams of a document
+// at most maxContentBytes, a stream shared by many pages counted each
+// time it is read. Past a bound the document has a limit problem
+// (LimitDecompressed): a person must look.
+const (
+	maxContentStreamBytes = 16 << 20
+	maxContentBytes       = 128 << 20
+	ratioSlack            = 4096 // bytes a tiny stream may expand to whatever its ratio
+)
 
 // Fixed bounds of the interpreter.
 const (
@@ -85,6 +100,8 @@ type textExtractor struct {
 	glyphs []glyph
 	arr    []token // the last array operand read, reused
 	err    error
+	// decoded counts the bytes of content streams decoded so far.
+	decoded int64
 }
 
 // pdfText extracts the visible text of the pages of a PDF read by pdfcpu.
@@ -97,6 +114,12 @@ func pdfText(x *model.XRefTable, lim textLimits) (string, error) {
 	}
 	if lim.maxDecode <= 0 {
 		lim.maxDecode = maxPDFStreamBytes
+	}
+	if lim.maxRatio <= 0 {
+		lim.maxRatio = DefaultMaxRatio
+	}
+	if lim.maxContent <= 0 {
+		lim.maxContent = maxContentBytes
 	}
 	e := &textExtractor{x: x, lim: lim, fonts: map[int]*pdfFont{}}
 	var out strings.Builder
@@ -129,8 +152,8 @@ func (e *textExtractor) page(p int) {
 	if err != nil || d == nil {
 		return // an unreadable page is skipped
 	}
-	content, err := e.x.PageContent(d, p)
-	if err != nil || len(content) == 0 {
+	content := e.pageContent(d, p)
+	if e.err != nil || len(content) == 0 {
 		return
 	}
 	var res types.Dict
@@ -139,6 +162,79 @@ func (e *textExtractor) page(p int) {
 	}
 	st := textState{ctm: identity, th: 1}
 	e.run(content, res, st, 0)
+}
+
+// pageContent returns the content of page p: its content stream, or its
+// content streams one after the other (ISO 32000-1 §7.8.2: they split at
+// token boundaries, so a line break between them changes nothing). A
+// stream that does not decode is skipped; a bound reached sets e.err.
+func (e *textExtractor) pageContent(d types.Dict, p int) []byte {
+	o, ok := d.Find("Contents")
+	if !ok || o == nil {
+		return nil
+	}
+	o, err := e.x.Dereference(o)
+	if err != nil || o == nil {
+		return nil
+	}
+	var streams []types.Object
+	switch o := o.(type) {
+	case types.StreamDict:
+		streams = []types.Object{o}
+	case types.Array:
+		streams = o
+	default:
+		return nil
+	}
+	var content []byte
+	for i, s := range streams {
+		if s == nil {
+			continue
+		}
+		sd, _, err := e.x.DereferenceStreamDict(s)
+		if err != nil || sd == nil {
+			continue
+		}
+		data, err := e.contentStream(sd, fmt.Sprintf("page %d content stream %d", p, i+1))
+		if err != nil {
+			e.err = err
+			return nil
+		}
+		if len(content)+len(data) > maxContentStreamBytes {
+			e.err = overLimit(LimitDecompressed, fmt.Errorf("pdf: page %d content expands to more than %d bytes", p, maxContentStreamBytes))
+			return nil
+		}
+		if len(content) > 0 {
+			content = append(content, '\n')
+		}
+		content = append(content, data...)
+	}
+	return content
+}
+
+// contentStream decodes a content stream within the bounds of the
+// extraction; what names it in the error. A stream that does not decode
+// for another reason (a broken filter) is nil without error: it is
+// skipped, as a reader does.
+func (e *textExtractor) contentStream(sd *types.StreamDict, what string) ([]byte, error) {
+	limit := int64(maxContentStreamBytes)
+	if rem := e.lim.maxContent - e.decoded; rem < limit {
+		limit = rem
+	}
+	ratioLimit := int64(len(sd.Raw))*int64(e.lim.maxRatio) + ratioSlack
+	if ratioLimit < limit {
+		limit = ratioLimit
+	}
+	data, err := decodeBounded(sd, limit)
+	if errors.Is(err, errDecodeBound) {
+		return nil, overLimit(LimitDecompressed, fmt.Errorf("pdf: %s expands beyond the limits (%d bytes for one stream, %d for the document, ratio %d)",
+			what, maxContentStreamBytes, e.lim.maxContent, e.lim.maxRatio))
+	}
+	if err != nil {
+		return nil, nil
+	}
+	e.decoded += int64(len(data))
+	return data, nil
 }
 
 // run interprets one content stream.
@@ -362,7 +458,11 @@ func (e *textExtractor) form(res types.Dict, name string, st textState, depth in
 	if err != nil || sd == nil || nameOf(sd.Dict, "Subtype") != "Form" {
 		return
 	}
-	content := streamData(sd, e.lim.maxDecode)
+	content, err := e.contentStream(sd, "form "+name)
+	if err != nil {
+		e.err = err
+		return
+	}
 	if len(content) == 0 {
 		return
 	}
