@@ -37,7 +37,6 @@ const maxHeap = 256 << 20
 // logs them instead of failing, and fails once one stays under the bound,
 // so that its mark is removed with the fix.
 var memoryGaps = map[string]string{
-	"pdf-page-content-bomb.eml": "awaiting the parser's bound on page-content decompression (branch parser): pdfcpu's page-content call inflates the whole stream, once per page",
 	"pdf-huge-object-count.eml": "pdfcpu reads every object of the cross-reference table before the object limit is checked",
 	"base64-50mb-line.eml":      "a message near the 64 MiB message limit is held several times over (raw, decoded part, PDF reader's copy)",
 	"zip-bomb-flat.eml":         "the entry is inflated to the 64 MiB decompression limit into a growing buffer: 180 to 340 MiB of heap depending on the collector's pace",
