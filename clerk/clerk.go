@@ -186,3 +186,46 @@ func Evidence(e string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// Field is one labelled value of a case, as finance staff read it.
+type Field struct {
+	Label, Value string
+}
+
+// CaseFields are what Facteur read and decided of a case, labelled, the
+// empty ones left out: `facteur cases show` and the case page show the
+// same.
+func CaseFields(c store.Case) []Field {
+	number := "Facture n°"
+	if c.InvoiceType == "credit_note" {
+		number = "Avoir n°"
+	}
+	amount := ""
+	if c.AmountWithVAT != "" {
+		amount = Amount(c.AmountWithVAT, c.Currency)
+	}
+	var out []Field
+	for _, f := range []Field{
+		{"Objet du courriel", c.Subject},
+		{"Expéditeur", c.From},
+		{"Fournisseur", c.SupplierName},
+		{"SIRET du fournisseur", c.SupplierSIRET},
+		{"Adresse du fournisseur", c.SupplierEmail},
+		{number, c.InvoiceNumber},
+		{"Date de facture", notifier.FrenchDate(c.InvoiceDate)},
+		{"Montant TTC", amount},
+		{"Budget", c.Budget},
+		{"SIRET destinataire", c.RecipientSIRET},
+		{"Numéro d'engagement", c.Engagement},
+		{"Flux Chorus Pro", c.FlowNumber},
+		{"Date de dépôt", notifier.FrenchDate(c.DepositDate)},
+		{"État du flux", c.FlowState},
+		{"Dernière erreur", c.LastError},
+		{"Pas de réponse au fournisseur", c.NoReply},
+	} {
+		if strings.TrimSpace(f.Value) != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -58,3 +58,16 @@ func TestActionError(t *testing.T) {
 		}
 	}
 }
+
+// TestCaseFields: what the CLI and the page show of a case: an avoir named
+// so, an amount in euros, the empty fields left out.
+func TestCaseFields(t *testing.T) {
+	got := CaseFields(store.Case{CaseFields: store.CaseFields{InvoiceNumber: "AV-7", InvoiceType: "credit_note", AmountWithVAT: "-120.00", Engagement: " "}})
+	want := []Field{{"Avoir n°", "AV-7"}, {"Montant TTC", Amount("-120.00", "")}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("CaseFields = %q, want %q", got, want)
+	}
+	if f := CaseFields(store.Case{CaseFields: store.CaseFields{InvoiceNumber: "F-1"}}); len(f) != 1 || f[0].Label != "Facture n°" {
+		t.Errorf("an invoice: %q", f)
+	}
+}

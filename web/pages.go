@@ -300,28 +300,9 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, ses *store.Ses
 		}
 	}
 	add("Reçu le", frenchDateTime(c.CreatedAt))
-	add("Objet du courriel", c.Subject)
-	add("Expéditeur", c.From)
-	add("Fournisseur", c.SupplierName)
-	add("SIRET du fournisseur", c.SupplierSIRET)
-	add("Adresse du fournisseur", c.SupplierEmail)
-	kind := "Facture n°"
-	if c.InvoiceType == "credit_note" {
-		kind = "Avoir n°"
+	for _, f := range clerk.CaseFields(c) {
+		d.Fields = append(d.Fields, field{f.Label, f.Value})
 	}
-	add(kind, c.InvoiceNumber)
-	add("Date de facture", notifier.FrenchDate(c.InvoiceDate))
-	if c.AmountWithVAT != "" {
-		add("Montant TTC", clerk.Amount(c.AmountWithVAT, c.Currency))
-	}
-	add("Budget", c.Budget)
-	add("SIRET destinataire", c.RecipientSIRET)
-	add("Numéro d'engagement", c.Engagement)
-	add("Flux Chorus Pro", c.FlowNumber)
-	add("Date de dépôt", notifier.FrenchDate(c.DepositDate))
-	add("État du flux", c.FlowState)
-	add("Dernière erreur", c.LastError)
-	add("Pas de réponse au fournisseur", c.NoReply)
 
 	docs, err := s.o.Store.DocumentsOfMessage(ctx, c.MessageID)
 	if err != nil {

@@ -17,7 +17,6 @@ import (
 	"facteur/clerk"
 	"facteur/config"
 	"facteur/gateway"
-	"facteur/notifier"
 	"facteur/store"
 )
 
@@ -459,26 +458,15 @@ func showCase(ctx context.Context, w, stderr io.Writer, st *store.Store, ref str
 	}
 	row := func(label, v string) {
 		if v != "" {
-			fmt.Fprintf(w, "%-28s %s\n", label, v)
+			fmt.Fprintf(w, "%-30s %s\n", label, v)
 		}
 	}
 	row("Dossier", c.Ref)
 	row("État", clerk.StateLabel(c.State))
 	row("Motif", c.Reason)
-	row("Message", c.Subject)
-	row("Expéditeur", c.From)
-	row("Fournisseur", c.SupplierName)
-	row("SIRET du fournisseur", c.SupplierSIRET)
-	row("Facture n°", c.InvoiceNumber)
-	row("Date de facture", notifier.FrenchDate(c.InvoiceDate))
-	row("Montant TTC", clerk.Amount(c.AmountWithVAT, c.Currency))
-	row("Budget", c.Budget)
-	row("SIRET destinataire", c.RecipientSIRET)
-	row("Numéro d'engagement", c.Engagement)
-	row("Flux Chorus Pro", c.FlowNumber)
-	row("Date de dépôt", notifier.FrenchDate(c.DepositDate))
-	row("État du flux", c.FlowState)
-	row("Dernière erreur", c.LastError)
+	for _, f := range clerk.CaseFields(c) {
+		row(f.Label, f.Value)
+	}
 	docs, err := st.DocumentsOfMessage(ctx, c.MessageID)
 	if err != nil {
 		return showFailure(stderr, ref, err)
