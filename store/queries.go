@@ -311,10 +311,16 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
 func (s *Store) searchCases(ctx context.Context, f CaseFilter) ([]Case, error) {
 	// The index is read for the search, else for the supplier; each case
 	// is checked against both.
-	folded, supplier := searchFold(f.Search), searchFold(f.Supplier)
-	for _, v := range []string{f.Search, f.Supplier} {
-		if n := len([]rune(searchFold(v))); v != "" && n < MinSearch {
-			return nil, fmt.Errorf("%w (%d characters, at least %d)", ErrSearchTooShort, n, MinSearch)
+	var folded, supplier string
+	var err error
+	if f.Search != "" {
+		if folded, err = foldSearch(f.Search); err != nil {
+			return nil, err
+		}
+	}
+	if f.Supplier != "" {
+		if supplier, err = foldSearch(f.Supplier); err != nil {
+			return nil, err
 		}
 	}
 	drive := folded

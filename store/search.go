@@ -72,11 +72,20 @@ func searchFold(s string) string {
 // searchQuery is the FTS5 query of a search: the folded text as one phrase
 // (with the trigram tokenizer, a substring), or ErrSearchTooShort.
 func searchQuery(search string) (string, error) {
-	folded := searchFold(search)
-	if len([]rune(folded)) < MinSearch {
-		return "", fmt.Errorf("%w (%d characters, at least %d)", ErrSearchTooShort, len([]rune(folded)), MinSearch)
+	folded, err := foldSearch(search)
+	if err != nil {
+		return "", err
 	}
 	return `"` + strings.ReplaceAll(folded, `"`, `""`) + `"`, nil
+}
+
+// foldSearch is the folded search text, or ErrSearchTooShort.
+func foldSearch(search string) (string, error) {
+	folded := searchFold(search)
+	if n := len([]rune(folded)); n < MinSearch {
+		return "", fmt.Errorf("%w (%d characters, at least %d)", ErrSearchTooShort, n, MinSearch)
+	}
+	return folded, nil
 }
 
 // searchCandidates is the FTS5 query that finds the cases a folded search
